@@ -1,0 +1,103 @@
+import type { OperationName } from '../server/operation-table.js';
+import {
+  accessDenied,
+  authorizationHeaderMalformed,
+  authorizationQueryParametersError,
+  invalidRequest,
+  S3Error,
+} from '../server/s3-error.js';
+import type { CredentialLookup, IamIdentity } from './credentials.js';
+import type { SessionClaims, SessionTokenSealer } from './session-token.js';
+import { SigningKeyCache } from './signing-key-cache.js';
+import { parseSigV4, verifySigV4, type RequestParts, type SigV4Auth } from './sigv4.js';
+
+/** Who signed a request: an IAM identity, or a CreateSession session. */
+export type Principal = { kind: 'iam'; identity: IamIdentity } | { kind: 'session'; claims: SessionClaims };
+
+export interface Authenticated {
+  principal: Principal;
+  sigv4: SigV4Auth;
+  /** The derived key that verified the signature; aws-chunked chunk signatures chain from it. */
+  signingKey: Buffer;
+}
+
+/** Signing names accepted in the credential scope (`s3` tolerated, spec §2.1). */
+const SERVICES = new Set(['s3express', 's3']);
+
+const invalidToken = (): S3Error =>
+  new S3Error('InvalidToken', 'The provided token is malformed or otherwise invalid.', 400);
+
+export const expiredToken = (): S3Error =>
+  new S3Error('ExpiredToken', 'The provided token has expired.', 400);
+
+/**
+ * Authentication only: proves who signed the request (SigV4 with an IAM key, or with session
+ * credentials carried in a sealed token). Whether they may do it is the access layer's job.
+ */
+export class Authenticator {
+  private readonly signingKeys = new SigningKeyCache();
+
+  constructor(
+    private readonly region: string,
+    private readonly credentials: CredentialLookup,
+    private readonly sessions: SessionTokenSealer,
+  ) {}
+
+  authenticate(req: RequestParts, op: OperationName | undefined, now: Date): Authenticated {
+    const sigv4 = parseSigV4(req);
+    if (!sigv4) throw accessDenied();
+    this.checkScope(sigv4);
+    if (sigv4.sessionToken !== undefined) return this.authenticateSession(req, sigv4, op, now);
+    if (sigv4.securityToken !== undefined) throw invalidToken(); // Zonal issues no STS credentials.
+    const identity = this.credentials.lookup(sigv4.accessKeyId);
+    if (!identity) {
+      throw new S3Error(
+        'InvalidAccessKeyId',
+        'The AWS Access Key Id you provided does not exist in our records.',
+        403,
+        {
+          AWSAccessKeyId: sigv4.accessKeyId,
+        },
+      );
+    }
+    const signingKey = verifySigV4(req, sigv4, identity.secretAccessKey, now, this.signingKeys);
+    return { principal: { kind: 'iam', identity }, sigv4, signingKey };
+  }
+
+  private authenticateSession(
+    req: RequestParts,
+    sigv4: SigV4Auth,
+    op: OperationName | undefined,
+    now: Date,
+  ): Authenticated {
+    if (op === 'CreateSession') {
+      throw invalidRequest('CreateSession request should not include "x-amz-s3session-token"');
+    }
+    if (sigv4.securityToken !== undefined) {
+      throw invalidRequest('x-amz-security-token must not be sent with a session token.');
+    }
+    const claims = this.sessions.open(sigv4.sessionToken!);
+    if (!claims || claims.accessKeyId !== sigv4.accessKeyId) throw invalidToken();
+    const signingKey = verifySigV4(req, sigv4, claims.secretAccessKey, now, this.signingKeys);
+    // Checked after the signature, so only the token's holder learns that it expired.
+    if (now.getTime() >= claims.expiresAt * 1000) throw expiredToken();
+    return { principal: { kind: 'session', claims }, sigv4, signingKey };
+  }
+
+  private checkScope(sigv4: SigV4Auth): void {
+    const malformed =
+      sigv4.form === 'header' ? authorizationHeaderMalformed : authorizationQueryParametersError;
+    const what =
+      sigv4.form === 'header'
+        ? 'The authorization header is malformed;'
+        : 'Error parsing the X-Amz-Credential parameter;';
+    if (sigv4.region !== this.region) {
+      const err = malformed(`${what} the region '${sigv4.region}' is wrong; expecting '${this.region}'`);
+      err.details.Region = this.region;
+      throw err;
+    }
+    if (!SERVICES.has(sigv4.service)) {
+      throw malformed(`${what} incorrect service '${sigv4.service}'. This endpoint belongs to 's3express'.`);
+    }
+  }
+}

@@ -1,0 +1,144 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { readJsonFile, writeSecretJsonFile } from '../util/files.js';
+import { LruCache } from '../util/lru.js';
+
+export type SessionMode = 'ReadWrite' | 'ReadOnly';
+
+/** Server-side encryption settings fixed at CreateSession (spec §1.1). */
+export interface SessionEncryption {
+  algorithm: 'AES256' | 'aws:kms';
+  kmsKeyId?: string;
+}
+
+/** Everything a session token carries. Every field is required: no claim is optional. */
+export interface SessionClaims {
+  accountId: string;
+  /** ARN of the IAM principal that created the session. */
+  principalArn: string;
+  bucket: string;
+  mode: SessionMode;
+  /** Seconds since the epoch. */
+  issuedAt: number;
+  expiresAt: number;
+  accessKeyId: string;
+  secretAccessKey: string;
+  encryption: SessionEncryption;
+}
+
+interface StoredKey {
+  id: string;
+  /** base64 of 32 random bytes. */
+  key: string;
+  createdAt: string;
+}
+
+interface StoredKeyRing {
+  active: string;
+  keys: StoredKey[];
+}
+
+const KEY_RING_FILE = 'session-keys.json';
+const TOKEN_PREFIX = 'Z1';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+/** Upper bound on a token we try to open, so garbage cannot make us allocate much. */
+const MAX_TOKEN_LENGTH = 4096;
+
+/**
+ * Seals and opens stateless session tokens: AES-256-GCM envelopes keyed by a dedicated key
+ * ring (never a user secret). Any process holding the ring verifies a session without a lookup;
+ * the key id inside the token lets old keys keep verifying after a rotation.
+ */
+export class SessionTokenSealer {
+  private readonly keys = new Map<string, Buffer>();
+  private readonly opened = new LruCache<string, SessionClaims>(10_000);
+
+  private readonly activeId: string;
+
+  constructor(ring: StoredKeyRing) {
+    for (const k of ring.keys) this.keys.set(k.id, Buffer.from(k.key, 'base64'));
+    if (!this.keys.has(ring.active)) throw new Error('session key ring: active key missing');
+    this.activeId = ring.active;
+  }
+
+  /** Loads the key ring from the data dir, creating it (0600) on first start. */
+  static fromDataDir(dataDir: string): SessionTokenSealer {
+    const file = path.join(dataDir, KEY_RING_FILE);
+    let ring = readJsonFile<StoredKeyRing>(file);
+    if (!ring) {
+      ring = { active: '', keys: [] };
+      fs.mkdirSync(dataDir, { recursive: true });
+      addKey(ring);
+      writeSecretJsonFile(file, ring);
+    }
+    return new SessionTokenSealer(ring);
+  }
+
+  seal(claims: SessionClaims): string {
+    const key = this.keys.get(this.activeId)!;
+    const iv = crypto.randomBytes(IV_BYTES);
+    const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
+    cipher.setAAD(aad(this.activeId));
+    const body = Buffer.concat([cipher.update(JSON.stringify(claims), 'utf8'), cipher.final()]);
+    const envelope = Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url');
+    return `${TOKEN_PREFIX}.${this.activeId}.${envelope}`;
+  }
+
+  /** The claims of an authentic token, or undefined for anything forged, altered or unknown. */
+  open(token: string): SessionClaims | undefined {
+    const cached = this.opened.get(token);
+    if (cached) return cached;
+    const claims = this.decrypt(token);
+    if (claims) this.opened.set(token, claims);
+    return claims;
+  }
+
+  private decrypt(token: string): SessionClaims | undefined {
+    if (token.length > MAX_TOKEN_LENGTH) return undefined;
+    const [prefix, keyId, envelope, ...rest] = token.split('.');
+    if (prefix !== TOKEN_PREFIX || keyId === undefined || envelope === undefined || rest.length > 0) {
+      return undefined;
+    }
+    const key = this.keys.get(keyId);
+    if (!key) return undefined;
+    const raw = Buffer.from(envelope, 'base64url');
+    if (raw.length < IV_BYTES + TAG_BYTES + 2) return undefined;
+    try {
+      const decipher = crypto.createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES));
+      decipher.setAAD(aad(keyId));
+      decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
+      const plain = Buffer.concat([
+        decipher.update(raw.subarray(IV_BYTES, raw.length - TAG_BYTES)),
+        decipher.final(),
+      ]);
+      return validClaims(JSON.parse(plain.toString('utf8')));
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function aad(keyId: string): Buffer {
+  return Buffer.from(`zonal-session-v1|${keyId}`);
+}
+
+function addKey(ring: StoredKeyRing): void {
+  const id = crypto.randomBytes(4).toString('hex');
+  ring.keys.push({ id, key: crypto.randomBytes(32).toString('base64'), createdAt: new Date().toISOString() });
+  ring.active = id;
+}
+
+/** Belt and braces: even an authentic envelope must carry every claim with the right type. */
+function validClaims(value: unknown): SessionClaims | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const c = value as Record<string, unknown>;
+  const strings = ['accountId', 'principalArn', 'bucket', 'accessKeyId', 'secretAccessKey'];
+  if (!strings.every((k) => typeof c[k] === 'string' && c[k] !== '')) return undefined;
+  if (c.mode !== 'ReadWrite' && c.mode !== 'ReadOnly') return undefined;
+  if (!Number.isInteger(c.issuedAt) || !Number.isInteger(c.expiresAt)) return undefined;
+  const enc = c.encryption as Record<string, unknown> | undefined;
+  if (!enc || (enc.algorithm !== 'AES256' && enc.algorithm !== 'aws:kms')) return undefined;
+  return c as unknown as SessionClaims;
+}

@@ -1,0 +1,25 @@
+import { serve, SERVE_USAGE } from './serve.js';
+
+const USAGE = `Usage: zonal <command>
+
+Commands:
+  serve     start the server (zonal serve --help for options)
+`;
+
+/** Entry point of the `zonal` command; returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  const [command, ...rest] = args;
+  switch (command) {
+    case 'serve':
+      return serve(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE + '\n' + SERVE_USAGE);
+      return command === undefined ? 1 : 0;
+    default:
+      console.error(`unknown command: ${command}\n\n${USAGE}`);
+      return 1;
+  }
+}

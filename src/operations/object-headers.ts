@@ -1,0 +1,160 @@
+import { CHECKSUM_API_NAME, CHECKSUM_HEADER, type ChecksumAlgorithm } from '../protocol/checksums.js';
+import { header, type RequestContext } from '../server/request-context.js';
+import { invalidArgument, notImplemented, S3Error } from '../server/s3-error.js';
+import type { ContentHeaders, ObjectRecord } from '../storage/types.js';
+
+export const STORAGE_CLASS = 'EXPRESS_ONEZONE';
+/** S3's limit on user metadata: names and values, in bytes. */
+const MAX_METADATA_BYTES = 2048;
+const META_PREFIX = 'x-amz-meta-';
+
+/** Write headers directory buckets refuse with 501 (spec §5.14). */
+const UNSUPPORTED_WRITE_HEADERS: Record<string, string> = {
+  'content-md5': 'This bucket does not support Content Md5 header.',
+  'x-amz-acl': 'ACLs are not supported for directory buckets.',
+  'x-amz-grant-full-control': 'ACLs are not supported for directory buckets.',
+  'x-amz-grant-read': 'ACLs are not supported for directory buckets.',
+  'x-amz-grant-read-acp': 'ACLs are not supported for directory buckets.',
+  'x-amz-grant-write-acp': 'ACLs are not supported for directory buckets.',
+  'x-amz-tagging': 'Object tagging is not supported for directory buckets.',
+  'x-amz-website-redirect-location': 'Website redirects are not supported for directory buckets.',
+  'x-amz-object-lock-mode': 'Object Lock is not supported for directory buckets.',
+  'x-amz-object-lock-retain-until-date': 'Object Lock is not supported for directory buckets.',
+  'x-amz-object-lock-legal-hold': 'Object Lock is not supported for directory buckets.',
+  'x-amz-server-side-encryption-customer-algorithm': 'SSE-C is not supported for directory buckets.',
+  'x-amz-server-side-encryption-customer-key': 'SSE-C is not supported for directory buckets.',
+  'x-amz-server-side-encryption-customer-key-md5': 'SSE-C is not supported for directory buckets.',
+  'x-amz-request-payer': 'Requester Pays is not supported for directory buckets.',
+};
+
+export function rejectUnsupportedWriteHeaders(ctx: RequestContext): void {
+  for (const name in ctx.req.headers) {
+    const message = UNSUPPORTED_WRITE_HEADERS[name];
+    if (message !== undefined) throw notImplemented(message);
+  }
+  const storageClass = header(ctx, 'x-amz-storage-class');
+  if (storageClass !== undefined && storageClass !== STORAGE_CLASS) {
+    throw new S3Error('InvalidStorageClass', 'The storage class you specified is not valid', 400, {
+      StorageClassRequested: storageClass,
+    });
+  }
+  const sse = header(ctx, 'x-amz-server-side-encryption');
+  if (sse !== undefined && sse !== encryptionOf(ctx)) {
+    throw invalidArgument(
+      'The server-side encryption header must match the session (or bucket default) encryption.',
+      'x-amz-server-side-encryption',
+      sse,
+    );
+  }
+}
+
+/** The SSE algorithm writes of this request use: the session's, else the bucket default. */
+export function encryptionOf(ctx: RequestContext): string {
+  const { principal } = ctx.auth;
+  return principal.kind === 'session' ? principal.claims.encryption.algorithm : 'AES256';
+}
+
+export function contentHeadersFrom(ctx: RequestContext): ContentHeaders {
+  const encoding = header(ctx, 'content-encoding')
+    ?.split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '' && e !== 'aws-chunked')
+    .join(',');
+  return definedOnly({
+    contentType: header(ctx, 'content-type') ?? 'binary/octet-stream',
+    contentEncoding: encoding === '' ? undefined : encoding,
+    contentDisposition: header(ctx, 'content-disposition'),
+    contentLanguage: header(ctx, 'content-language'),
+    cacheControl: header(ctx, 'cache-control'),
+    expires: header(ctx, 'expires'),
+  });
+}
+
+export function userMetadataFrom(ctx: RequestContext): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  let bytes = 0;
+  for (const [name, value] of Object.entries(ctx.req.headers)) {
+    if (!name.startsWith(META_PREFIX) || value === undefined) continue;
+    const key = name.slice(META_PREFIX.length);
+    const text = Array.isArray(value) ? value.join(',') : value;
+    metadata[key] = text;
+    bytes += Buffer.byteLength(key) + Buffer.byteLength(text);
+  }
+  if (bytes > MAX_METADATA_BYTES) {
+    throw new S3Error(
+      'MetadataTooLarge',
+      'Your metadata headers exceed the maximum allowed metadata size.',
+      400,
+      {
+        Size: String(bytes),
+        MaxSizeAllowed: String(MAX_METADATA_BYTES),
+      },
+    );
+  }
+  return metadata;
+}
+
+/** Response-header overrides of GetObject (`response-content-type=…`). */
+const RESPONSE_OVERRIDES: Record<string, string> = {
+  'response-content-type': 'Content-Type',
+  'response-content-language': 'Content-Language',
+  'response-expires': 'Expires',
+  'response-cache-control': 'Cache-Control',
+  'response-content-disposition': 'Content-Disposition',
+  'response-content-encoding': 'Content-Encoding',
+};
+
+/** Headers describing a stored object, for GET and HEAD. */
+export function objectHeaders(
+  ctx: RequestContext,
+  record: ObjectRecord,
+  withChecksums: boolean,
+): Record<string, string> {
+  const c = record.content;
+  const headers = definedOnly({
+    ETag: record.etag,
+    'Last-Modified': record.lastModified.toUTCString(),
+    'Accept-Ranges': 'bytes',
+    'Content-Type': c.contentType,
+    'Content-Encoding': c.contentEncoding,
+    'Content-Disposition': c.contentDisposition,
+    'Content-Language': c.contentLanguage,
+    'Cache-Control': c.cacheControl,
+    Expires: c.expires,
+    'x-amz-storage-class': STORAGE_CLASS,
+    'x-amz-server-side-encryption': 'AES256',
+  });
+  for (const [name, value] of Object.entries(record.metadata)) headers[META_PREFIX + name] = value;
+  if (withChecksums) Object.assign(headers, checksumHeaders(record));
+  for (const [param, name] of Object.entries(RESPONSE_OVERRIDES)) {
+    const value = ctx.query.get(param);
+    if (value !== undefined) headers[name] = value;
+  }
+  return headers;
+}
+
+export function checksumHeaders(record: Pick<ObjectRecord, 'checksums'>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [alg, value] of Object.entries(record.checksums) as [ChecksumAlgorithm, string | undefined][]) {
+    if (value !== undefined) headers[CHECKSUM_HEADER[alg]] = value;
+  }
+  if (Object.keys(headers).length > 0) headers['x-amz-checksum-type'] = 'FULL_OBJECT';
+  return headers;
+}
+
+/** The algorithm to name in listings: a client-chosen one if any, else CRC32. */
+export function primaryChecksumAlgorithm(record: Pick<ObjectRecord, 'checksums'>): string {
+  const algs = Object.keys(record.checksums) as ChecksumAlgorithm[];
+  const chosen = algs.find((a) => a !== 'crc32') ?? 'crc32';
+  return CHECKSUM_API_NAME[chosen];
+}
+
+/** The entries whose value is defined, so absent headers are not sent as "undefined". */
+function definedOnly<K extends string>(
+  value: Record<K, string | undefined>,
+): Partial<Record<K, string>> & Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, v] of Object.entries(value) as [K, string | undefined][])
+    if (v !== undefined) out[key] = v;
+  return out as Partial<Record<K, string>> & Record<string, string>;
+}

@@ -1,0 +1,39 @@
+import type { LocationType } from '../storage/types.js';
+
+export interface DirectoryBucketName {
+  name: string;
+  baseName: string;
+  zoneId: string;
+  locationType: LocationType;
+}
+
+const SUFFIX = '--x-s3';
+/** Zone id lengths the SDK endpoint rules recognise (spec §4.1). */
+const ZONE_ID_LENGTHS = new Set([8, 9, 13, 14, 20]);
+/** `use1-az4` (Availability Zone) or `usw2-lax1-az1` (Local Zone). */
+const ZONE_ID = /^[a-z]{2,5}\d{1,2}(-[a-z]{2,8}\d{1,2}[a-z]?)?-az\d{1,2}$/;
+const BASE_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+const FORBIDDEN_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-'];
+
+/**
+ * Parses `<base-name>--<zone-id>--x-s3` (spec §4.1), or returns undefined when the name breaks
+ * a rule. The zone id is read from the end, as the SDK does.
+ */
+export function parseDirectoryBucketName(name: string): DirectoryBucketName | undefined {
+  if (name.length < 3 || name.length > 63 || !name.endsWith(SUFFIX)) return undefined;
+  const withoutSuffix = name.slice(0, -SUFFIX.length);
+  const sep = withoutSuffix.lastIndexOf('--');
+  if (sep <= 0) return undefined;
+  const baseName = withoutSuffix.slice(0, sep);
+  const zoneId = withoutSuffix.slice(sep + 2);
+  if (!BASE_NAME.test(baseName) || !ZONE_ID.test(zoneId) || !ZONE_ID_LENGTHS.has(zoneId.length))
+    return undefined;
+  if (FORBIDDEN_PREFIXES.some((p) => name.startsWith(p))) return undefined;
+  // An AZ id has two parts (`usw2-az1`); a Local Zone id has more (`usw2-lax1-az1`).
+  const locationType: LocationType = zoneId.split('-').length > 2 ? 'LocalZone' : 'AvailabilityZone';
+  return { name, baseName, zoneId, locationType };
+}
+
+export function bucketArn(region: string, accountId: string, bucket: string): string {
+  return `arn:aws:s3express:${region}:${accountId}:bucket/${bucket}`;
+}

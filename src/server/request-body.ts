@@ -1,0 +1,124 @@
+import crypto from 'node:crypto';
+import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
+import { credentialScope } from '../auth/sigv4.js';
+import { AwsChunkedDecoder } from '../protocol/aws-chunked.js';
+import type { RequestContext } from './request-context.js';
+import { header } from './request-context.js';
+import { incompleteBody, invalidArgument, S3Error } from './s3-error.js';
+
+const STREAMING_PREFIX = 'STREAMING-';
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/** The decoded request payload and, once it has ended, any aws-chunked trailers. */
+export interface Payload {
+  stream: Readable;
+  trailers(): ReadonlyMap<string, string>;
+  /** Size the client declared for the decoded payload, when it did. */
+  declaredLength?: number;
+}
+
+const contentSha256Mismatch = (): S3Error =>
+  new S3Error(
+    'XAmzContentSHA256Mismatch',
+    "The provided 'x-amz-content-sha256' header does not match what was computed.",
+    400,
+  );
+
+/** Passes bytes through while hashing; fails at the end if the digest is not the signed one. */
+class Sha256Verifier extends Transform {
+  private readonly hash = crypto.createHash('sha256');
+
+  constructor(private readonly expectedHex: string) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.hash.update(chunk);
+    done(null, chunk);
+  }
+
+  override _flush(done: TransformCallback): void {
+    done(this.hash.digest('hex') === this.expectedHex ? null : contentSha256Mismatch());
+  }
+}
+
+function declaredLength(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,16}$/.test(value)) throw invalidArgument(`Invalid ${name}`, name, value);
+  return Number(value);
+}
+
+/**
+ * The request body as the handler should see it: aws-chunked framing removed and verified,
+ * the signed payload hash checked. Bytes flow through; nothing is buffered whole.
+ */
+export function requestPayload(ctx: RequestContext): Payload {
+  const { sigv4, signingKey } = ctx.auth;
+  const hash = sigv4.payloadHash;
+  if (hash.startsWith(STREAMING_PREFIX)) {
+    const decodedLength = declaredLength(
+      header(ctx, 'x-amz-decoded-content-length'),
+      'x-amz-decoded-content-length',
+    );
+    const signed = hash.startsWith('STREAMING-AWS4-HMAC-SHA256-PAYLOAD');
+    const decoder = new AwsChunkedDecoder({
+      signing: signed
+        ? {
+            signingKey,
+            amzDate: sigv4.amzDate,
+            scope: credentialScope(sigv4),
+            seedSignature: sigv4.signature,
+          }
+        : null,
+      declaredTrailers: (header(ctx, 'x-amz-trailer') ?? '')
+        .split(',')
+        .map((t) => t.trim().toLowerCase())
+        .filter((t) => t !== ''),
+      decodedContentLength: decodedLength,
+      expectTrailer: hash.endsWith('-TRAILER'),
+    });
+    return connect(ctx.req, decoder, () => decoder.trailers, decodedLength);
+  }
+  const length = declaredLength(header(ctx, 'content-length'), 'Content-Length');
+  const noTrailers = (): ReadonlyMap<string, string> => new Map();
+  if (SHA256_HEX.test(hash)) return connect(ctx.req, new Sha256Verifier(hash), noTrailers, length);
+  return connect(ctx.req, new PassThrough(), noTrailers, length);
+}
+
+function connect(
+  source: Readable,
+  stage: Transform,
+  trailers: () => ReadonlyMap<string, string>,
+  declared: number | undefined,
+): Payload {
+  // Not pipeline(): a failing stage must not destroy the request, or the socket would go
+  // with it before the error response is written. A client abort still fails the stage.
+  const abort = (): void => {
+    if (!stage.destroyed) stage.destroy(incompleteBody());
+  };
+  source.once('aborted', abort);
+  source.once('error', abort);
+  source.pipe(stage);
+  return { stream: stage, trailers, declaredLength: declared };
+}
+
+/** Reads a small body (XML documents) fully, refusing anything over `limit` bytes. */
+export async function readSmallBody(ctx: RequestContext, limit: number): Promise<Buffer> {
+  const payload = requestPayload(ctx);
+  if (payload.declaredLength !== undefined && payload.declaredLength > limit)
+    throw maxMessageLengthExceeded();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of payload.stream as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      payload.stream.destroy();
+      throw maxMessageLengthExceeded();
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+const maxMessageLengthExceeded = (): S3Error =>
+  new S3Error('MaxMessageLengthExceeded', 'Your request was too big.', 400);

@@ -1,0 +1,56 @@
+import net from 'node:net';
+import { decodeComponent } from '../protocol/query.js';
+import { S3Error } from './s3-error.js';
+
+/** Which bucket and key a request addresses, and how it named them. */
+export interface RequestTarget {
+  bucket?: string;
+  key?: string;
+  style: 'virtual-hosted' | 'path';
+}
+
+/** S3's maximum key length, in UTF-8 bytes. */
+export const MAX_KEY_BYTES = 1024;
+
+/** Host header without its port (`[::1]:9000` → `::1`). */
+export function hostnameOf(host: string): string {
+  if (host.startsWith('[')) {
+    const end = host.indexOf(']');
+    return end === -1 ? host : host.slice(1, end);
+  }
+  const colon = host.lastIndexOf(':');
+  return colon === -1 ? host : host.slice(0, colon);
+}
+
+/**
+ * Resolves bucket and key. Virtual-hosted when the first label of Host is a directory bucket
+ * name (`<bucket>--<zone>--x-s3.<anything>`); otherwise path style, where the bucket is the
+ * first path segment. The AWS SDK's path-style form for IP endpoints is `/<bucket>/` + `/<key>`
+ * (two slashes), so one extra slash after the bucket is consumed (spec §7.1).
+ */
+export function resolveTarget(host: string | undefined, rawPath: string): RequestTarget {
+  const hostname = hostnameOf(host ?? '').toLowerCase();
+  if (!net.isIP(hostname)) {
+    const dot = hostname.indexOf('.');
+    const label = dot === -1 ? '' : hostname.slice(0, dot);
+    if (label.endsWith('--x-s3')) {
+      return { style: 'virtual-hosted', bucket: label, key: decodeKey(rawPath.slice(1)) };
+    }
+  }
+  const afterSlash = rawPath.slice(1);
+  const slash = afterSlash.indexOf('/');
+  const bucketPart = slash === -1 ? afterSlash : afterSlash.slice(0, slash);
+  if (bucketPart === '') return { style: 'path' };
+  let rest = slash === -1 ? '' : afterSlash.slice(slash + 1);
+  if (rest.startsWith('/')) rest = rest.slice(1);
+  return { style: 'path', bucket: decodeComponent(bucketPart), key: decodeKey(rest) };
+}
+
+function decodeKey(raw: string): string | undefined {
+  if (raw === '') return undefined;
+  const key = decodeComponent(raw);
+  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
+    throw new S3Error('KeyTooLongError', 'Your key is too long', 400);
+  }
+  return key;
+}

@@ -1,0 +1,53 @@
+import type { ServerResponse } from 'node:http';
+import { toXml } from '../protocol/xml.js';
+import type { RequestContext } from './request-context.js';
+import type { S3Error } from './s3-error.js';
+
+/** Headers every response carries. */
+export function setCommonHeaders(res: ServerResponse, requestId: string): void {
+  res.setHeader('x-amz-request-id', requestId);
+  res.setHeader('x-amz-id-2', requestId);
+  res.setHeader('Server', 'Zonal');
+}
+
+export function sendXml(ctx: RequestContext, status: number, document: Record<string, unknown>): void {
+  const body = toXml(document);
+  ctx.res.writeHead(status, {
+    'Content-Type': 'application/xml',
+    'Content-Length': Buffer.byteLength(body),
+  });
+  ctx.res.end(body);
+}
+
+export function sendEmpty(ctx: RequestContext, status: number, headers: Record<string, string> = {}): void {
+  ctx.res.writeHead(status, { ...headers, 'Content-Length': '0' });
+  ctx.res.end();
+}
+
+/** Renders an S3 error document (no body for HEAD, as S3 does). */
+export function sendError(
+  res: ServerResponse,
+  method: string,
+  requestId: string,
+  resource: string,
+  err: S3Error,
+): void {
+  const body =
+    method === 'HEAD'
+      ? ''
+      : toXml({
+          Error: {
+            Code: err.code,
+            Message: err.message,
+            ...err.details,
+            Resource: resource,
+            RequestId: requestId,
+            HostId: requestId,
+          },
+        });
+  const headers: Record<string, string | number> = { 'Content-Length': Buffer.byteLength(body) };
+  if (body) headers['Content-Type'] = 'application/xml';
+  if (method === 'HEAD') headers['x-amz-error-code'] = err.code;
+  res.writeHead(err.status, headers);
+  res.end(body);
+}

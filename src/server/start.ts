@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadRootCredentials, type RootCredentials } from '../auth/credentials.js';
+import { SessionTokenSealer } from '../auth/session-token.js';
+import type { ServerConfig } from '../config.js';
+import { EmbeddedStore } from '../storage/embedded-store.js';
+import { ZonalServer } from './zonal-server.js';
+
+export interface RunningZonal {
+  readonly config: ServerConfig;
+  readonly root: RootCredentials;
+  /** `http://host:port` as bound (the real port when 0 was asked). */
+  readonly endpoint: string;
+  readonly port: number;
+  readonly server: ZonalServer;
+  readonly store: EmbeddedStore;
+  /** Graceful stop: finish in-flight requests, then close storage. */
+  close(): Promise<void>;
+}
+
+/** Opens the data dir and starts listening. Fails with a clear message if the dir is unusable. */
+export async function startZonal(
+  config: ServerConfig,
+  env: NodeJS.ProcessEnv = process.env,
+  onInternalError: (err: unknown) => void = (err) => console.error('internal error:', err),
+): Promise<RunningZonal> {
+  const dataDir = path.resolve(config.dataDir);
+  try {
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.accessSync(dataDir, fs.constants.W_OK);
+  } catch (err) {
+    throw new Error(`data dir ${dataDir} is not usable: ${(err as Error).message}`);
+  }
+  const root = loadRootCredentials(dataDir, env);
+  const store = EmbeddedStore.open({ dataDir, fsync: config.fsync });
+  const server = new ZonalServer({
+    services: { config, store, sessions: SessionTokenSealer.fromDataDir(dataDir), root: root.identity },
+    onInternalError,
+  });
+  let address;
+  try {
+    address = await server.listen(config.port, config.host);
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    config,
+    root,
+    endpoint: `http://${host}:${address.port}`,
+    port: address.port,
+    server,
+    store,
+    close: async () => {
+      await server.close();
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,137 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { authorizeRequest } from '../access/authorize-request.js';
+import { Authenticator } from '../auth/authenticate.js';
+import { StaticCredentials, type IamIdentity } from '../auth/credentials.js';
+import { newRequestId } from '../auth/random-ids.js';
+import type { SessionTokenSealer } from '../auth/session-token.js';
+import type { ServerConfig } from '../config.js';
+import { HANDLERS } from '../operations/handlers.js';
+import { invalidUri, parseQuery } from '../protocol/query.js';
+import type { EmbeddedStore } from '../storage/embedded-store.js';
+import { operationFor } from './operation-table.js';
+import type { RequestContext } from './request-context.js';
+import { resolveTarget } from './request-target.js';
+import { sendError, setCommonHeaders } from './respond.js';
+import { internalError, notImplemented, S3Error } from './s3-error.js';
+
+/** What operation handlers may use: configuration, storage and the session sealer. */
+export interface ZonalServices {
+  readonly config: ServerConfig;
+  readonly store: EmbeddedStore;
+  readonly sessions: SessionTokenSealer;
+  /** The root identity of the default account, owner of every bucket today. */
+  readonly root: IamIdentity;
+}
+
+export interface ZonalServerOptions {
+  services: ZonalServices;
+  /** Called for failures that are the server's fault (never for a client's mistake). */
+  onInternalError?: (err: unknown) => void;
+}
+
+/**
+ * The HTTP front: route → authenticate → authorize → handler → response. Each step is a
+ * separate module; this file only sequences them and renders failures.
+ */
+export class ZonalServer {
+  readonly http: http.Server;
+  private readonly authenticator: Authenticator;
+
+  constructor(private readonly options: ZonalServerOptions) {
+    const { services } = options;
+    this.authenticator = new Authenticator(
+      services.config.region,
+      new StaticCredentials([services.root]),
+      services.sessions,
+    );
+    this.http = http.createServer({ keepAlive: true }, (req, res) => void this.handle(req, res));
+    this.http.keepAliveTimeout = 65_000;
+  }
+
+  listen(port: number, host: string): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(port, host, () => {
+        this.http.off('error', reject);
+        resolve(this.http.address() as AddressInfo);
+      });
+    });
+  }
+
+  /** Stops accepting connections, lets in-flight requests finish, closes idle sockets. */
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.http.close(() => resolve());
+      this.http.closeIdleConnections();
+    });
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const requestId = newRequestId();
+    const receivedAt = new Date();
+    setCommonHeaders(res, requestId);
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const rawPath = q === -1 ? url : url.slice(0, q);
+    const rawQuery = q === -1 ? '' : url.slice(q + 1);
+    const method = req.method ?? 'GET';
+    try {
+      if (!rawPath.startsWith('/')) throw invalidUri();
+      const query = parseQuery(rawQuery);
+      const target = resolveTarget(req.headers.host, rawPath);
+      const op = operationFor(method, target, query, req.headers);
+      // Authenticate before anything else is revealed about the request.
+      const auth = this.authenticator.authenticate(
+        { method, rawPath, rawQuery, rawHeaders: req.rawHeaders },
+        op,
+        receivedAt,
+      );
+      if (op === undefined) {
+        throw new S3Error(
+          'MethodNotAllowed',
+          'The specified method is not allowed against this resource.',
+          405,
+        );
+      }
+      const handler = HANDLERS[op];
+      if (!handler) throw notImplemented(`${op} is not supported by directory buckets in Zonal.`);
+      authorizeRequest(auth.principal, op, target.bucket);
+      const ctx: RequestContext = {
+        req,
+        res,
+        requestId,
+        receivedAt,
+        rawPath,
+        rawQuery,
+        query,
+        target,
+        op,
+        auth,
+      };
+      await handler(ctx, this.options.services);
+    } catch (err) {
+      this.fail(req, res, requestId, rawPath, err);
+    }
+  }
+
+  private fail(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    requestId: string,
+    rawPath: string,
+    err: unknown,
+  ): void {
+    const s3err = err instanceof S3Error ? err : internalError();
+    const clientWentAway = (err as NodeJS.ErrnoException)?.code === 'ERR_STREAM_PREMATURE_CLOSE';
+    if (!(err instanceof S3Error) && !clientWentAway) this.options.onInternalError?.(err);
+    if (res.headersSent) {
+      // Too late for an error document: cut the connection so the client sees a failure.
+      res.destroy();
+      return;
+    }
+    // An unread request body would poison a kept-alive connection; close it instead.
+    if (!req.complete) res.setHeader('Connection', 'close');
+    sendError(res, req.method ?? 'GET', requestId, rawPath, s3err);
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The file half of the embedded store: object bytes in files named by random ids.
+ *
+ * Layout: `<root>/blobs/<first two hex chars>/<id>` for complete blobs and `<root>/tmp/<id>`
+ * while one is being written. A blob only appears under `blobs/` once it is complete (and
+ * fsynced when asked), so a crash can leave a stray file but never a torn one at a final path.
+ * Names never come from object keys, and every id is validated before it becomes a path.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { rename } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+const BLOB_ID = /^[0-9a-f]{32}$/;
+const SHARD = /^[0-9a-f]{2}$/;
+
+export function isBlobId(id: string): boolean {
+  return BLOB_ID.test(id);
+}
+
+function assertBlobId(id: string): void {
+  if (!isBlobId(id)) throw new Error(`invalid blob id: ${JSON.stringify(id)}`);
+}
+
+/** fsync a directory so a rename or create inside it is durable. Not possible on Windows. */
+function syncDir(dir: string): void {
+  if (process.platform === 'win32') return;
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Unlinks a file that may already be gone. */
+function removeQuietly(file: string): void {
+  try {
+    fs.unlinkSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+/**
+ * Writes `source` to a new file at `file`; returns its size. The stream owns the fd, and with
+ * `flush` it fsyncs before closing; pipeline resolves only after the close.
+ */
+async function streamToFile(source: Readable, file: string, fsync: boolean): Promise<number> {
+  const out = fs.createWriteStream(file, { flags: 'wx', flush: fsync });
+  await pipeline(source, out);
+  return out.bytesWritten;
+}
+
+export class BlobFiles {
+  private readonly blobsDir: string;
+  private readonly tmpDir: string;
+
+  /** Shard directories known to exist (created lazily: 256 mkdirs cost ~80 ms at startup). */
+  private readonly shards = new Set<string>();
+
+  constructor(
+    root: string,
+    private readonly fsync: boolean,
+  ) {
+    this.blobsDir = path.join(root, 'blobs');
+    this.tmpDir = path.join(root, 'tmp');
+    fs.mkdirSync(this.blobsDir, { recursive: true });
+    fs.mkdirSync(this.tmpDir, { recursive: true });
+    if (fsync) syncDir(root);
+  }
+
+  /** Creates and removes a file, so a read-only directory fails at startup, not on the first PUT. */
+  checkWritable(): void {
+    const probe = path.join(this.tmpDir, randomBytes(16).toString('hex'));
+    fs.writeFileSync(probe, '', { flag: 'wx' });
+    fs.unlinkSync(probe);
+  }
+
+  /** Path of a complete blob. Throws on anything that is not a well-formed id. */
+  pathOf(blobId: string): string {
+    assertBlobId(blobId);
+    return path.join(this.blobsDir, blobId.slice(0, 2), blobId);
+  }
+
+  /** Streams `source` into a new blob. On any failure nothing is left behind and the error is rethrown. */
+  async write(source: Readable): Promise<{ blobId: string; size: number }> {
+    const blobId = randomBytes(16).toString('hex');
+    const tmp = path.join(this.tmpDir, blobId);
+    const final = this.pathOf(blobId);
+    try {
+      const size = await streamToFile(source, tmp, this.fsync);
+      this.ensureShard(path.dirname(final));
+      await rename(tmp, final);
+      if (this.fsync) syncDir(path.dirname(final));
+      return { blobId, size };
+    } catch (err) {
+      removeQuietly(tmp);
+      removeQuietly(final);
+      throw err;
+    }
+  }
+
+  /** Creates a shard directory on first use; its entry in `blobs/` must be durable too. */
+  private ensureShard(dir: string): void {
+    if (this.shards.has(dir)) return;
+    fs.mkdirSync(dir, { recursive: true });
+    if (this.fsync) syncDir(this.blobsDir);
+    this.shards.add(dir);
+  }
+
+  /** Deletes a blob; a missing one is fine (it may have been swept already). */
+  remove(blobId: string): void {
+    removeQuietly(this.pathOf(blobId));
+  }
+
+  /**
+   * Opens the blob now (synchronously, so an unlink racing with this call either happens
+   * before — ENOENT — or after, when our fd keeps the bytes readable) and streams
+   * [start, end] inclusive. The stream owns the fd and closes it on end, error or destroy.
+   */
+  open(blobId: string, range?: { start: number; end: number }): Readable {
+    const file = this.pathOf(blobId);
+    const fd = fs.openSync(file, 'r');
+    return fs.createReadStream(file, { fd, autoClose: true, start: range?.start, end: range?.end });
+  }
+
+  /**
+   * Removes every blob for which `isReferenced` is false, and every temp file. Meant for
+   * startup, when no write can be in flight (another process sharing the directory would
+   * lose its in-flight blobs). Returns how many files were removed.
+   */
+  sweep(isReferenced: (blobId: string) => boolean): number {
+    let removed = 0;
+    for (const name of fs.readdirSync(this.tmpDir)) {
+      fs.rmSync(path.join(this.tmpDir, name), { recursive: true, force: true });
+      removed++;
+    }
+    for (const shard of fs.readdirSync(this.blobsDir)) {
+      if (!SHARD.test(shard)) continue;
+      for (const name of fs.readdirSync(path.join(this.blobsDir, shard))) {
+        // Unknown names are not ours to delete; ids in the wrong shard are unreachable junk.
+        if (!isBlobId(name)) continue;
+        if (name.startsWith(shard) && isReferenced(name)) continue;
+        removeQuietly(path.join(this.blobsDir, shard, name));
+        removed++;
+      }
+    }
+    return removed;
+  }
+}
