@@ -13,3 +13,19 @@ export function authorizeRequest(principal: Principal, op: OperationName, bucket
   if (bucket === undefined || bucket !== claims.bucket) throw accessDenied();
   if (claims.mode === 'ReadOnly' && !READ_ONLY_OPERATIONS.has(op)) throw accessDenied();
 }
+
+/**
+ * CopyObject/UploadPartCopy read a second bucket, which must be authorized on its own
+ * (security checklist §5): a session reaches only its own bucket, an IAM principal only the
+ * buckets of its account.
+ */
+export function authorizeSourceBucket(
+  principal: Principal,
+  source: { name: string; ownerAccountId: string },
+): void {
+  if (principal.kind === 'session') {
+    if (principal.claims.bucket !== source.name) throw accessDenied();
+    return;
+  }
+  if (principal.identity.accountId !== source.ownerAccountId) throw accessDenied();
+}

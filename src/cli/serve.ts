@@ -94,9 +94,9 @@ export async function serve(args: string[]): Promise<number> {
     console.log(SERVE_USAGE);
     return 0;
   }
-  const zonal = await startZonal(parseServeArgs(args));
-  console.log(banner(zonal));
-  await new Promise<void>((resolve) => {
+  const config = parseServeArgs(args);
+  // Handlers go in before the banner: a signal sent as soon as it is printed must not kill us.
+  const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       console.log(`${signal} received, shutting down`);
       resolve();
@@ -104,6 +104,9 @@ export async function serve(args: string[]): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  const zonal = await startZonal(config);
+  console.log(banner(zonal));
+  await stopped;
   await zonal.close();
   return 0;
 }

@@ -2,9 +2,16 @@ import type { RequestContext } from '../server/request-context.js';
 import type { OperationName } from '../server/operation-table.js';
 import type { ZonalServices } from '../server/zonal-server.js';
 import { createBucket, deleteBucket, headBucket, listDirectoryBuckets } from './buckets.js';
+import { copyObject } from './copy-object.js';
+import { deleteObjects } from './delete-objects.js';
 import { listObjectsV2 } from './list-objects.js';
+import { completeMultipartUpload } from './complete-multipart.js';
+import { listMultipartUploads, listParts } from './list-multipart.js';
 import { abortMultipartUpload, createMultipartUpload } from './multipart.js';
+import { uploadPart, uploadPartCopy } from './upload-part.js';
+import { getObjectAttributes } from './object-attributes.js';
 import { deleteObject, getObject, headObject, putObject } from './objects.js';
+import { renameObject } from './rename-object.js';
 import { createSession } from './session.js';
 
 export type Handler = (ctx: RequestContext, services: ZonalServices) => void | Promise<void>;
@@ -21,6 +28,15 @@ export const HANDLERS: Partial<Record<OperationName, Handler>> = {
   GetObject: getObject,
   HeadObject: headObject,
   DeleteObject: deleteObject,
+  CopyObject: copyObject,
+  DeleteObjects: deleteObjects,
+  GetObjectAttributes: getObjectAttributes,
+  RenameObject: renameObject,
   CreateMultipartUpload: createMultipartUpload,
   AbortMultipartUpload: abortMultipartUpload,
+  UploadPart: uploadPart,
+  UploadPartCopy: uploadPartCopy,
+  CompleteMultipartUpload: completeMultipartUpload,
+  ListParts: listParts,
+  ListMultipartUploads: listMultipartUploads,
 };

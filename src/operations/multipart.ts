@@ -1,40 +1,75 @@
+import {
+  algorithmFromApiName,
+  CHECKSUM_API_NAME,
+  isCombinable,
+  type ChecksumAlgorithm,
+} from '../protocol/checksums.js';
 import { S3_XMLNS } from '../protocol/xml.js';
-import type { RequestContext } from '../server/request-context.js';
+import { header, type RequestContext } from '../server/request-context.js';
 import { sendEmpty, sendXml } from '../server/respond.js';
-import { S3Error } from '../server/s3-error.js';
+import { invalidArgument, invalidRequest } from '../server/s3-error.js';
 import type { ZonalServices } from '../server/zonal-server.js';
+import type { ChecksumType } from '../storage/types.js';
 import { existingBucket } from './buckets.js';
-import { contentHeadersFrom, rejectUnsupportedWriteHeaders, userMetadataFrom } from './object-headers.js';
-
-const noSuchUpload = (uploadId: string): S3Error =>
-  new S3Error(
-    'NoSuchUpload',
-    'The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.',
-    404,
-    { UploadId: uploadId },
-  );
+import {
+  contentHeadersFrom,
+  encryptionOf,
+  rejectUnsupportedWriteHeaders,
+  userMetadataFrom,
+} from './object-headers.js';
+import { uploadOf } from './upload-part.js';
 
 export function createMultipartUpload(ctx: RequestContext, services: ZonalServices): void {
   const bucket = existingBucket(ctx, services);
   rejectUnsupportedWriteHeaders(ctx);
   const key = ctx.target.key!;
+  const { checksumAlgorithm, checksumType } = uploadChecksumFrom(ctx);
   const uploadId = services.store.createUpload({
     bucket: bucket.name,
     key,
     content: contentHeadersFrom(ctx),
     metadata: userMetadataFrom(ctx),
     initiated: new Date(),
+    encryption: { algorithm: encryptionOf(ctx) },
+    checksumAlgorithm,
+    checksumType,
   });
+  ctx.res.setHeader('x-amz-server-side-encryption', encryptionOf(ctx));
+  if (checksumAlgorithm) ctx.res.setHeader('x-amz-checksum-algorithm', CHECKSUM_API_NAME[checksumAlgorithm]);
+  if (checksumType) ctx.res.setHeader('x-amz-checksum-type', checksumType);
   sendXml(ctx, 200, {
     InitiateMultipartUploadResult: { '@_xmlns': S3_XMLNS, Bucket: bucket.name, Key: key, UploadId: uploadId },
   });
 }
 
 export function abortMultipartUpload(ctx: RequestContext, services: ZonalServices): void {
-  const bucket = existingBucket(ctx, services);
-  const uploadId = ctx.query.get('uploadId')!;
-  const upload = services.store.getUpload(uploadId);
-  if (!upload || upload.bucket !== bucket.name || upload.key !== ctx.target.key) throw noSuchUpload(uploadId);
-  services.store.deleteUpload(uploadId);
+  const upload = uploadOf(ctx, services);
+  services.store.deleteUpload(upload.uploadId);
   sendEmpty(ctx, 204);
+}
+
+/**
+ * `x-amz-checksum-algorithm` and `x-amz-checksum-type` of CreateMultipartUpload. FULL_OBJECT
+ * needs a CRC (its value is combined from the parts'); COMPOSITE works with any algorithm.
+ */
+function uploadChecksumFrom(ctx: RequestContext): {
+  checksumAlgorithm?: ChecksumAlgorithm;
+  checksumType?: ChecksumType;
+} {
+  const name = header(ctx, 'x-amz-checksum-algorithm');
+  const checksumAlgorithm = name === undefined ? undefined : algorithmFromApiName(name);
+  const type = header(ctx, 'x-amz-checksum-type');
+  if (type !== undefined && type !== 'FULL_OBJECT' && type !== 'COMPOSITE') {
+    throw invalidArgument('Invalid x-amz-checksum-type', 'x-amz-checksum-type', type);
+  }
+  if (type !== undefined && checksumAlgorithm === undefined) {
+    throw invalidRequest('x-amz-checksum-type requires x-amz-checksum-algorithm.');
+  }
+  if (type === 'FULL_OBJECT' && !isCombinable(checksumAlgorithm!)) {
+    throw invalidRequest(`The FULL_OBJECT checksum type cannot be used with the ${name} checksum algorithm.`);
+  }
+  if (type === 'COMPOSITE' && checksumAlgorithm === 'crc64nvme') {
+    throw invalidRequest('The COMPOSITE checksum type cannot be used with the CRC64NVME checksum algorithm.');
+  }
+  return { checksumAlgorithm, checksumType: type };
 }

@@ -1,9 +1,11 @@
 import { CHECKSUM_API_NAME, CHECKSUM_HEADER, type ChecksumAlgorithm } from '../protocol/checksums.js';
 import { header, type RequestContext } from '../server/request-context.js';
 import { invalidArgument, notImplemented, S3Error } from '../server/s3-error.js';
-import type { ContentHeaders, ObjectRecord } from '../storage/types.js';
+import type { ContentHeaders, ObjectEncryption, ObjectRecord } from '../storage/types.js';
 
 export const STORAGE_CLASS = 'EXPRESS_ONEZONE';
+/** Directory buckets answer every object request with this literal (spec §5.11). */
+export const EXPIRATION_NOT_IMPLEMENTED = 'NotImplemented';
 /** S3's limit on user metadata: names and values, in bytes. */
 const MAX_METADATA_BYTES = 2048;
 const META_PREFIX = 'x-amz-meta-';
@@ -49,7 +51,7 @@ export function rejectUnsupportedWriteHeaders(ctx: RequestContext): void {
 }
 
 /** The SSE algorithm writes of this request use: the session's, else the bucket default. */
-export function encryptionOf(ctx: RequestContext): string {
+export function encryptionOf(ctx: RequestContext): ObjectEncryption['algorithm'] {
   const { principal } = ctx.auth;
   return principal.kind === 'session' ? principal.claims.encryption.algorithm : 'AES256';
 }
@@ -122,7 +124,8 @@ export function objectHeaders(
     'Cache-Control': c.cacheControl,
     Expires: c.expires,
     'x-amz-storage-class': STORAGE_CLASS,
-    'x-amz-server-side-encryption': 'AES256',
+    'x-amz-server-side-encryption': record.encryption.algorithm,
+    'x-amz-expiration': EXPIRATION_NOT_IMPLEMENTED,
   });
   for (const [name, value] of Object.entries(record.metadata)) headers[META_PREFIX + name] = value;
   if (withChecksums) Object.assign(headers, checksumHeaders(record));
@@ -133,12 +136,14 @@ export function objectHeaders(
   return headers;
 }
 
-export function checksumHeaders(record: Pick<ObjectRecord, 'checksums'>): Record<string, string> {
+export function checksumHeaders(
+  record: Pick<ObjectRecord, 'checksums' | 'checksumType'>,
+): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [alg, value] of Object.entries(record.checksums) as [ChecksumAlgorithm, string | undefined][]) {
     if (value !== undefined) headers[CHECKSUM_HEADER[alg]] = value;
   }
-  if (Object.keys(headers).length > 0) headers['x-amz-checksum-type'] = 'FULL_OBJECT';
+  if (Object.keys(headers).length > 0) headers['x-amz-checksum-type'] = record.checksumType;
   return headers;
 }
 

@@ -1,158 +1,73 @@
-import crypto from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
-import {
-  algorithmFromApiName,
-  algorithmFromHeaderName,
-  CHECKSUM_API_NAME,
-  CHECKSUM_HEADER,
-  ChecksumTransform,
-  isWellFormedChecksum,
-  requireComputable,
-  type ChecksumAlgorithm,
-} from '../protocol/checksums.js';
 import { evaluateReadConditions } from '../protocol/conditional.js';
 import { resolveRange } from '../protocol/range.js';
 import { header, type RequestContext } from '../server/request-context.js';
-import { requestPayload, type Payload } from '../server/request-body.js';
 import { sendEmpty } from '../server/respond.js';
 import {
-  badDigest,
   invalidArgument,
   invalidRequest,
   noSuchKey,
-  notImplemented,
   preconditionFailed,
   S3Error,
 } from '../server/s3-error.js';
 import type { ZonalServices } from '../server/zonal-server.js';
-import type { ObjectRecord, WriteCondition } from '../storage/types.js';
+import type { DeleteCondition } from '../storage/embedded-store.js';
+import type { ObjectRecord } from '../storage/types.js';
+import { appendObject } from './append-object.js';
 import { existingBucket } from './buckets.js';
+import { newEtag } from './etag.js';
 import {
   checksumHeaders,
   contentHeadersFrom,
   encryptionOf,
+  EXPIRATION_NOT_IMPLEMENTED,
   objectHeaders,
   rejectUnsupportedWriteHeaders,
+  STORAGE_CLASS,
   userMetadataFrom,
 } from './object-headers.js';
-
-/** S3's limit for a single PUT. */
-const MAX_PUT_BYTES = 5 * 1024 ** 3;
-
-/** ETags are opaque in directory buckets: random, unique per write (spec §5.4). */
-export const newEtag = (): string => `"${crypto.randomBytes(16).toString('hex')}"`;
-
-/** Where the client's expected checksum comes from: a header now, or a trailer after the body. */
-interface ExpectedChecksum {
-  algorithm: ChecksumAlgorithm;
-  value?: string;
-  fromTrailer: boolean;
-}
+import { expectedChecksum, receiveBlob } from './payload-checksum.js';
+import { MAX_PART_NUMBER } from './upload-part.js';
+import { writeConditionFrom } from './write-conditions.js';
 
 /**
- * The checksum the client asked for (header value, declared trailer, or
- * x-amz-sdk-checksum-algorithm), or CRC32, which Zonal always computes by default.
+ * PutObject: streams the body into a blob (checksummed, verified), then commits it under the
+ * key if the write conditions hold. With `x-amz-write-offset-bytes` it is an append.
  */
-function expectedChecksum(ctx: RequestContext): ExpectedChecksum {
-  const headerAlgs = (Object.keys(CHECKSUM_HEADER) as ChecksumAlgorithm[]).filter(
-    (alg) => ctx.req.headers[CHECKSUM_HEADER[alg]] !== undefined,
-  );
-  const trailerName = header(ctx, 'x-amz-trailer')?.trim().toLowerCase();
-  const trailerAlg = trailerName ? algorithmFromHeaderName(trailerName) : undefined;
-  if (trailerName && !trailerAlg) throw invalidRequest(`The trailer ${trailerName} is not supported.`);
-  if (headerAlgs.length + (trailerAlg ? 1 : 0) > 1) {
-    throw invalidRequest(
-      'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.',
-    );
-  }
-  const sdkAlgorithm = header(ctx, 'x-amz-sdk-checksum-algorithm');
-  const declared = sdkAlgorithm === undefined ? undefined : algorithmFromApiName(sdkAlgorithm);
-  const [headerAlg] = headerAlgs;
-  const algorithm = headerAlg ?? trailerAlg ?? declared ?? 'crc32';
-  if (declared && declared !== algorithm) {
-    throw invalidRequest('Value for x-amz-sdk-checksum-algorithm header is invalid.');
-  }
-  requireComputable(algorithm);
-  if (headerAlg) {
-    const value = header(ctx, CHECKSUM_HEADER[headerAlg])!;
-    if (!isWellFormedChecksum(headerAlg, value)) {
-      throw invalidRequest(`Value for ${CHECKSUM_HEADER[headerAlg]} header is invalid.`);
-    }
-    return { algorithm, value, fromTrailer: false };
-  }
-  return { algorithm, fromTrailer: trailerAlg !== undefined };
-}
-
-function verifyChecksum(expected: ExpectedChecksum, computed: string, payload: Payload): void {
-  const name = CHECKSUM_HEADER[expected.algorithm];
-  const value = expected.fromTrailer ? payload.trailers().get(name) : expected.value;
-  if (value === undefined) return;
-  if (!isWellFormedChecksum(expected.algorithm, value))
-    throw invalidRequest(`Value for ${name} trailing header is invalid.`);
-  if (value !== computed) {
-    throw badDigest(
-      `The ${CHECKSUM_API_NAME[expected.algorithm]} you specified did not match the calculated checksum.`,
-    );
-  }
-}
-
-function writeConditionFrom(ctx: RequestContext): WriteCondition {
-  const ifNoneMatch = header(ctx, 'if-none-match');
-  if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*') {
-    throw notImplemented('If-None-Match on writes only supports "*".');
-  }
-  return { ifNoneMatchStar: ifNoneMatch !== undefined, ifMatch: header(ctx, 'if-match') };
-}
-
 export async function putObject(ctx: RequestContext, services: ZonalServices): Promise<void> {
   const bucket = existingBucket(ctx, services);
   rejectUnsupportedWriteHeaders(ctx);
-  if (ctx.req.headers['x-amz-write-offset-bytes'] !== undefined) {
-    throw notImplemented('Appending to objects (x-amz-write-offset-bytes) is not implemented yet.');
-  }
+  if (ctx.req.headers['x-amz-write-offset-bytes'] !== undefined) return appendObject(ctx, services);
   const condition = writeConditionFrom(ctx);
   const content = contentHeadersFrom(ctx);
   const metadata = userMetadataFrom(ctx);
   const expected = expectedChecksum(ctx);
-  const payload = requestPayload(ctx);
-  if (payload.declaredLength !== undefined && payload.declaredLength > MAX_PUT_BYTES) {
-    throw new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400, {
-      ProposedSize: String(payload.declaredLength),
-      MaxSizeAllowed: String(MAX_PUT_BYTES),
-    });
-  }
-
-  const hasher = new ChecksumTransform([expected.algorithm]);
-  // pipeline() carries a payload failure (bad signature, digest, abort) into the hasher, so
-  // writeBlob sees it, removes the partial blob and rethrows the S3 error.
-  pipeline(payload.stream, hasher).catch(() => undefined);
-  const blob = await services.store.writeBlob(hasher);
-  let record: ObjectRecord;
-  try {
-    const checksum = hasher.checksums()[expected.algorithm]!;
-    verifyChecksum(expected, checksum, payload);
-    record = services.store.commitObject(
-      {
-        bucket: bucket.name,
-        key: ctx.target.key!,
-        size: blob.size,
-        etag: newEtag(),
-        lastModified: new Date(),
-        content,
-        metadata,
-        checksums: { [expected.algorithm]: checksum },
-        blobId: blob.blobId,
-      },
-      condition,
-    );
-  } catch (err) {
-    services.store.discardBlob(blob.blobId);
-    throw err;
-  }
+  const algorithm = expected.algorithm ?? 'crc32';
+  const blob = await receiveBlob(ctx, services, algorithm, expected);
+  // An empty object has no segments; its zero-length blob is not kept.
+  if (blob.size === 0) services.store.discardBlob(blob.blobId);
+  const record = services.store.commitObject(
+    {
+      bucket: bucket.name,
+      key: ctx.target.key!,
+      size: blob.size,
+      etag: newEtag(),
+      lastModified: new Date(),
+      content,
+      metadata,
+      checksums: { [algorithm]: blob.checksum },
+      checksumType: 'FULL_OBJECT',
+      multipart: false,
+      encryption: { algorithm: encryptionOf(ctx) },
+      segments: blob.size === 0 ? [] : [{ blobId: blob.blobId, size: blob.size }],
+    },
+    condition,
+  );
   sendEmpty(ctx, 200, {
     ETag: record.etag,
-    'x-amz-server-side-encryption': encryptionOf(ctx),
-    'x-amz-storage-class': 'EXPRESS_ONEZONE',
+    'x-amz-server-side-encryption': record.encryption.algorithm,
+    'x-amz-storage-class': STORAGE_CLASS,
+    'x-amz-expiration': EXPIRATION_NOT_IMPLEMENTED,
     ...checksumHeaders(record),
   });
 }
@@ -164,7 +79,6 @@ function readableObject(ctx: RequestContext, services: ZonalServices): ObjectRec
   if (versionId !== undefined && versionId !== 'null') {
     throw invalidArgument('Invalid version id specified', 'versionId', versionId);
   }
-  if (ctx.query.has('partNumber')) throw notImplemented('GetObject by partNumber is not implemented yet.');
   const record = services.store.getObject(bucket.name, ctx.target.key!);
   if (!record) throw noSuchKey(ctx.target.key!);
   return record;
@@ -182,16 +96,18 @@ function prepareRead(ctx: RequestContext, record: ObjectRecord): { start: number
     record.etag,
     record.lastModified,
   );
-  if (typeof outcome === 'object') throw preconditionFailed(outcome.failed);
-  if (outcome === 'not-modified') {
+  if (outcome !== 'proceed' && 'failed' in outcome) throw preconditionFailed(outcome.failed);
+  if (outcome !== 'proceed') {
     ctx.res.writeHead(304, { ETag: record.etag, 'Last-Modified': record.lastModified.toUTCString() });
     ctx.res.end();
     return 'done';
   }
-  const range = resolveRange(header(ctx, 'range'), record.size);
+  const part = partRange(ctx, record);
+  const range = part?.range ?? resolveRange(header(ctx, 'range'), record.size);
   const checksumMode = header(ctx, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED';
   // A checksum describes the whole object, so a ranged read does not carry it.
   const headers = objectHeaders(ctx, record, checksumMode && range === undefined);
+  if (part) headers['x-amz-mp-parts-count'] = String(part.count);
   if (range) {
     headers['Content-Range'] = `bytes ${range.start}-${range.end}/${record.size}`;
     headers['Content-Length'] = String(range.end - range.start + 1);
@@ -203,16 +119,44 @@ function prepareRead(ctx: RequestContext, record: ObjectRecord): { start: number
   return { start: 0, end: record.size - 1 };
 }
 
+/**
+ * `?partNumber=N`: the bytes of part N of a multipart object (any other object is one part).
+ * Answers with a range, or undefined when the whole object is that part.
+ */
+function partRange(
+  ctx: RequestContext,
+  record: ObjectRecord,
+): { range?: { start: number; end: number }; count: number } | undefined {
+  const value = ctx.query.get('partNumber');
+  if (value === undefined) return undefined;
+  if (ctx.req.headers.range !== undefined) {
+    throw invalidRequest('Cannot specify both Range header and partNumber query parameter.');
+  }
+  const n = Number(value);
+  if (!/^\d{1,5}$/.test(value) || n < 1 || n > MAX_PART_NUMBER) {
+    throw invalidArgument(
+      'Part number must be an integer between 1 and 10000, inclusive',
+      'partNumber',
+      value,
+    );
+  }
+  const count = record.multipart ? record.segments.length : 1;
+  if (n > count) throw new S3Error('InvalidPartNumber', 'The requested partnumber is not satisfiable', 416);
+  if (!record.multipart) return { count };
+  let start = 0;
+  for (const segment of record.segments.slice(0, n - 1)) start += segment.size;
+  return { range: { start, end: start + record.segments[n - 1]!.size - 1 }, count };
+}
+
 export async function getObject(ctx: RequestContext, services: ZonalServices): Promise<void> {
   const record = readableObject(ctx, services);
-  // Open the blob in the same tick as the lookup, before anything can replace it.
   const range = prepareRead(ctx, record);
   if (range === 'done') return;
   if (record.size === 0) {
     ctx.res.end();
     return;
   }
-  await pipeline(services.store.openBlob(record.blobId, range), ctx.res);
+  await pipeline(services.store.openObject(record, range), ctx.res);
 }
 
 export function headObject(ctx: RequestContext, services: ZonalServices): void {
@@ -222,14 +166,35 @@ export function headObject(ctx: RequestContext, services: ZonalServices): void {
 
 export function deleteObject(ctx: RequestContext, services: ZonalServices): void {
   const bucket = existingBucket(ctx, services);
-  for (const h of ['x-amz-if-match-last-modified-time', 'x-amz-if-match-size']) {
-    if (ctx.req.headers[h] !== undefined) throw notImplemented(`${h} is not implemented yet.`);
-  }
   const versionId = ctx.query.get('versionId');
   if (versionId !== undefined && versionId !== 'null') {
     throw invalidArgument('Invalid version id specified', 'versionId', versionId);
   }
   // Implicit directories are derived from keys, so they vanish with their last object.
-  services.store.deleteObject(bucket.name, ctx.target.key!, { ifMatch: header(ctx, 'if-match') });
+  services.store.deleteObject(bucket.name, ctx.target.key!, deleteConditionFrom(ctx));
   sendEmpty(ctx, 204);
+}
+
+/** `If-Match` plus the directory-bucket-only `x-amz-if-match-last-modified-time`/`-size`. */
+function deleteConditionFrom(ctx: RequestContext): DeleteCondition {
+  const condition: DeleteCondition = { ifMatch: header(ctx, 'if-match') };
+  const time = header(ctx, 'x-amz-if-match-last-modified-time');
+  if (time !== undefined) {
+    const date = new Date(time);
+    if (Number.isNaN(date.getTime())) {
+      throw invalidArgument(
+        'Invalid x-amz-if-match-last-modified-time',
+        'x-amz-if-match-last-modified-time',
+        time,
+      );
+    }
+    condition.ifMatchLastModifiedTime = date;
+  }
+  const size = header(ctx, 'x-amz-if-match-size');
+  if (size !== undefined) {
+    if (!/^\d{1,16}$/.test(size))
+      throw invalidArgument('Invalid x-amz-if-match-size', 'x-amz-if-match-size', size);
+    condition.ifMatchSize = Number(size);
+  }
+  return condition;
 }

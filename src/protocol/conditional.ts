@@ -10,7 +10,8 @@ export interface ReadConditions {
   ifUnmodifiedSince?: string;
 }
 
-export type ConditionOutcome = 'proceed' | 'not-modified' | { failed: string };
+/** `failed` and `notModified` name the condition (header) that decided the outcome. */
+export type ConditionOutcome = 'proceed' | { notModified: string } | { failed: string };
 
 export function etagMatches(header: string, etag: string): boolean {
   const bare = unquote(etag);
@@ -45,10 +46,11 @@ export function evaluateReadConditions(
   if (c.ifMatch === undefined && unmodifiedSince && seconds(lastModified) > seconds(unmodifiedSince)) {
     return { failed: 'If-Unmodified-Since' };
   }
-  if (c.ifNoneMatch !== undefined && etagMatches(c.ifNoneMatch, etag)) return 'not-modified';
+  if (c.ifNoneMatch !== undefined && etagMatches(c.ifNoneMatch, etag))
+    return { notModified: 'If-None-Match' };
   const modifiedSince = parseHttpDate(c.ifModifiedSince);
   if (c.ifNoneMatch === undefined && modifiedSince && seconds(lastModified) <= seconds(modifiedSince)) {
-    return 'not-modified';
+    return { notModified: 'If-Modified-Since' };
   }
   return 'proceed';
 }

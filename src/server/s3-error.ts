@@ -66,3 +66,11 @@ export const incompleteBody = (): S3Error =>
 
 export const internalError = (): S3Error =>
   new S3Error('InternalError', 'We encountered an internal error. Please try again.', 500);
+
+export const noSuchUpload = (uploadId: string): S3Error =>
+  new S3Error(
+    'NoSuchUpload',
+    'The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.',
+    404,
+    { UploadId: uploadId },
+  );

@@ -46,11 +46,18 @@ function removeQuietly(file: string): void {
 
 /**
  * Writes `source` to a new file at `file`; returns its size. The stream owns the fd, and with
- * `flush` it fsyncs before closing; pipeline resolves only after the close.
+ * `flush` it fsyncs before closing; pipeline resolves only after the close. On failure it
+ * waits for the close too: a source that fails before the file's (asynchronous) open has
+ * completed would otherwise let the file appear after the caller removed it.
  */
 async function streamToFile(source: Readable, file: string, fsync: boolean): Promise<number> {
   const out = fs.createWriteStream(file, { flags: 'wx', flush: fsync });
-  await pipeline(source, out);
+  try {
+    await pipeline(source, out);
+  } catch (err) {
+    if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
+    throw err;
+  }
   return out.bytesWritten;
 }
 

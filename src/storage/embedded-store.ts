@@ -2,41 +2,67 @@
  * The embedded storage backend: metadata in SQLite (metadata-db.ts), bytes in files named by
  * random ids (blob-files.ts).
  *
- * Write protocol: the caller streams bytes with `writeBlob` (complete + fsynced file), then
- * `commitObject` swaps the row to the new blob in one transaction and unlinks the old blob
- * afterwards. A crash at any point leaves the old object or the new one; files no row points
- * at are swept at the next `open`. A blob belongs to exactly one row.
+ * An object's bytes are a list of segments, each a whole blob: one for a PUT, one per part for
+ * a completed multipart upload, one more per append. A blob belongs to exactly one row (one
+ * object segment or one part), so a row change knows which blobs it frees.
+ *
+ * Write protocol: the caller streams bytes with `writeBlob` (complete + fsynced file), then one
+ * transaction points the rows at the new blobs, and the blobs the change freed are unlinked
+ * afterwards. A crash at any point leaves the old state or the new one; files no row points at
+ * are swept at the next `open`. Readers lease the blobs they read (blob-leases.ts), so an
+ * unlink waits for the readers of the bytes it removes.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type Database from 'better-sqlite3';
-import { S3Error, noSuchBucket, noSuchKey, preconditionFailed } from '../server/s3-error.js';
+import { S3Error, noSuchBucket } from '../server/s3-error.js';
 import { BlobFiles } from './blob-files.js';
+import { BlobLeases } from './blob-leases.js';
+import { checkDeleteCondition, checkWriteCondition, type DeleteCondition } from './conditions.js';
+import {
+  commonPrefixOf,
+  firstSeek,
+  firstUploadSeek,
+  seekPast,
+  uploadPosition,
+  type Seek,
+  type UploadSeek,
+} from './listing.js';
 import {
   bucketToRow,
   objectToRow,
   openDatabase,
+  partToRow,
   prepareStatements,
   rowToBucket,
   rowToObject,
+  rowToPart,
+  rowToSummary,
   rowToUpload,
   uploadToRow,
   type Statements,
-  type UploadRecord,
+  type UploadRow,
 } from './metadata-db.js';
+import { SpanReader, spansOf } from './segment-reader.js';
 import type {
   BucketListPage,
   BucketRecord,
-  ContentHeaders,
   ListObjectsPage,
   ListObjectsQuery,
+  ListUploadsQuery,
   ObjectRecord,
+  PartListPage,
+  PartRecord,
+  UploadListPage,
+  UploadRecord,
   WriteCondition,
 } from './types.js';
 
-export type { UploadRecord } from './metadata-db.js';
+export type { DeleteCondition } from './conditions.js';
+export { commonPrefixOf, compareUtf8, prefixSuccessor } from './listing.js';
+export type { UploadRecord } from './types.js';
 
 export interface EmbeddedStoreOptions {
   dataDir: string;
@@ -44,24 +70,19 @@ export interface EmbeddedStoreOptions {
   fsync: boolean;
 }
 
-/** Preconditions of DeleteObject; each one that is present must hold (an absent object is fine). */
-export interface DeleteCondition {
-  /** `If-Match`: the current ETag, quoted or not (`*` matches any). */
-  ifMatch?: string;
-  /** `x-amz-if-match-last-modified-time`, compared at whole-second precision. */
-  ifMatchLastModifiedTime?: Date;
-  /** `x-amz-if-match-size`. */
-  ifMatchSize?: number;
+/** What CreateMultipartUpload records; the store assigns the id. */
+export type NewUpload = Omit<UploadRecord, 'uploadId'>;
+
+/** RenameObject's `ClientToken` and a fingerprint of the request's parameters. */
+export interface ClientToken {
+  token: string;
+  fingerprint: string;
 }
 
-export interface NewUpload {
-  bucket: string;
-  key: string;
-  content: ContentHeaders;
-  metadata: Record<string, string>;
-  checksumAlgorithm?: string;
-  initiated: Date;
-}
+/** How long a RenameObject client token is remembered. */
+const CLIENT_TOKEN_TTL_MS = 60 * 60 * 1000;
+/** Expired tokens are purged at most this often (by the next rename). */
+const CLIENT_TOKEN_PURGE_INTERVAL_MS = 60 * 1000;
 
 const bucketAlreadyOwnedByYou = (bucket: string): S3Error =>
   new S3Error(
@@ -82,34 +103,100 @@ const bucketAlreadyExists = (bucket: string): S3Error =>
 const bucketNotEmpty = (bucket: string): S3Error =>
   new S3Error('BucketNotEmpty', 'The bucket you tried to delete is not empty', 409, { BucketName: bucket });
 
+export const noSuchUpload = (uploadId: string): S3Error =>
+  new S3Error(
+    'NoSuchUpload',
+    'The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.',
+    404,
+    { UploadId: uploadId },
+  );
+
+const idempotencyParameterMismatch = (): S3Error =>
+  new S3Error(
+    'IdempotencyParameterMismatch',
+    'Parameters on this idempotent request are inconsistent with parameters used in previous request(s).',
+    400,
+  );
+
+/**
+ * Wraps `fn` in a transaction that takes the write lock up front (BEGIN IMMEDIATE), so a
+ * check-then-write cannot be overtaken by another connection between the two.
+ */
+function immediate<A extends unknown[], R>(db: Database.Database, fn: (...args: A) => R): (...args: A) => R {
+  const tx = db.transaction(fn);
+  return (...args: A): R => tx.immediate(...args);
+}
+
+/** The blob ids of a record's segments. */
+function blobsOf(record: Pick<ObjectRecord, 'segments'> | undefined): string[] {
+  return record ? record.segments.map((g) => g.blobId) : [];
+}
+
+/** `ids` without those in `keep`. */
+function without(ids: Iterable<string>, keep: Iterable<string>): string[] {
+  const kept = new Set(keep);
+  return [...ids].filter((id) => !kept.has(id));
+}
+
 export class EmbeddedStore {
   private readonly s: Statements;
+  private readonly leases: BlobLeases;
   private closed = false;
+  private lastTokenPurge = 0;
 
-  // Write transactions, built once. IMMEDIATE takes the write lock up front so a
-  // check-then-write cannot be overtaken by another connection between the two.
-  private readonly txCreateBucket: Database.Transaction<(b: BucketRecord) => void>;
-  private readonly txDeleteBucket: Database.Transaction<(name: string) => void>;
-  private readonly txCommitObject: Database.Transaction<
-    (r: ObjectRecord, c: WriteCondition | undefined) => string | undefined
-  >;
-  private readonly txDeleteObject: Database.Transaction<
-    (bucket: string, key: string, c: DeleteCondition | undefined) => ObjectRecord | undefined
-  >;
-  private readonly txCreateUpload: Database.Transaction<(u: UploadRecord) => void>;
-  private readonly txDeleteUpload: Database.Transaction<(uploadId: string) => string[] | undefined>;
+  // Write transactions, built once.
+  private readonly txCreateBucket: (b: BucketRecord) => void;
+  private readonly txDeleteBucket: (name: string) => void;
+  private readonly txCommitObject: (
+    r: ObjectRecord,
+    c: WriteCondition | undefined,
+  ) => ObjectRecord | undefined;
+  private readonly txDeleteObject: (
+    bucket: string,
+    key: string,
+    c: DeleteCondition | undefined,
+  ) => ObjectRecord | undefined;
+  private readonly txUpdateObject: (
+    bucket: string,
+    key: string,
+    build: (current: ObjectRecord | undefined) => ObjectRecord,
+  ) => ObjectRecord | undefined;
+  private readonly txRenameObject: (
+    bucket: string,
+    srcKey: string,
+    dstKey: string,
+    build: (src?: ObjectRecord, dst?: ObjectRecord) => ObjectRecord,
+    clientToken: ClientToken | undefined,
+  ) => { record?: ObjectRecord; replayed: boolean; freed: string[] };
+  private readonly txCreateUpload: (u: UploadRecord) => void;
+  private readonly txDeleteUpload: (uploadId: string) => string[] | undefined;
+  private readonly txPutPart: (part: PartRecord) => string | undefined;
+  private readonly txCompleteUpload: (
+    uploadId: string,
+    build: (upload: UploadRecord, parts: PartRecord[]) => ObjectRecord,
+    c: WriteCondition | undefined,
+  ) => { record: ObjectRecord; freed: string[] };
 
   private constructor(
     private readonly db: Database.Database,
     private readonly blobs: BlobFiles,
   ) {
     this.s = prepareStatements(db);
-    this.txCreateBucket = db.transaction((b) => this.createBucketRow(b));
-    this.txDeleteBucket = db.transaction((name) => this.deleteBucketRow(name));
-    this.txCommitObject = db.transaction((r, c) => this.upsertObjectRow(r, c));
-    this.txDeleteObject = db.transaction((bucket, key, c) => this.deleteObjectRow(bucket, key, c));
-    this.txCreateUpload = db.transaction((u) => this.createUploadRow(u));
-    this.txDeleteUpload = db.transaction((uploadId) => this.deleteUploadRows(uploadId));
+    this.leases = new BlobLeases((blobId) => this.unlinkCommitted(blobId));
+    this.txCreateBucket = immediate(db, (b) => this.createBucketRow(b));
+    this.txDeleteBucket = immediate(db, (name) => this.deleteBucketRow(name));
+    this.txCommitObject = immediate(db, (r, c) => this.upsertObjectRow(r, c));
+    this.txDeleteObject = immediate(db, (bucket, key, c) => this.deleteObjectRow(bucket, key, c));
+    this.txUpdateObject = immediate(db, (bucket, key, build) => this.updateObjectRow(bucket, key, build));
+    this.txRenameObject = immediate(db, (bucket, srcKey, dstKey, build, token) =>
+      this.renameObjectRows(bucket, srcKey, dstKey, build, token),
+    );
+    this.txCreateUpload = immediate(db, (u) => this.createUploadRow(u));
+    this.txDeleteUpload = immediate(db, (uploadId) => this.deleteUploadRows(uploadId));
+    this.txPutPart = immediate(db, (part) => this.putPartRow(part));
+    this.txCompleteUpload = immediate(db, (uploadId, build, c) =>
+      this.completeUploadRows(uploadId, build, c),
+    );
   }
 
   static open(opts: EmbeddedStoreOptions): EmbeddedStore {
@@ -142,7 +229,7 @@ export class EmbeddedStore {
   // --- buckets ----------------------------------------------------------------------------
 
   createBucket(bucket: BucketRecord): void {
-    this.txCreateBucket.immediate(bucket);
+    this.txCreateBucket(bucket);
   }
 
   getBucket(name: string): BucketRecord | undefined {
@@ -161,7 +248,7 @@ export class EmbeddedStore {
   }
 
   deleteBucket(name: string): void {
-    this.txDeleteBucket.immediate(name);
+    this.txDeleteBucket(name);
   }
 
   private createBucketRow(bucket: BucketRecord): void {
@@ -179,6 +266,8 @@ export class EmbeddedStore {
     // In-progress multipart uploads keep a directory bucket alive (spec §4.5).
     if (this.s.bucketHasObjects.get(name) || this.s.bucketHasUploads.get(name)) throw bucketNotEmpty(name);
     this.s.deleteBucket.run(name);
+    // A bucket created later under the same name must not replay this one's renames.
+    this.s.deleteClientTokensOfBucket.run(name);
   }
 
   // --- blobs ------------------------------------------------------------------------------
@@ -187,10 +276,13 @@ export class EmbeddedStore {
     return this.blobs.write(source);
   }
 
+  /** Removes a blob no row references (a write that will not be committed). Waits for leases. */
   discardBlob(blobId: string): void {
-    this.blobs.remove(blobId);
+    this.blobs.pathOf(blobId); // validate
+    if (!this.leases.deferUnlink(blobId)) this.blobs.remove(blobId);
   }
 
+  /** Streams one blob; its fd is opened now (see BlobFiles.open). Prefer `openObject`. */
   openBlob(blobId: string, range?: { start: number; end: number }): Readable {
     return this.blobs.open(blobId, range);
   }
@@ -203,40 +295,106 @@ export class EmbeddedStore {
   }
 
   /**
-   * Makes `record` the current object of its key if `condition` holds at commit time.
-   * If-None-Match:* on an existing key → 412; If-Match on a missing key → 404 NoSuchKey
-   * (what AWS answers), on a different ETag → 412. On failure the new blob is discarded.
+   * Streams bytes [start, end] (inclusive; the whole object when omitted) across the record's
+   * segments, in order. Leases every blob it will read before returning, until the stream
+   * ends, fails or is destroyed; unlinks of those blobs wait for it. Call it in the same tick
+   * as the lookup that produced `record`: a blob unlinked before the lease is taken is gone
+   * (the stream then fails with ENOENT). Files are opened one segment at a time.
+   */
+  openObject(record: ObjectRecord, range?: { start: number; end: number }): Readable {
+    const wanted = range ?? (record.size === 0 ? undefined : { start: 0, end: record.size - 1 });
+    const spans = wanted === undefined ? [] : spansOf(record.segments, wanted);
+    const files = spans.map((span) => ({
+      path: this.blobs.pathOf(span.blobId),
+      start: span.start,
+      end: span.end,
+    }));
+    const release = this.leases.acquire(spans.map((span) => span.blobId));
+    return new SpanReader(files, release);
+  }
+
+  /**
+   * Makes `record` the current object of its key if `condition` holds at commit time, then
+   * unlinks the previous object's blobs that `record` does not reuse. On failure the record's
+   * blobs that the current object does not use are discarded.
    */
   commitObject(record: ObjectRecord, condition?: WriteCondition): ObjectRecord {
-    this.blobs.pathOf(record.blobId); // never commit a row whose blob id could not be a file
-    let previousBlob: string | undefined;
+    let previous: ObjectRecord | undefined;
     try {
-      previousBlob = this.txCommitObject.immediate(record, condition);
+      this.checkRecord(record);
+      previous = this.txCommitObject(record, condition);
     } catch (err) {
       this.discardUncommitted(record);
       throw err;
     }
-    if (previousBlob !== undefined && previousBlob !== record.blobId) this.unlinkCommitted(previousBlob);
+    this.unlinkFreed(without(blobsOf(previous), blobsOf(record)));
     return record;
   }
 
-  /** Deletes the object (undefined if there was none) and unlinks its blob after commit. */
+  /** Deletes the object (undefined if there was none) and unlinks its blobs after commit. */
   deleteObject(bucket: string, key: string, condition?: DeleteCondition): ObjectRecord | undefined {
-    const deleted = this.txDeleteObject.immediate(bucket, key, condition);
-    if (deleted) this.unlinkCommitted(deleted.blobId);
+    const deleted = this.txDeleteObject(bucket, key, condition);
+    this.unlinkFreed(blobsOf(deleted));
     return deleted;
+  }
+
+  /**
+   * Atomic read-modify-write of one key (e.g. an append): `build` gets the current record
+   * (undefined if none; 404 NoSuchBucket first if the bucket is gone) and returns the new one
+   * or throws. After commit, the old record's blobs the new one does not contain are unlinked.
+   * If the write of a built record fails, its blobs the old record does not contain are
+   * discarded. If `build` itself throws (or the bucket is gone), the store never saw the new
+   * blobs: the caller discards them.
+   */
+  updateObject(
+    bucket: string,
+    key: string,
+    build: (current: ObjectRecord | undefined) => ObjectRecord,
+  ): ObjectRecord {
+    let built: ObjectRecord | undefined;
+    let previous: ObjectRecord | undefined;
+    try {
+      previous = this.txUpdateObject(bucket, key, (current) => (built = build(current)));
+    } catch (err) {
+      if (built) this.discardUncommitted(built);
+      throw err;
+    }
+    this.unlinkFreed(without(blobsOf(previous), blobsOf(built)));
+    return built!;
+  }
+
+  /**
+   * RenameObject within a bucket, in one transaction: `build(src, dst)` (either may be
+   * undefined) returns the record to store at `dstKey`, whose segments must be the source's,
+   * or throws. The source row is deleted and the destination replaced; the destination's
+   * previous blobs are unlinked after commit (never the moved ones).
+   *
+   * With a client token already recorded for the bucket (within the last hour): the same
+   * fingerprint replays — `{ record: current destination, replayed: true }`, no change — and a
+   * different one is 400 IdempotencyParameterMismatch. Otherwise the token is recorded.
+   */
+  renameObject(
+    bucket: string,
+    srcKey: string,
+    dstKey: string,
+    build: (src?: ObjectRecord, dst?: ObjectRecord) => ObjectRecord,
+    clientToken?: ClientToken,
+  ): { record?: ObjectRecord; replayed: boolean } {
+    const { freed, ...result } = this.txRenameObject(bucket, srcKey, dstKey, build, clientToken);
+    this.unlinkFreed(freed);
+    return result;
   }
 
   /**
    * Lists keys under `q.prefix` in UTF-8 byte order (SQLite BINARY collation), rolling keys
    * up into common prefixes at `q.delimiter`. Each common prefix costs one index seek, however
-   * many keys it hides.
+   * many keys it hides. Segments are not read.
    */
   listObjects(q: ListObjectsQuery): ListObjectsPage {
     const page: ListObjectsPage = { objects: [], commonPrefixes: [], isTruncated: false };
     if (q.maxKeys <= 0) return page;
     let seek = firstSeek(q);
-    while (seek !== undefined) seek = this.scanFrom(q, seek, page);
+    while (seek !== undefined) seek = this.scanObjectsFrom(q, seek, page);
     return page;
   }
 
@@ -244,13 +402,16 @@ export class EmbeddedStore {
     return this.s.countObjects.get(bucket)!.n;
   }
 
-  /** Returns the previous blob id of the key, if any; throws when the condition fails. */
-  private upsertObjectRow(record: ObjectRecord, condition: WriteCondition | undefined): string | undefined {
+  /** Returns the previous object of the key, if any; throws when the condition fails. */
+  private upsertObjectRow(
+    record: ObjectRecord,
+    condition: WriteCondition | undefined,
+  ): ObjectRecord | undefined {
     if (!this.s.getBucket.get(record.bucket)) throw noSuchBucket(record.bucket);
     const row = this.s.getObject.get(record.bucket, record.key);
     checkWriteCondition(row && { etag: row.etag }, condition, record.key);
     this.s.upsertObject.run(objectToRow(record));
-    return row?.blob_id;
+    return row && rowToObject(row);
   }
 
   private deleteObjectRow(bucket: string, key: string, condition: DeleteCondition | undefined) {
@@ -265,11 +426,80 @@ export class EmbeddedStore {
     return current;
   }
 
+  /** Returns the previous object. */
+  private updateObjectRow(
+    bucket: string,
+    key: string,
+    build: (current: ObjectRecord | undefined) => ObjectRecord,
+  ): ObjectRecord | undefined {
+    if (!this.s.getBucket.get(bucket)) throw noSuchBucket(bucket);
+    const row = this.s.getObject.get(bucket, key);
+    const current = row && rowToObject(row);
+    const next = build(current);
+    if (next.bucket !== bucket || next.key !== key) {
+      throw new Error(`updateObject of ${bucket}/${key} built a record for ${next.bucket}/${next.key}`);
+    }
+    this.checkRecord(next);
+    this.s.upsertObject.run(objectToRow(next));
+    return current;
+  }
+
+  private renameObjectRows(
+    bucket: string,
+    srcKey: string,
+    dstKey: string,
+    build: (src?: ObjectRecord, dst?: ObjectRecord) => ObjectRecord,
+    clientToken: ClientToken | undefined,
+  ): { record?: ObjectRecord; replayed: boolean; freed: string[] } {
+    if (!this.s.getBucket.get(bucket)) throw noSuchBucket(bucket);
+    const now = Date.now();
+    this.purgeClientTokens(now);
+    if (clientToken) {
+      const seen = this.s.getClientToken.get(bucket, clientToken.token, now - CLIENT_TOKEN_TTL_MS);
+      if (seen) {
+        if (seen.fingerprint !== clientToken.fingerprint) throw idempotencyParameterMismatch();
+        const dstRow = this.s.getObject.get(bucket, dstKey);
+        return { record: dstRow && rowToObject(dstRow), replayed: true, freed: [] };
+      }
+    }
+    const srcRow = this.s.getObject.get(bucket, srcKey);
+    const dstRow = this.s.getObject.get(bucket, dstKey);
+    const src = srcRow && rowToObject(srcRow);
+    const dst = dstRow && rowToObject(dstRow);
+    const record = build(src, dst);
+    if (record.bucket !== bucket || record.key !== dstKey) {
+      throw new Error(
+        `renameObject to ${bucket}/${dstKey} built a record for ${record.bucket}/${record.key}`,
+      );
+    }
+    this.checkRecord(record);
+    const foreign = without(blobsOf(record), blobsOf(src));
+    if (foreign.length > 0) throw new Error(`renameObject must move the source's blobs, not ${foreign[0]}`);
+    if (src) this.s.deleteObject.run(bucket, srcKey);
+    this.s.upsertObject.run(objectToRow(record));
+    if (clientToken) {
+      this.s.putClientToken.run({
+        bucket,
+        token: clientToken.token,
+        fingerprint: clientToken.fingerprint,
+        created_at: now,
+      });
+    }
+    return { record, replayed: false, freed: without([...blobsOf(src), ...blobsOf(dst)], blobsOf(record)) };
+  }
+
+  /** Drops expired client tokens, at most once a minute (an indexed range delete). */
+  private purgeClientTokens(now: number): void {
+    if (now - this.lastTokenPurge < CLIENT_TOKEN_PURGE_INTERVAL_MS) return;
+    this.lastTokenPurge = now;
+    this.s.purgeClientTokens.run(now - CLIENT_TOKEN_TTL_MS);
+  }
+
   /**
    * Reads keys from `seek` until the page is full, the prefix range ends, or a common prefix
    * is emitted. Returns where to seek next, or undefined when the listing is done.
    */
-  private scanFrom(q: ListObjectsQuery, seek: Seek, page: ListObjectsPage): Seek | undefined {
+  private scanObjectsFrom(q: ListObjectsQuery, seek: Seek, page: ListObjectsPage): Seek | undefined {
     const statement = seek.inclusive ? this.s.objectsFrom : this.s.objectsAfter;
     // Leaving this loop early (return) closes the iterator and resets the statement.
     for (const row of statement.iterate(q.bucket, seek.key)) {
@@ -280,7 +510,7 @@ export class EmbeddedStore {
       }
       const common = commonPrefixOf(row.key, q.prefix, q.delimiter);
       if (common === undefined) {
-        page.objects.push(rowToObject(row));
+        page.objects.push(rowToSummary(row));
         page.lastReturned = row.key;
         continue;
       }
@@ -296,7 +526,7 @@ export class EmbeddedStore {
   /** Records a new upload; returns its id (43 url-safe chars). 404 NoSuchBucket if the bucket is gone. */
   createUpload(u: NewUpload): string {
     const uploadId = randomBytes(32).toString('base64url');
-    this.txCreateUpload.immediate({ ...u, uploadId });
+    this.txCreateUpload({ ...u, uploadId });
     return uploadId;
   }
 
@@ -307,10 +537,79 @@ export class EmbeddedStore {
 
   /** Deletes the upload and its parts (unlinking their blobs); false when there was no such upload. */
   deleteUpload(uploadId: string): boolean {
-    const partBlobs = this.txDeleteUpload.immediate(uploadId);
+    const partBlobs = this.txDeleteUpload(uploadId);
     if (partBlobs === undefined) return false;
-    for (const blobId of partBlobs) this.unlinkCommitted(blobId);
+    this.unlinkFreed(partBlobs);
     return true;
+  }
+
+  /**
+   * Records (or replaces) a part. 404 NoSuchUpload if the upload is gone; on any failure the
+   * part's blob is discarded. A replaced part's blob is unlinked after commit.
+   */
+  putPart(part: PartRecord): void {
+    let previousBlob: string | undefined;
+    try {
+      this.blobs.pathOf(part.blobId);
+      if (!Number.isSafeInteger(part.partNumber) || part.partNumber < 1) {
+        throw new Error(`invalid part number ${part.partNumber}`);
+      }
+      previousBlob = this.txPutPart(part);
+    } catch (err) {
+      this.discardUncommittedPart(part);
+      throw err;
+    }
+    if (previousBlob !== undefined && previousBlob !== part.blobId) this.unlinkFreed([previousBlob]);
+  }
+
+  /** Parts in part-number order strictly after `afterPartNumber`, at most `limit`. */
+  listParts(uploadId: string, afterPartNumber: number, limit: number): PartListPage {
+    const rows = this.s.partsAfter.all(uploadId, afterPartNumber, Math.max(limit, 0) + 1);
+    const parts = rows.slice(0, Math.max(limit, 0)).map(rowToPart);
+    const page: PartListPage = { parts, isTruncated: rows.length > parts.length };
+    if (page.isTruncated) page.nextPartNumberMarker = parts[parts.length - 1]?.partNumber ?? afterPartNumber;
+    return page;
+  }
+
+  /** All parts of an upload, in part-number order. */
+  allParts(uploadId: string): PartRecord[] {
+    return this.s.allParts.all(uploadId).map(rowToPart);
+  }
+
+  /**
+   * Uploads of a bucket under `q.prefix`, ordered by (key, initiated, uploadId), rolled up at
+   * `q.delimiter` like `listObjects`. `lastReturned`/`after` are opaque positions: an
+   * upload's (see `uploadPosition`) or a common prefix. Any string is a valid `after`.
+   */
+  listUploads(q: ListUploadsQuery): UploadListPage {
+    const page: UploadListPage = { uploads: [], commonPrefixes: [], isTruncated: false };
+    if (q.maxUploads <= 0) return page;
+    let seek = firstUploadSeek(q);
+    while (seek !== undefined) seek = this.scanUploadsFrom(q, seek, page);
+    return page;
+  }
+
+  /**
+   * CompleteMultipartUpload in one transaction: 404 NoSuchUpload if the upload is gone;
+   * `build(upload, parts)` returns the object (its segments are blobs of parts it used) or
+   * throws (e.g. InvalidPart); `condition` is checked against the current object as in
+   * `commitObject`; then the object is written and the upload and its parts deleted. After
+   * commit, blobs of unused parts and of the previous object are unlinked. On failure nothing
+   * changes: the upload and its parts stay.
+   */
+  completeUpload(
+    uploadId: string,
+    build: (upload: UploadRecord, parts: PartRecord[]) => ObjectRecord,
+    condition?: WriteCondition,
+  ): ObjectRecord {
+    const { record, freed } = this.txCompleteUpload(uploadId, build, condition);
+    this.unlinkFreed(freed);
+    return record;
+  }
+
+  /** The number of uploads in progress in a bucket. */
+  countUploads(bucket: string): number {
+    return this.s.countUploads.get(bucket)!.n;
   }
 
   private createUploadRow(u: UploadRecord): void {
@@ -326,12 +625,112 @@ export class EmbeddedStore {
     return blobIds;
   }
 
+  /** Returns the blob of the part this one replaces, if any. */
+  private putPartRow(part: PartRecord): string | undefined {
+    if (!this.s.getUpload.get(part.uploadId)) throw noSuchUpload(part.uploadId);
+    const previous = this.s.getPart.get(part.uploadId, part.partNumber);
+    this.s.upsertPart.run(partToRow(part));
+    return previous?.blob_id;
+  }
+
+  private completeUploadRows(
+    uploadId: string,
+    build: (upload: UploadRecord, parts: PartRecord[]) => ObjectRecord,
+    condition: WriteCondition | undefined,
+  ): { record: ObjectRecord; freed: string[] } {
+    const uploadRow = this.s.getUpload.get(uploadId);
+    if (!uploadRow) throw noSuchUpload(uploadId);
+    const upload = rowToUpload(uploadRow);
+    if (!this.s.getBucket.get(upload.bucket)) throw noSuchBucket(upload.bucket);
+    const parts = this.s.allParts.all(uploadId).map(rowToPart);
+    const record = build(upload, parts);
+    if (record.bucket !== upload.bucket || record.key !== upload.key) {
+      throw new Error(`upload of ${upload.bucket}/${upload.key} completed as ${record.bucket}/${record.key}`);
+    }
+    this.checkRecord(record);
+    const partBlobs = parts.map((p) => p.blobId);
+    const foreign = without(blobsOf(record), partBlobs);
+    if (foreign.length > 0)
+      throw new Error(`completeUpload may only use its parts' blobs, not ${foreign[0]}`);
+
+    const currentRow = this.s.getObject.get(upload.bucket, upload.key);
+    checkWriteCondition(currentRow && { etag: currentRow.etag }, condition, upload.key);
+    this.s.upsertObject.run(objectToRow(record));
+    this.s.deletePartsOfUpload.run(uploadId);
+    this.s.deleteUpload.run(uploadId);
+    const previous = currentRow && rowToObject(currentRow);
+    return { record, freed: without([...partBlobs, ...blobsOf(previous)], blobsOf(record)) };
+  }
+
+  /** Like `scanObjectsFrom`, over uploads; one key may hold several uploads. */
+  private scanUploadsFrom(
+    q: ListUploadsQuery,
+    seek: Seek | UploadSeek,
+    page: UploadListPage,
+  ): Seek | undefined {
+    for (const row of this.uploadRowsFrom(q.bucket, seek)) {
+      if (!row.key.startsWith(q.prefix)) return undefined;
+      if (page.uploads.length + page.commonPrefixes.length === q.maxUploads) {
+        page.isTruncated = true;
+        return undefined;
+      }
+      const common = commonPrefixOf(row.key, q.prefix, q.delimiter);
+      if (common === undefined) {
+        const upload = rowToUpload(row);
+        page.uploads.push(upload);
+        page.lastReturned = uploadPosition(upload);
+        continue;
+      }
+      page.commonPrefixes.push(common);
+      page.lastReturned = common;
+      return seekPast(common);
+    }
+    return undefined;
+  }
+
+  private uploadRowsFrom(bucket: string, seek: Seek | UploadSeek): IterableIterator<UploadRow> {
+    if ('uploadId' in seek) {
+      return this.s.uploadsAfterUpload.iterate(bucket, seek.key, seek.initiated, seek.uploadId);
+    }
+    return seek.inclusive
+      ? this.s.uploadsFrom.iterate(bucket, seek.key)
+      : this.s.uploadsAfterKey.iterate(bucket, seek.key);
+  }
+
   // --- housekeeping -----------------------------------------------------------------------
 
   /**
-   * Unlinks a blob whose row is already gone. The commit has happened, so a failure here
-   * must not fail the request: the orphan sweep at the next open removes what is left.
+   * Rejects a record that could corrupt the store: a malformed blob id, a negative size,
+   * one blob in two segments, or sizes that do not add up. These are bugs, not client errors.
    */
+  private checkRecord(record: ObjectRecord): void {
+    const ids = new Set<string>();
+    let total = 0;
+    for (const segment of record.segments) {
+      this.blobs.pathOf(segment.blobId);
+      if (!Number.isSafeInteger(segment.size) || segment.size < 0) {
+        throw new Error(`invalid segment size ${segment.size} in ${record.key}`);
+      }
+      if (ids.has(segment.blobId)) throw new Error(`blob ${segment.blobId} appears twice in ${record.key}`);
+      ids.add(segment.blobId);
+      total += segment.size;
+    }
+    if (total !== record.size) {
+      throw new Error(`the segments of ${record.key} hold ${total} bytes, not its size ${record.size}`);
+    }
+  }
+
+  /**
+   * Unlinks blobs whose rows are already gone, each as soon as no reader leases it. The
+   * commit has happened, so a failure here must not fail the request: the orphan sweep at the
+   * next open removes what is left.
+   */
+  private unlinkFreed(blobIds: readonly string[]): void {
+    for (const blobId of blobIds) {
+      if (!this.leases.deferUnlink(blobId)) this.unlinkCommitted(blobId);
+    }
+  }
+
   private unlinkCommitted(blobId: string): void {
     try {
       this.blobs.remove(blobId);
@@ -340,17 +739,31 @@ export class EmbeddedStore {
     }
   }
 
-  /** Discards the blob of a failed commit, unless the key already uses it (a metadata-only rewrite). */
+  /**
+   * Discards the blobs of a record that failed to commit, except those the key's current
+   * object uses (a metadata-only rewrite, or an append that reuses the old segments). Runs
+   * synchronously after the rollback, so nothing can commit in between.
+   */
   private discardUncommitted(record: ObjectRecord): void {
     try {
-      if (this.getObject(record.bucket, record.key)?.blobId !== record.blobId)
-        this.blobs.remove(record.blobId);
+      this.unlinkFreed(without(blobsOf(record), blobsOf(this.getObject(record.bucket, record.key))));
     } catch {
       // Never mask the commit's own error; the next sweep removes what is left.
     }
   }
 
-  /** Removes blobs no object or part references (crash leftovers) and temp files. */
+  /** Discards the blob of a part that failed to be recorded, unless the part row already uses it. */
+  private discardUncommittedPart(part: PartRecord): void {
+    try {
+      if (this.s.getPart.get(part.uploadId, part.partNumber)?.blob_id !== part.blobId) {
+        this.unlinkFreed([part.blobId]);
+      }
+    } catch {
+      // As above.
+    }
+  }
+
+  /** Removes blobs no object segment or part references (crash leftovers) and temp files. */
   private removeOrphans(): void {
     const referenced = new Set<string>();
     for (const { blob_id } of this.s.referencedBlobs.iterate()) referenced.add(blob_id);
@@ -374,102 +787,4 @@ function openBlobFiles(dataDir: string, fsync: boolean): BlobFiles {
 
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-// --- preconditions ----------------------------------------------------------------------
-
-const unquote = (etag: string): string => etag.trim().replace(/^"(.*)"$/, '$1');
-
-/** `If-Match` semantics: `*` matches any existing object, otherwise ETags compare without quotes. */
-function etagMatches(wanted: string, etag: string): boolean {
-  const value = wanted.trim();
-  return value === '*' || unquote(value) === unquote(etag);
-}
-
-function checkWriteCondition(
-  current: { etag: string } | undefined,
-  condition: WriteCondition | undefined,
-  key: string,
-): void {
-  if (condition?.ifNoneMatchStar && current) throw preconditionFailed('If-None-Match');
-  if (condition?.ifMatch === undefined) return;
-  if (!current) throw noSuchKey(key);
-  if (!etagMatches(condition.ifMatch, current.etag)) throw preconditionFailed('If-Match');
-}
-
-function checkDeleteCondition(current: ObjectRecord, condition: DeleteCondition | undefined): void {
-  if (condition === undefined) return;
-  if (condition.ifMatch !== undefined && !etagMatches(condition.ifMatch, current.etag)) {
-    throw preconditionFailed('If-Match');
-  }
-  const wantedTime = condition.ifMatchLastModifiedTime;
-  if (wantedTime !== undefined && seconds(wantedTime) !== seconds(current.lastModified)) {
-    throw preconditionFailed('x-amz-if-match-last-modified-time');
-  }
-  if (condition.ifMatchSize !== undefined && condition.ifMatchSize !== current.size) {
-    throw preconditionFailed('x-amz-if-match-size');
-  }
-}
-
-/** HTTP dates carry whole seconds; stored times carry milliseconds. */
-const seconds = (d: Date): number => Math.floor(d.getTime() / 1000);
-
-// --- key order ----------------------------------------------------------------------------
-
-/** Where a listing scan resumes: at `key` (inclusive) or strictly after it. */
-interface Seek {
-  key: string;
-  inclusive: boolean;
-}
-
-/** UTF-8 byte order, the order SQLite's BINARY collation gives (JS `<` compares UTF-16 units). */
-export function compareUtf8(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
-/** The common prefix `key` rolls up into: prefix + up to and including the next delimiter. */
-export function commonPrefixOf(
-  key: string,
-  prefix: string,
-  delimiter: string | undefined,
-): string | undefined {
-  if (!delimiter) return undefined;
-  const at = key.indexOf(delimiter, prefix.length);
-  return at < 0 ? undefined : key.slice(0, at + delimiter.length);
-}
-
-/**
- * The smallest string greater than every string that starts with `s` (in code point order,
- * which is UTF-8 byte order): `s` with its last code point incremented, dropping trailing
- * U+10FFFF. Undefined when no such string exists. For `a/` it is `a0`.
- */
-export function prefixSuccessor(s: string): string | undefined {
-  const codePoints = Array.from(s);
-  while (codePoints.length > 0) {
-    const last = codePoints.pop()!.codePointAt(0)!;
-    if (last < 0x10ffff) {
-      const next = last + 1 === 0xd800 ? 0xe000 : last + 1; // surrogates are not code points in UTF-8
-      return codePoints.join('') + String.fromCodePoint(next);
-    }
-  }
-  return undefined;
-}
-
-/** Seek past every key that starts with `prefix`. */
-function seekPast(prefix: string): Seek | undefined {
-  const next = prefixSuccessor(prefix);
-  return next === undefined ? undefined : { key: next, inclusive: true };
-}
-
-/** Where a listing starts, honouring `after` (a key, or a common prefix whose keys are all skipped). */
-function firstSeek(q: ListObjectsQuery): Seek | undefined {
-  const fromPrefix: Seek = { key: q.prefix, inclusive: true };
-  const after = q.after;
-  if (after === undefined) return fromPrefix;
-  if (!after.startsWith(q.prefix)) {
-    // Outside the prefix range: either before it (no effect) or past its end (nothing left).
-    return compareUtf8(after, q.prefix) < 0 ? fromPrefix : undefined;
-  }
-  const common = commonPrefixOf(after, q.prefix, q.delimiter);
-  return common === undefined ? { key: after, inclusive: false } : seekPast(common);
 }

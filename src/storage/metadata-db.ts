@@ -3,7 +3,19 @@
  * mapping between rows and storage records. It knows nothing about blob files or S3 errors.
  */
 import Database from 'better-sqlite3';
-import type { BucketRecord, ContentHeaders, LocationType, ObjectChecksums, ObjectRecord } from './types.js';
+import type {
+  BucketRecord,
+  ChecksumType,
+  ContentHeaders,
+  LocationType,
+  ObjectChecksums,
+  ObjectEncryption,
+  ObjectRecord,
+  ObjectSummary,
+  PartRecord,
+  Segment,
+  UploadRecord,
+} from './types.js';
 
 /** One entry per schema version; `PRAGMA user_version` records how many have run. Append only. */
 const MIGRATIONS: readonly string[] = [
@@ -18,16 +30,21 @@ const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX buckets_by_owner ON buckets (owner_account_id, name);
 
+  -- segments comes last: listings never read it, and SQLite then leaves a long list (a
+  -- 10,000-part object) in overflow pages a listing does not touch.
   CREATE TABLE objects (
     bucket TEXT NOT NULL,
     key TEXT NOT NULL,
     size INTEGER NOT NULL,
     etag TEXT NOT NULL,
     last_modified INTEGER NOT NULL,
-    content TEXT NOT NULL,   -- JSON ContentHeaders
-    metadata TEXT NOT NULL,  -- JSON user metadata
-    checksums TEXT NOT NULL, -- JSON ObjectChecksums
-    blob_id TEXT NOT NULL,
+    content TEXT NOT NULL,       -- JSON ContentHeaders
+    metadata TEXT NOT NULL,      -- JSON user metadata
+    checksums TEXT NOT NULL,     -- JSON ObjectChecksums
+    checksum_type TEXT NOT NULL, -- FULL_OBJECT | COMPOSITE
+    multipart INTEGER NOT NULL,  -- 0 | 1
+    encryption TEXT NOT NULL,    -- JSON ObjectEncryption
+    segments TEXT NOT NULL,      -- JSON [{b: blob id, s: size, e?: etag, c?: checksums}]
     PRIMARY KEY (bucket, key)
   ) WITHOUT ROWID;
 
@@ -38,9 +55,12 @@ const MIGRATIONS: readonly string[] = [
     initiated INTEGER NOT NULL,
     content TEXT NOT NULL,
     metadata TEXT NOT NULL,
-    checksum_algorithm TEXT
+    checksum_algorithm TEXT,
+    checksum_type TEXT,
+    encryption TEXT NOT NULL
   );
-  CREATE INDEX uploads_by_bucket ON uploads (bucket, key);
+  -- Listing order of ListMultipartUploads.
+  CREATE INDEX uploads_in_order ON uploads (bucket, key, initiated, upload_id);
 
   CREATE TABLE parts (
     upload_id TEXT NOT NULL,
@@ -52,6 +72,16 @@ const MIGRATIONS: readonly string[] = [
     last_modified INTEGER NOT NULL,
     PRIMARY KEY (upload_id, part_number)
   ) WITHOUT ROWID;
+
+  -- RenameObject's ClientToken: a retry with the same token and request is a no-op.
+  CREATE TABLE client_tokens (
+    bucket TEXT NOT NULL,
+    token TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (bucket, token)
+  ) WITHOUT ROWID;
+  CREATE INDEX client_tokens_by_age ON client_tokens (created_at);
   `,
 ];
 
@@ -64,7 +94,8 @@ export interface BucketRow {
   created_at: number;
 }
 
-export interface ObjectRow {
+/** An object row without its segments: what listings read. */
+export interface ObjectSummaryRow {
   bucket: string;
   key: string;
   size: number;
@@ -73,7 +104,13 @@ export interface ObjectRow {
   content: string;
   metadata: string;
   checksums: string;
-  blob_id: string;
+  checksum_type: string;
+  multipart: number;
+  encryption: string;
+}
+
+export interface ObjectRow extends ObjectSummaryRow {
+  segments: string;
 }
 
 export interface UploadRow {
@@ -84,19 +121,31 @@ export interface UploadRow {
   content: string;
   metadata: string;
   checksum_algorithm: string | null;
+  checksum_type: string | null;
+  encryption: string;
 }
 
-export interface UploadRecord {
-  uploadId: string;
+export interface PartRow {
+  upload_id: string;
+  part_number: number;
+  blob_id: string;
+  size: number;
+  etag: string;
+  checksums: string;
+  last_modified: number;
+}
+
+export interface ClientTokenRow {
   bucket: string;
-  key: string;
-  initiated: Date;
-  content: ContentHeaders;
-  metadata: Record<string, string>;
-  checksumAlgorithm?: string;
+  token: string;
+  fingerprint: string;
+  created_at: number;
 }
 
-const OBJECT_COLUMNS = 'bucket, key, size, etag, last_modified, content, metadata, checksums, blob_id';
+const SUMMARY_COLUMNS =
+  'bucket, key, size, etag, last_modified, content, metadata, checksums, checksum_type, multipart, encryption';
+const OBJECT_COLUMNS = `${SUMMARY_COLUMNS}, segments`;
+const UPLOAD_ORDER = 'ORDER BY key, initiated, upload_id';
 
 /** Opens the database, applies pragmas and pending migrations. */
 export function openDatabase(path: string, fsync: boolean): Database.Database {
@@ -169,37 +218,84 @@ export function prepareStatements(db: Database.Database) {
     upsertObject: prepare<[ObjectRow]>(
       db,
       `INSERT OR REPLACE INTO objects (${OBJECT_COLUMNS})
-       VALUES (@bucket, @key, @size, @etag, @last_modified, @content, @metadata, @checksums, @blob_id)`,
+       VALUES (@bucket, @key, @size, @etag, @last_modified, @content, @metadata, @checksums,
+               @checksum_type, @multipart, @encryption, @segments)`,
     ),
     deleteObject: prepare<[string, string]>(db, 'DELETE FROM objects WHERE bucket = ? AND key = ?'),
     countObjects: prepare<[string], { n: number }>(db, 'SELECT count(*) AS n FROM objects WHERE bucket = ?'),
-    // Two seeks for listing: from a key inclusive, or strictly after it. Both are index range scans.
-    objectsFrom: prepare<[string, string], ObjectRow>(
+    // Two seeks for listing: from a key inclusive, or strictly after it. Both are index range
+    // scans, and neither reads segments.
+    objectsFrom: prepare<[string, string], ObjectSummaryRow>(
       db,
-      `SELECT ${OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key >= ? ORDER BY key`,
+      `SELECT ${SUMMARY_COLUMNS} FROM objects WHERE bucket = ? AND key >= ? ORDER BY key`,
     ),
-    objectsAfter: prepare<[string, string], ObjectRow>(
+    objectsAfter: prepare<[string, string], ObjectSummaryRow>(
       db,
-      `SELECT ${OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key > ? ORDER BY key`,
+      `SELECT ${SUMMARY_COLUMNS} FROM objects WHERE bucket = ? AND key > ? ORDER BY key`,
     ),
 
     insertUpload: prepare<[UploadRow]>(
       db,
-      `INSERT INTO uploads (upload_id, bucket, key, initiated, content, metadata, checksum_algorithm)
-       VALUES (@upload_id, @bucket, @key, @initiated, @content, @metadata, @checksum_algorithm)`,
+      `INSERT INTO uploads (upload_id, bucket, key, initiated, content, metadata, checksum_algorithm,
+                            checksum_type, encryption)
+       VALUES (@upload_id, @bucket, @key, @initiated, @content, @metadata, @checksum_algorithm,
+               @checksum_type, @encryption)`,
     ),
     getUpload: prepare<[string], UploadRow>(db, 'SELECT * FROM uploads WHERE upload_id = ?'),
     deleteUpload: prepare<[string]>(db, 'DELETE FROM uploads WHERE upload_id = ?'),
+    countUploads: prepare<[string], { n: number }>(db, 'SELECT count(*) AS n FROM uploads WHERE bucket = ?'),
+    // The upload listing's seeks: from a key, after a key, after one upload.
+    uploadsFrom: prepare<[string, string], UploadRow>(
+      db,
+      `SELECT * FROM uploads WHERE bucket = ? AND key >= ? ${UPLOAD_ORDER}`,
+    ),
+    uploadsAfterKey: prepare<[string, string], UploadRow>(
+      db,
+      `SELECT * FROM uploads WHERE bucket = ? AND key > ? ${UPLOAD_ORDER}`,
+    ),
+    uploadsAfterUpload: prepare<[string, string, number, string], UploadRow>(
+      db,
+      `SELECT * FROM uploads WHERE bucket = ? AND (key, initiated, upload_id) > (?, ?, ?) ${UPLOAD_ORDER}`,
+    ),
+
+    getPart: prepare<[string, number], PartRow>(
+      db,
+      'SELECT * FROM parts WHERE upload_id = ? AND part_number = ?',
+    ),
+    upsertPart: prepare<[PartRow]>(
+      db,
+      `INSERT OR REPLACE INTO parts (upload_id, part_number, blob_id, size, etag, checksums, last_modified)
+       VALUES (@upload_id, @part_number, @blob_id, @size, @etag, @checksums, @last_modified)`,
+    ),
+    partsAfter: prepare<[string, number, number], PartRow>(
+      db,
+      'SELECT * FROM parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?',
+    ),
+    allParts: prepare<[string], PartRow>(db, 'SELECT * FROM parts WHERE upload_id = ? ORDER BY part_number'),
     partBlobsOfUpload: prepare<[string], { blob_id: string }>(
       db,
       'SELECT blob_id FROM parts WHERE upload_id = ?',
     ),
     deletePartsOfUpload: prepare<[string]>(db, 'DELETE FROM parts WHERE upload_id = ?'),
 
-    // Every blob some row still needs; used by the orphan sweep at startup.
+    getClientToken: prepare<[string, string, number], ClientTokenRow>(
+      db,
+      'SELECT * FROM client_tokens WHERE bucket = ? AND token = ? AND created_at >= ?',
+    ),
+    putClientToken: prepare<[ClientTokenRow]>(
+      db,
+      `INSERT OR REPLACE INTO client_tokens (bucket, token, fingerprint, created_at)
+       VALUES (@bucket, @token, @fingerprint, @created_at)`,
+    ),
+    purgeClientTokens: prepare<[number]>(db, 'DELETE FROM client_tokens WHERE created_at < ?'),
+    deleteClientTokensOfBucket: prepare<[string]>(db, 'DELETE FROM client_tokens WHERE bucket = ?'),
+
+    // Every blob some row still needs (each segment of each object, each part); used by the
+    // orphan sweep at startup.
     referencedBlobs: prepare<[], { blob_id: string }>(
       db,
-      'SELECT blob_id FROM objects UNION SELECT blob_id FROM parts',
+      `SELECT json_extract(s.value, '$.b') AS blob_id FROM objects, json_each(objects.segments) AS s
+       UNION ALL SELECT blob_id FROM parts`,
     ),
   };
 }
@@ -230,6 +326,28 @@ export function rowToBucket(r: BucketRow): BucketRecord {
   };
 }
 
+/** A segment as stored: short keys, since a 10,000-part object stores 10,000 of them. */
+interface StoredSegment {
+  b: string;
+  s: number;
+  e?: string;
+  c?: ObjectChecksums;
+}
+
+function segmentToStored(g: Segment): StoredSegment {
+  const stored: StoredSegment = { b: g.blobId, s: g.size };
+  if (g.etag !== undefined) stored.e = g.etag;
+  if (g.checksums !== undefined) stored.c = g.checksums;
+  return stored;
+}
+
+function storedToSegment(stored: StoredSegment): Segment {
+  const g: Segment = { blobId: stored.b, size: stored.s };
+  if (stored.e !== undefined) g.etag = stored.e;
+  if (stored.c !== undefined) g.checksums = stored.c;
+  return g;
+}
+
 export function objectToRow(o: ObjectRecord): ObjectRow {
   return {
     bucket: o.bucket,
@@ -240,11 +358,14 @@ export function objectToRow(o: ObjectRecord): ObjectRow {
     content: JSON.stringify(o.content),
     metadata: JSON.stringify(o.metadata),
     checksums: JSON.stringify(o.checksums),
-    blob_id: o.blobId,
+    checksum_type: o.checksumType,
+    multipart: o.multipart ? 1 : 0,
+    encryption: JSON.stringify(o.encryption),
+    segments: JSON.stringify(o.segments.map(segmentToStored)),
   };
 }
 
-export function rowToObject(r: ObjectRow): ObjectRecord {
+export function rowToSummary(r: ObjectSummaryRow): ObjectSummary {
   return {
     bucket: r.bucket,
     key: r.key,
@@ -254,8 +375,14 @@ export function rowToObject(r: ObjectRow): ObjectRecord {
     content: JSON.parse(r.content) as ContentHeaders,
     metadata: JSON.parse(r.metadata) as Record<string, string>,
     checksums: JSON.parse(r.checksums) as ObjectChecksums,
-    blobId: r.blob_id,
+    checksumType: r.checksum_type as ChecksumType,
+    multipart: r.multipart !== 0,
+    encryption: JSON.parse(r.encryption) as ObjectEncryption,
   };
+}
+
+export function rowToObject(r: ObjectRow): ObjectRecord {
+  return { ...rowToSummary(r), segments: (JSON.parse(r.segments) as StoredSegment[]).map(storedToSegment) };
 }
 
 export function uploadToRow(u: UploadRecord): UploadRow {
@@ -267,6 +394,8 @@ export function uploadToRow(u: UploadRecord): UploadRow {
     content: JSON.stringify(u.content),
     metadata: JSON.stringify(u.metadata),
     checksum_algorithm: u.checksumAlgorithm ?? null,
+    checksum_type: u.checksumType ?? null,
+    encryption: JSON.stringify(u.encryption),
   };
 }
 
@@ -278,7 +407,33 @@ export function rowToUpload(r: UploadRow): UploadRecord {
     initiated: new Date(r.initiated),
     content: JSON.parse(r.content) as ContentHeaders,
     metadata: JSON.parse(r.metadata) as Record<string, string>,
+    encryption: JSON.parse(r.encryption) as ObjectEncryption,
   };
-  if (r.checksum_algorithm !== null) upload.checksumAlgorithm = r.checksum_algorithm;
+  if (r.checksum_algorithm !== null) upload.checksumAlgorithm = r.checksum_algorithm as keyof ObjectChecksums;
+  if (r.checksum_type !== null) upload.checksumType = r.checksum_type as ChecksumType;
   return upload;
+}
+
+export function partToRow(p: PartRecord): PartRow {
+  return {
+    upload_id: p.uploadId,
+    part_number: p.partNumber,
+    blob_id: p.blobId,
+    size: p.size,
+    etag: p.etag,
+    checksums: JSON.stringify(p.checksums),
+    last_modified: p.lastModified.getTime(),
+  };
+}
+
+export function rowToPart(r: PartRow): PartRecord {
+  return {
+    uploadId: r.upload_id,
+    partNumber: r.part_number,
+    blobId: r.blob_id,
+    size: r.size,
+    etag: r.etag,
+    checksums: JSON.parse(r.checksums) as ObjectChecksums,
+    lastModified: new Date(r.last_modified),
+  };
 }

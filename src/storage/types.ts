@@ -36,6 +36,29 @@ export interface ObjectChecksums {
   sha256?: string;
 }
 
+/** How an object's checksum relates to its bytes (S3's ChecksumType). */
+export type ChecksumType = 'FULL_OBJECT' | 'COMPOSITE';
+
+/**
+ * A run of an object's bytes held in one blob file. A simple PUT has one segment; a completed
+ * multipart upload has one per part; each append adds one. A blob belongs to one segment.
+ */
+export interface Segment {
+  /** Id of the blob holding the bytes. Never derived from the key. */
+  blobId: string;
+  size: number;
+  /** For multipart parts: the part's ETag (quoted). */
+  etag?: string;
+  /** For multipart parts and appends: the checksum of this segment's bytes. */
+  checksums?: ObjectChecksums;
+}
+
+/** Server-side encryption an object was written with. */
+export interface ObjectEncryption {
+  algorithm: 'AES256' | 'aws:kms';
+  kmsKeyId?: string;
+}
+
 export interface ObjectRecord {
   bucket: string;
   key: string;
@@ -46,9 +69,14 @@ export interface ObjectRecord {
   content: ContentHeaders;
   /** User metadata, names lower-cased without the `x-amz-meta-` prefix. */
   metadata: Record<string, string>;
+  /** The object's checksum (one algorithm); for COMPOSITE, the checksum of part checksums. */
   checksums: ObjectChecksums;
-  /** Id of the blob holding the bytes. Never derived from the key. */
-  blobId: string;
+  checksumType: ChecksumType;
+  /** True for objects made by CompleteMultipartUpload (they expose parts). */
+  multipart: boolean;
+  encryption: ObjectEncryption;
+  /** The bytes, in order. Sizes add up to `size`; empty objects have no segments. */
+  segments: Segment[];
 }
 
 /** What a writer knows before the bytes arrive. */
@@ -80,8 +108,11 @@ export interface ListObjectsQuery {
   maxKeys: number;
 }
 
+/** An object as listings show it: everything but its segments (not read for listings). */
+export type ObjectSummary = Omit<ObjectRecord, 'segments'>;
+
 export interface ListObjectsPage {
-  objects: ObjectRecord[];
+  objects: ObjectSummary[];
   commonPrefixes: string[];
   isTruncated: boolean;
   /** The last key or common prefix returned; resume after it. Set when truncated. */
@@ -91,5 +122,55 @@ export interface ListObjectsPage {
 export interface BucketListPage {
   buckets: BucketRecord[];
   /** Name of the last bucket returned, set when more remain. */
+  lastReturned?: string;
+}
+
+/** A multipart upload in progress. */
+export interface UploadRecord {
+  uploadId: string;
+  bucket: string;
+  key: string;
+  initiated: Date;
+  content: ContentHeaders;
+  metadata: Record<string, string>;
+  /** `x-amz-checksum-algorithm` of CreateMultipartUpload, lower-case key of ObjectChecksums. */
+  checksumAlgorithm?: keyof ObjectChecksums;
+  /** `x-amz-checksum-type` of CreateMultipartUpload. */
+  checksumType?: ChecksumType;
+  encryption: ObjectEncryption;
+}
+
+export interface PartRecord {
+  uploadId: string;
+  partNumber: number;
+  blobId: string;
+  size: number;
+  /** Quoted ETag. */
+  etag: string;
+  checksums: ObjectChecksums;
+  lastModified: Date;
+}
+
+export interface PartListPage {
+  parts: PartRecord[];
+  isTruncated: boolean;
+  /** Part number of the last part returned, set when truncated. */
+  nextPartNumberMarker?: number;
+}
+
+export interface ListUploadsQuery {
+  bucket: string;
+  prefix: string;
+  delimiter?: string;
+  /** Opaque position returned as `lastReturned` by the previous page. */
+  after?: string;
+  maxUploads: number;
+}
+
+export interface UploadListPage {
+  uploads: UploadRecord[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  /** Opaque position to resume after (encodes key and upload id, or a common prefix). */
   lastReturned?: string;
 }

@@ -1,51 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { bucketName, createBucketInput } from '../helpers/zonal-fixture.js';
+import { startServerProcess, zonalBin } from '../helpers/cli-server.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const zonalBin = path.join(repoRoot, 'bin/zonal.js');
-
-interface Started {
-  child: ChildProcessWithoutNullStreams;
-  output: () => string;
-  endpoint: string;
-}
-
-/** Runs `zonal serve` as a user would and waits for its banner. */
-async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Started> {
-  const child = spawn(process.execPath, [zonalBin, 'serve', ...args], {
-    env: { PATH: process.env.PATH, ...env },
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner: ${out}`)), 10_000);
-    const check = (): void => {
-      const match = /Zonal listening on (http:\/\/\S+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    child.stdout.on('data', check);
-    child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
-  });
-  return { child, output: () => out, endpoint };
-}
-
-function stop(child: ChildProcessWithoutNullStreams, signal: NodeJS.Signals): Promise<number | null> {
-  return new Promise((resolve) => {
-    child.once('exit', (code) => resolve(code));
-    child.kill(signal);
-  });
-}
+/** `zonal serve` in a child process; its endpoint and output. */
+const serve = startServerProcess;
 
 describe('zonal serve', { timeout: 60_000 }, () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zonal-cli-'));
@@ -75,7 +39,7 @@ describe('zonal serve', { timeout: 60_000 }, () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'persist', Body: 'kept' }));
     ctl.destroy();
     s3.destroy();
-    assert.equal(await stop(first.child, 'SIGTERM'), 0, 'graceful exit on SIGTERM');
+    assert.equal(await first.stop('SIGTERM'), 0, 'graceful exit on SIGTERM');
 
     // A restart reuses the same credentials and the data survives.
     const second = await serve(['--port', '0', '--data-dir', dataDir, '--fsync=false']);
@@ -84,7 +48,7 @@ describe('zonal serve', { timeout: 60_000 }, () => {
     const got = await again.send(new GetObjectCommand({ Bucket: bucket, Key: 'persist' }));
     assert.equal(await got.Body!.transformToString(), 'kept');
     again.destroy();
-    assert.equal(await stop(second.child, 'SIGINT'), 0, 'graceful exit on SIGINT');
+    assert.equal(await second.stop('SIGINT'), 0, 'graceful exit on SIGINT');
   });
 
   test('credentials from the environment are used and never written down', async () => {
@@ -98,7 +62,7 @@ describe('zonal serve', { timeout: 60_000 }, () => {
       assert.ok(!started.output().includes(env.ZONAL_ROOT_SECRET_ACCESS_KEY), 'secret not printed');
       const stored = fs.readFileSync(path.join(dir, 'root-credentials.json'), 'utf8');
       assert.ok(!stored.includes(env.ZONAL_ROOT_SECRET_ACCESS_KEY), 'secret not stored');
-      assert.equal(await stop(started.child, 'SIGTERM'), 0);
+      assert.equal(await started.stop('SIGTERM'), 0);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

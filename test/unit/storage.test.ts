@@ -2,109 +2,30 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import Database from 'better-sqlite3';
 import { EmbeddedStore, prefixSuccessor } from '../../src/storage/embedded-store.js';
 import { S3Error } from '../../src/server/s3-error.js';
-import type {
-  BucketRecord,
-  ListObjectsQuery,
-  ObjectRecord,
-  WriteCondition,
-} from '../../src/storage/types.js';
-
-// --- helpers ------------------------------------------------------------------------------
-
-const BUCKET = 'photos--usw2-az1--x-s3';
-const OWNER = '111122223333';
-const BLOB_NAME = /^[0-9a-f]{32}$/;
-
-function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'zonal-storage-'));
-}
-
-/** A store in a fresh temp dir, closed and removed when the test ends. */
-function openStore(t: { after(fn: () => void): void }, fsync = false): { store: EmbeddedStore; dir: string } {
-  const dir = tempDir();
-  const store = EmbeddedStore.open({ dataDir: dir, fsync });
-  t.after(() => {
-    store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  return { store, dir };
-}
-
-function bucketRecord(name = BUCKET, owner = OWNER): BucketRecord {
-  return {
-    name,
-    zoneId: 'usw2-az1',
-    locationType: 'AvailabilityZone',
-    region: 'us-west-2',
-    ownerAccountId: owner,
-    createdAt: new Date(1_700_000_000_123),
-  };
-}
-
-let etagCounter = 0;
-
-/** Writes `data` as a blob and commits it under `key`. */
-async function put(
-  store: EmbeddedStore,
-  key: string,
-  data: string | Buffer = key,
-  condition?: WriteCondition,
-  bucket = BUCKET,
-): Promise<ObjectRecord> {
-  const { blobId, size } = await store.writeBlob(Readable.from([Buffer.from(data)]));
-  const record: ObjectRecord = {
-    bucket,
-    key,
-    size,
-    etag: `"etag${++etagCounter}"`,
-    lastModified: new Date(1_700_000_000_000 + etagCounter * 1000),
-    content: { contentType: 'text/plain' },
-    metadata: {},
-    checksums: {},
-    blobId,
-  };
-  return store.commitObject(record, condition);
-}
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-/** Every file under `dir`, as paths relative to it. */
-function filesUnder(dir: string): string[] {
-  return (fs.readdirSync(dir, { recursive: true }) as string[])
-    .filter((p) => fs.statSync(path.join(dir, p)).isFile())
-    .sort();
-}
-
-/** Names of the blob files in a data dir. */
-function blobNames(dir: string): string[] {
-  return filesUnder(path.join(dir, 'blobs')).map((p) => path.basename(p));
-}
-
-function blobPath(dir: string, blobId: string): string {
-  return path.join(dir, 'blobs', blobId.slice(0, 2), blobId);
-}
-
-/** Asserts `fn` throws (or rejects with) an S3Error with this code and status. */
-function isS3Error(code: string, status: number) {
-  return (err: unknown): boolean => {
-    assert.ok(err instanceof S3Error, `expected S3Error ${code}, got ${String(err)}`);
-    assert.equal(err.code, code);
-    assert.equal(err.status, status);
-    return true;
-  };
-}
-
-const utf8Order = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
+import type { ListObjectsQuery, ObjectRecord } from '../../src/storage/types.js';
+import {
+  BLOB_NAME,
+  BUCKET,
+  OWNER,
+  blobNames,
+  blobPath,
+  blobsOf,
+  bucketRecord,
+  createUpload,
+  filesUnder,
+  isS3Error,
+  openStore,
+  put,
+  putPart,
+  putSegments,
+  readAll,
+  tempDir,
+  utf8Order,
+} from './storage-fixtures.js';
 
 // --- buckets ------------------------------------------------------------------------------
 
@@ -173,13 +94,7 @@ test('deleteBucket: missing, not empty (objects or uploads), then gone', async (
   );
   store.deleteObject(BUCKET, 'a/b.txt');
 
-  const uploadId = store.createUpload({
-    bucket: BUCKET,
-    key: 'big',
-    content: {},
-    metadata: {},
-    initiated: new Date(),
-  });
+  const uploadId = createUpload(store, 'big');
   assert.throws(() => store.deleteBucket(BUCKET), isS3Error('BucketNotEmpty', 409));
   assert.equal(store.deleteUpload(uploadId), true);
 
@@ -210,38 +125,47 @@ test('commitObject round-trips the record and the bytes, including ranges', asyn
     },
     metadata: { color: 'blue', 'x-y': 'ünïcödé' },
     checksums: { crc32: 'AAAAAA==', sha256: 'x'.repeat(44) },
-    blobId,
+    checksumType: 'COMPOSITE',
+    multipart: true,
+    encryption: { algorithm: 'aws:kms', kmsKeyId: 'arn:aws:kms:us-west-2:111122223333:key/k' },
+    segments: [{ blobId, size, etag: '"p1"', checksums: { crc32: 'BBBBBB==' } }],
   };
   assert.deepEqual(store.commitObject(record), record);
   const stored = store.getObject(BUCKET, 'dir/file.txt');
   assert.deepEqual(stored, record);
   assert.equal(store.countObjects(BUCKET), 1);
+  // A listing shows everything but the segments.
+  const { segments: _segments, ...summary } = record;
+  assert.deepEqual(store.listObjects({ bucket: BUCKET, prefix: '', maxKeys: 10 }).objects, [summary]);
 
+  assert.deepEqual(await readAll(store.openObject(record)), data);
+  assert.equal((await readAll(store.openObject(record, { start: 3, end: 6 }))).toString(), '3456');
+  assert.equal((await readAll(store.openObject(record, { start: 19, end: 19 }))).toString(), 'j');
+  assert.equal((await readAll(store.openObject(record, { start: 0, end: 0 }))).toString(), '0');
   assert.deepEqual(await readAll(store.openBlob(blobId)), data);
   assert.equal((await readAll(store.openBlob(blobId, { start: 3, end: 6 }))).toString(), '3456');
-  assert.equal((await readAll(store.openBlob(blobId, { start: 19, end: 19 }))).toString(), 'j');
-  assert.equal((await readAll(store.openBlob(blobId, { start: 0, end: 0 }))).toString(), '0');
 });
 
-test('an empty body is a zero-byte blob', async (t) => {
+test('a record without optional segment fields round-trips exactly', async (t) => {
   const { store } = openStore(t);
   store.createBucket(bucketRecord());
-  const obj = await put(store, 'empty', '');
-  assert.equal(obj.size, 0);
-  assert.equal((await readAll(store.openBlob(obj.blobId))).length, 0);
+  const obj = await put(store, 'k', 'bytes');
+  assert.deepEqual(obj.segments, [{ blobId: obj.segments[0]!.blobId, size: 5 }]);
+  assert.deepEqual(store.getObject(BUCKET, 'k'), obj);
+  assert.equal(Object.keys(store.getObject(BUCKET, 'k')!.segments[0]!).join(), 'blobId,size');
 });
 
 test('overwrite and delete unlink the previous blob; an open reader keeps its bytes', async (t) => {
   const { store, dir } = openStore(t, true);
   store.createBucket(bucketRecord());
   const first = await put(store, 'k', 'first version');
-  const reader = store.openBlob(first.blobId); // opened before the overwrite
+  const reader = store.openBlob(first.segments[0]!.blobId); // opened (fd) before the overwrite
 
   const second = await put(store, 'k', 'second');
-  assert.equal(fs.existsSync(blobPath(dir, first.blobId)), false);
-  assert.deepEqual(blobNames(dir), [second.blobId]);
+  assert.equal(fs.existsSync(blobPath(dir, first.segments[0]!.blobId)), false);
+  assert.deepEqual(blobNames(dir), blobsOf(second));
   assert.equal((await readAll(reader)).toString(), 'first version');
-  assert.equal((await readAll(store.openBlob(second.blobId))).toString(), 'second');
+  assert.equal((await readAll(store.openObject(second))).toString(), 'second');
 
   assert.deepEqual(store.deleteObject(BUCKET, 'k'), second);
   assert.deepEqual(blobNames(dir), []);
@@ -259,15 +183,15 @@ test('commitObject conditions: If-None-Match:* and If-Match', async (t) => {
     isS3Error('PreconditionFailed', 412),
   );
   // The losing write's blob is gone; the object is untouched.
-  assert.deepEqual(blobNames(dir), [created.blobId]);
+  assert.deepEqual(blobNames(dir), blobsOf(created));
   assert.deepEqual(store.getObject(BUCKET, 'k'), created);
 
   await assert.rejects(put(store, 'k', 'v2', { ifMatch: '"nope"' }), isS3Error('PreconditionFailed', 412));
-  assert.deepEqual(blobNames(dir), [created.blobId]);
+  assert.deepEqual(blobNames(dir), blobsOf(created));
 
   // AWS answers 404 NoSuchKey when If-Match names a key that does not exist.
   await assert.rejects(put(store, 'missing', 'x', { ifMatch: '"etag"' }), isS3Error('NoSuchKey', 404));
-  assert.deepEqual(blobNames(dir), [created.blobId]);
+  assert.deepEqual(blobNames(dir), blobsOf(created));
 
   // Quoted or unquoted, the ETag matches.
   const unquoted = created.etag.replaceAll('"', '');
@@ -275,8 +199,8 @@ test('commitObject conditions: If-None-Match:* and If-Match', async (t) => {
   const v3 = await put(store, 'k', 'v3', { ifMatch: v2.etag });
   const v4 = await put(store, 'k', 'v4', { ifMatch: '*' });
   assert.deepEqual(store.getObject(BUCKET, 'k'), v4);
-  assert.deepEqual(blobNames(dir), [v4.blobId]);
-  assert.notEqual(v3.blobId, v4.blobId);
+  assert.deepEqual(blobNames(dir), blobsOf(v4));
+  assert.notDeepEqual(blobsOf(v3), blobsOf(v4));
 });
 
 test('commitObject into a missing bucket is NoSuchBucket and leaves no blob', async (t) => {
@@ -297,7 +221,30 @@ test('commitObject that fails keeps a blob the current object still uses', async
     () => store.commitObject({ ...current, metadata: { a: 'b' } }, { ifNoneMatchStar: true }),
     isS3Error('PreconditionFailed', 412),
   );
-  assert.equal((await readAll(store.openBlob(current.blobId))).toString(), 'bytes');
+  assert.equal((await readAll(store.openObject(current))).toString(), 'bytes');
+});
+
+test('commitObject rejects malformed records and discards only their new blobs', async (t) => {
+  const { store, dir } = openStore(t);
+  store.createBucket(bucketRecord());
+  const current = await put(store, 'k', 'bytes');
+  const extra = await store.writeBlob(Readable.from([Buffer.from('more')]));
+  // Sizes that do not add up: a bug in the caller, a plain Error.
+  assert.throws(
+    () => store.commitObject({ ...current, segments: [...current.segments, extra] }),
+    (err: unknown) => !(err instanceof S3Error) && /hold 9 bytes, not its size 5/.test(String(err)),
+  );
+  assert.throws(
+    () =>
+      store.commitObject({ ...current, size: 10, segments: [current.segments[0]!, current.segments[0]!] }),
+    /appears twice/,
+  );
+  assert.throws(
+    () => store.commitObject({ ...current, segments: [{ blobId: '../x', size: 5 }] }),
+    /invalid blob id/,
+  );
+  assert.deepEqual(store.getObject(BUCKET, 'k'), current);
+  assert.deepEqual(blobNames(dir), blobsOf(current));
 });
 
 test('deleteObject conditions', async (t) => {
@@ -407,44 +354,37 @@ test('blob ids are validated before they become paths', (t) => {
 
 // --- crash recovery -----------------------------------------------------------------------
 
-test('reopening removes uncommitted blobs and temp files, keeps committed ones and part blobs', async (t) => {
+test('reopening removes uncommitted blobs and temp files, keeps segment and part blobs', async (t) => {
   const dir = tempDir();
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   let store = EmbeddedStore.open({ dataDir: dir, fsync: true });
   store.createBucket(bucketRecord());
   const kept = await put(store, 'kept', 'committed bytes');
+  const multi = await putSegments(store, 'multi', ['seg1-', 'seg2-', 'seg3']);
   const orphan = await store.writeBlob(Readable.from([Buffer.from('never committed')]));
-  const partBlob = await store.writeBlob(Readable.from([Buffer.from('a part')]));
-  const uploadId = store.createUpload({
-    bucket: BUCKET,
-    key: 'mpu',
-    content: {},
-    metadata: {},
-    initiated: new Date(),
-  });
+  const uploadId = createUpload(store, 'mpu');
+  const part1 = await putPart(store, uploadId, 1, 'a part');
+  const part2 = await putPart(store, uploadId, 2, 'another part');
   store.close();
 
-  // Simulate a part row (the parts API comes later) and a crash mid-write (a temp file).
-  const db = new Database(path.join(dir, 'meta.sqlite3'));
-  db.prepare(
-    `INSERT INTO parts (upload_id, part_number, blob_id, size, etag, checksums, last_modified)
-     VALUES (?, 1, ?, ?, '"p1"', '{}', 0)`,
-  ).run(uploadId, partBlob.blobId, partBlob.size);
-  db.close();
+  // A crash mid-write leaves a temp file.
   fs.writeFileSync(path.join(dir, 'tmp', 'ab'.repeat(16)), 'partial');
 
   store = EmbeddedStore.open({ dataDir: dir, fsync: true });
   try {
     assert.equal(fs.existsSync(blobPath(dir, orphan.blobId)), false);
     assert.deepEqual(fs.readdirSync(path.join(dir, 'tmp')), []);
-    assert.deepEqual(blobNames(dir).sort(), [kept.blobId, partBlob.blobId].sort());
+    assert.deepEqual(blobNames(dir), [...blobsOf(kept, multi), part1.blobId, part2.blobId].sort());
     assert.deepEqual(store.getObject(BUCKET, 'kept'), kept);
-    assert.equal((await readAll(store.openBlob(kept.blobId))).toString(), 'committed bytes');
+    assert.deepEqual(store.getObject(BUCKET, 'multi'), multi);
+    assert.equal((await readAll(store.openObject(kept))).toString(), 'committed bytes');
+    assert.equal((await readAll(store.openObject(multi))).toString(), 'seg1-seg2-seg3');
+    assert.deepEqual(store.allParts(uploadId), [part1, part2]);
 
     // Deleting the upload takes its parts' blobs with it.
     assert.equal(store.deleteUpload(uploadId), true);
-    assert.deepEqual(blobNames(dir), [kept.blobId]);
+    assert.deepEqual(blobNames(dir), blobsOf(kept, multi));
   } finally {
     store.close();
   }
@@ -499,7 +439,7 @@ test("keys with '..', '/', NUL and unicode round-trip and never reach the file s
   for (const key of keys) {
     const obj = store.getObject(BUCKET, key);
     assert.equal(obj?.key, key);
-    assert.equal((await readAll(store.openBlob(obj.blobId))).toString(), `bytes of ${key}`);
+    assert.equal((await readAll(store.openObject(obj))).toString(), `bytes of ${key}`);
   }
   assert.equal(store.getObject(BUCKET, 'nul'), undefined);
   assert.deepEqual(
@@ -578,7 +518,11 @@ test('a large directory costs one entry in a delimited listing', async (t) => {
   const template = store.deleteObject(BUCKET, (await put(store, 'template')).key)!;
   for (let i = 0; i < 5000; i++) {
     const key = `big/${String(i).padStart(5, '0')}`;
-    store.commitObject({ ...template, key, blobId: randomBytes(16).toString('hex') });
+    store.commitObject({
+      ...template,
+      key,
+      segments: [{ blobId: randomBytes(16).toString('hex'), size: template.size }],
+    });
   }
   await put(store, 'big0');
   await put(store, 'small/1');
@@ -687,10 +631,12 @@ test('uploads: create, get, delete', (t) => {
     key: 'big/file',
     content: { contentType: 'video/mp4' },
     metadata: { a: '1' },
-    checksumAlgorithm: 'CRC32',
+    checksumAlgorithm: 'crc32',
+    checksumType: 'COMPOSITE',
     initiated,
+    encryption: { algorithm: 'aws:kms', kmsKeyId: 'key-1' },
   });
-  const plain = store.createUpload({ bucket: BUCKET, key: 'big/file', content: {}, metadata: {}, initiated });
+  const plain = createUpload(store, 'big/file', initiated);
   assert.match(withAlgorithm, /^[A-Za-z0-9_-]{32,}$/);
   assert.notEqual(withAlgorithm, plain);
 
@@ -701,19 +647,29 @@ test('uploads: create, get, delete', (t) => {
     initiated,
     content: { contentType: 'video/mp4' },
     metadata: { a: '1' },
-    checksumAlgorithm: 'CRC32',
+    checksumAlgorithm: 'crc32',
+    checksumType: 'COMPOSITE',
+    encryption: { algorithm: 'aws:kms', kmsKeyId: 'key-1' },
   });
-  assert.equal(store.getUpload(plain)?.checksumAlgorithm, undefined);
-  assert.equal('checksumAlgorithm' in store.getUpload(plain)!, false);
+  assert.deepEqual(store.getUpload(plain), {
+    uploadId: plain,
+    bucket: BUCKET,
+    key: 'big/file',
+    initiated,
+    content: {},
+    metadata: {},
+    encryption: { algorithm: 'AES256' },
+  });
+  assert.equal(store.countUploads(BUCKET), 2);
 
   assert.equal(store.deleteUpload(withAlgorithm), true);
   assert.equal(store.deleteUpload(withAlgorithm), false);
   assert.equal(store.getUpload(withAlgorithm), undefined);
   assert.equal(store.getUpload('nonexistent'), undefined);
 
+  assert.equal(store.countUploads(BUCKET), 1);
   assert.throws(
-    () =>
-      store.createUpload({ bucket: 'gone--usw2-az1--x-s3', key: 'k', content: {}, metadata: {}, initiated }),
+    () => createUpload(store, 'k', initiated, 'gone--usw2-az1--x-s3'),
     isS3Error('NoSuchBucket', 404),
   );
 });

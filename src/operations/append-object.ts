@@ -1,0 +1,150 @@
+import {
+  CHECKSUM_HEADER,
+  combineChecksums,
+  isCombinable,
+  type ChecksumAlgorithm,
+} from '../protocol/checksums.js';
+import { header, type RequestContext } from '../server/request-context.js';
+import { sendEmpty } from '../server/respond.js';
+import {
+  invalidArgument,
+  invalidRequest,
+  noSuchKey,
+  preconditionFailed,
+  S3Error,
+} from '../server/s3-error.js';
+import type { ZonalServices } from '../server/zonal-server.js';
+import type { ObjectRecord } from '../storage/types.js';
+import { existingBucket } from './buckets.js';
+import { etagMatches } from '../protocol/conditional.js';
+import { newEtag } from './etag.js';
+import { checksumHeaders, contentHeadersFrom, encryptionOf, userMetadataFrom } from './object-headers.js';
+import { expectedChecksum, receiveBlob } from './payload-checksum.js';
+import { MAX_PART_NUMBER } from './upload-part.js';
+
+const invalidWriteOffset = (): S3Error =>
+  new S3Error(
+    'InvalidWriteOffset',
+    'The write offset value that you specified does not match the current object size.',
+    400,
+  );
+
+const tooManyParts = (): S3Error =>
+  new S3Error('TooManyParts', `An object can have at most ${MAX_PART_NUMBER} parts, including appends.`, 400);
+
+/** The object's full CRC after appending bytes whose CRC is `appended` (spec §5.7). */
+function fullChecksum(
+  current: ObjectRecord,
+  algorithm: ChecksumAlgorithm,
+  appended: string,
+  size: number,
+): string {
+  if (current.size === 0) return appended;
+  if (current.checksumType === 'FULL_OBJECT' && current.checksums[algorithm] !== undefined) {
+    return combineChecksums(algorithm, current.checksums[algorithm]!, appended, size);
+  }
+  // A COMPOSITE (multipart) object: fold its parts' CRCs into one full-object CRC first.
+  let value: string | undefined;
+  for (const segment of current.segments) {
+    const part = segment.checksums?.[algorithm];
+    if (part === undefined)
+      throw invalidRequest('The existing object has no checksum that an append can extend.');
+    value = value === undefined ? part : combineChecksums(algorithm, value, part, segment.size);
+  }
+  return value === undefined ? appended : combineChecksums(algorithm, value, appended, size);
+}
+
+/** The CRC algorithm an append uses: the object's own, which must be combinable. */
+function appendAlgorithm(
+  current: ObjectRecord | undefined,
+  requested: ChecksumAlgorithm | undefined,
+): ChecksumAlgorithm {
+  const existing = current && (Object.keys(current.checksums)[0] as ChecksumAlgorithm | undefined);
+  const algorithm = existing ?? requested ?? 'crc32';
+  if (!isCombinable(algorithm)) {
+    throw invalidRequest(
+      'Appending is only supported for objects with a CRC checksum (CRC32, CRC32C, CRC64NVME).',
+    );
+  }
+  return algorithm;
+}
+
+/**
+ * PutObject with `x-amz-write-offset-bytes`: appends a segment when the offset equals the
+ * current size (0 creates the object). The offset is checked again at commit, so of two racing
+ * appends at the same offset exactly one wins.
+ */
+export async function appendObject(ctx: RequestContext, services: ZonalServices): Promise<void> {
+  const bucket = existingBucket(ctx, services);
+  const key = ctx.target.key!;
+  const offsetText = header(ctx, 'x-amz-write-offset-bytes')!;
+  if (!/^\d{1,16}$/.test(offsetText)) {
+    throw invalidArgument(
+      'x-amz-write-offset-bytes must be a non-negative integer.',
+      'x-amz-write-offset-bytes',
+      offsetText,
+    );
+  }
+  const offset = Number(offsetText);
+  const ifMatch = header(ctx, 'if-match');
+  const before = services.store.getObject(bucket.name, key);
+  if (offset !== (before?.size ?? 0)) throw invalidWriteOffset();
+  const expected = expectedChecksum(ctx);
+  const algorithm = appendAlgorithm(before, expected.algorithm);
+  const blob = await receiveBlob(ctx, services, algorithm, expected);
+  // An empty append changes nothing but the ETag; it needs no segment.
+  if (blob.size === 0) services.store.discardBlob(blob.blobId);
+
+  // The store discards the blob only if the record it got fails to commit; if the build below
+  // refuses (offset moved, If-Match), the blob is ours to discard.
+  let built = false;
+  const build = (current: ObjectRecord | undefined): ObjectRecord => {
+    if (offset !== (current?.size ?? 0)) throw invalidWriteOffset();
+    if (ifMatch !== undefined) {
+      if (!current) throw noSuchKey(key);
+      if (!etagMatches(ifMatch, current.etag)) throw preconditionFailed('If-Match');
+    }
+    const segment = { blobId: blob.blobId, size: blob.size, checksums: { [algorithm]: blob.checksum } };
+    built = true;
+    if (!current) {
+      return {
+        bucket: bucket.name,
+        key,
+        size: blob.size,
+        etag: newEtag(),
+        lastModified: new Date(),
+        content: contentHeadersFrom(ctx),
+        metadata: userMetadataFrom(ctx),
+        checksums: { [algorithm]: blob.checksum },
+        checksumType: 'FULL_OBJECT',
+        multipart: false,
+        encryption: { algorithm: encryptionOf(ctx) },
+        segments: blob.size === 0 ? [] : [segment],
+      };
+    }
+    if (current.segments.length + 1 > MAX_PART_NUMBER) throw tooManyParts();
+    return {
+      ...current,
+      size: current.size + blob.size,
+      etag: newEtag(),
+      lastModified: new Date(),
+      checksums: { [algorithm]: fullChecksum(current, algorithm, blob.checksum, blob.size) },
+      checksumType: 'FULL_OBJECT',
+      segments: blob.size === 0 ? current.segments : [...current.segments, segment],
+    };
+  };
+  let record: ObjectRecord;
+  try {
+    record = services.store.updateObject(bucket.name, key, build);
+  } catch (err) {
+    if (!built && blob.size > 0) services.store.discardBlob(blob.blobId);
+    throw err;
+  }
+  sendEmpty(ctx, 200, {
+    ETag: record.etag,
+    'x-amz-object-size': String(record.size),
+    'x-amz-server-side-encryption': record.encryption.algorithm,
+    ...checksumHeaders(record),
+    [CHECKSUM_HEADER[algorithm]]: record.checksums[algorithm]!,
+  });
+}

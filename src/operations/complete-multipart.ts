@@ -1,0 +1,203 @@
+import {
+  CHECKSUM_API_NAME,
+  CHECKSUM_HEADER,
+  combineChecksums,
+  compositeChecksum,
+  isCombinable,
+  type ChecksumAlgorithm,
+} from '../protocol/checksums.js';
+import { unquote } from '../protocol/conditional.js';
+import { malformedXml, parseXml, S3_XMLNS } from '../protocol/xml.js';
+import { header, type RequestContext } from '../server/request-context.js';
+import { readSmallBody } from '../server/request-body.js';
+import { sendXml } from '../server/respond.js';
+import { badDigest, invalidRequest, notImplemented, S3Error } from '../server/s3-error.js';
+import type { ZonalServices } from '../server/zonal-server.js';
+import type { ObjectRecord, PartRecord, Segment, UploadRecord } from '../storage/types.js';
+import { newEtag } from './etag.js';
+import { writeConditionFrom } from './write-conditions.js';
+import { MAX_PART_NUMBER, uploadOf } from './upload-part.js';
+
+/** S3's minimum size of every part but the last. */
+export const MIN_PART_BYTES = 5 * 1024 * 1024;
+/** 10,000 parts of ~200 bytes of XML each, with room to spare. */
+const MAX_COMPLETE_BODY_BYTES = 4 * 1024 * 1024;
+
+/** A part as the client listed it in CompleteMultipartUpload. */
+interface RequestedPart {
+  partNumber: number;
+  etag: string;
+  checksums: Partial<Record<ChecksumAlgorithm, string>>;
+}
+
+const invalidPart = (): S3Error =>
+  new S3Error(
+    'InvalidPart',
+    "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
+    400,
+  );
+
+function parseRequestedParts(xml: string): RequestedPart[] {
+  const root = parseXml(xml).CompleteMultipartUpload;
+  if (typeof root !== 'object' || root === null) throw malformedXml();
+  const raw = (root as Record<string, unknown>).Part;
+  const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  if (list.length === 0 || list.length > MAX_PART_NUMBER) throw malformedXml();
+  return list.map((entry: unknown) => {
+    if (typeof entry !== 'object' || entry === null) throw malformedXml();
+    const p = entry as Record<string, unknown>;
+    const partNumber = Number(p.PartNumber);
+    if (typeof p.PartNumber !== 'string' || !/^\d{1,5}$/.test(p.PartNumber) || typeof p.ETag !== 'string') {
+      throw malformedXml();
+    }
+    const checksums: RequestedPart['checksums'] = {};
+    for (const alg of Object.keys(CHECKSUM_API_NAME) as ChecksumAlgorithm[]) {
+      const value = p[`Checksum${CHECKSUM_API_NAME[alg]}`];
+      if (typeof value === 'string') checksums[alg] = value;
+    }
+    return { partNumber, etag: p.ETag, checksums };
+  });
+}
+
+/** Directory buckets need parts 1..N, in order, with no gaps (spec §5.6). */
+function checkPartOrder(parts: RequestedPart[]): void {
+  parts.forEach((part, i) => {
+    if (i > 0 && part.partNumber <= parts[i - 1]!.partNumber) {
+      throw new S3Error(
+        'InvalidPartOrder',
+        'The list of parts was not in ascending order. Parts must be ordered by part number.',
+        400,
+      );
+    }
+  });
+  parts.forEach((part, i) => {
+    if (part.partNumber !== i + 1) {
+      throw new S3Error(
+        'InvalidPart',
+        'Part numbers must start at 1 and be consecutive for directory buckets.',
+        400,
+      );
+    }
+  });
+}
+
+/** Matches the requested parts to the stored ones; every listed part must exist as described. */
+function usedParts(requested: RequestedPart[], stored: PartRecord[]): PartRecord[] {
+  const byNumber = new Map(stored.map((p) => [p.partNumber, p]));
+  return requested.map((req, i) => {
+    const part = byNumber.get(req.partNumber);
+    if (!part || unquote(req.etag.trim()) !== unquote(part.etag)) throw invalidPart();
+    for (const [alg, value] of Object.entries(req.checksums) as [ChecksumAlgorithm, string][]) {
+      if (part.checksums[alg] !== value) throw invalidPart();
+    }
+    if (i < requested.length - 1 && part.size < MIN_PART_BYTES) {
+      throw new S3Error(
+        'EntityTooSmall',
+        'Your proposed upload is smaller than the minimum allowed object size.',
+        400,
+        {
+          ProposedSize: String(part.size),
+          MinSizeAllowed: String(MIN_PART_BYTES),
+          PartNumber: String(part.partNumber),
+        },
+      );
+    }
+    return part;
+  });
+}
+
+/**
+ * The object's checksum: for FULL_OBJECT the CRC of all bytes (combined from the parts'
+ * CRCs, no re-read), for COMPOSITE the checksum of the part checksums with a `-N` suffix.
+ */
+function objectChecksum(
+  upload: UploadRecord,
+  parts: PartRecord[],
+): { algorithm: ChecksumAlgorithm; value: string; type: ObjectRecord['checksumType'] } {
+  const algorithm = upload.checksumAlgorithm ?? 'crc32';
+  const partValues = parts.map((p) => {
+    const value = p.checksums[algorithm];
+    if (value === undefined) throw invalidPart();
+    return value;
+  });
+  const type =
+    upload.checksumType ??
+    (upload.checksumAlgorithm === undefined || algorithm === 'crc64nvme' ? 'FULL_OBJECT' : 'COMPOSITE');
+  if (type === 'COMPOSITE') return { algorithm, value: compositeChecksum(algorithm, partValues), type };
+  if (!isCombinable(algorithm))
+    throw invalidRequest(
+      `The FULL_OBJECT checksum type is not supported for ${CHECKSUM_API_NAME[algorithm]}.`,
+    );
+  let value = partValues[0]!;
+  for (let i = 1; i < parts.length; i++)
+    value = combineChecksums(algorithm, value, partValues[i]!, parts[i]!.size);
+  return { algorithm, value, type };
+}
+
+/** CompleteMultipartUpload: the parts become the object's segments, no bytes are copied. */
+export async function completeMultipartUpload(ctx: RequestContext, services: ZonalServices): Promise<void> {
+  const upload = uploadOf(ctx, services);
+  const condition = writeConditionFrom(ctx);
+  const requested = parseRequestedParts((await readSmallBody(ctx, MAX_COMPLETE_BODY_BYTES)).toString('utf8'));
+  checkPartOrder(requested);
+  const declaredSize = header(ctx, 'x-amz-mp-object-size');
+  if (declaredSize !== undefined && !/^\d{1,16}$/.test(declaredSize)) {
+    throw invalidRequest('Value for x-amz-mp-object-size header is invalid.');
+  }
+  if (ctx.req.headers['x-amz-write-offset-bytes'] !== undefined) throw notImplemented();
+
+  let result: { algorithm: ChecksumAlgorithm; value: string; type: ObjectRecord['checksumType'] } | undefined;
+  const record = services.store.completeUpload(
+    upload.uploadId,
+    (current, stored) => {
+      const parts = usedParts(requested, stored);
+      const size = parts.reduce((n, p) => n + p.size, 0);
+      if (declaredSize !== undefined && Number(declaredSize) !== size) {
+        throw invalidRequest(
+          `The provided x-amz-mp-object-size (${declaredSize}) does not match the object size (${size}).`,
+        );
+      }
+      result = objectChecksum(current, parts);
+      const clientChecksum = header(ctx, CHECKSUM_HEADER[result.algorithm]);
+      if (clientChecksum !== undefined && clientChecksum !== result.value) {
+        throw badDigest(
+          `The ${CHECKSUM_API_NAME[result.algorithm]} you specified did not match the calculated checksum.`,
+        );
+      }
+      const segments: Segment[] = parts.map((p) => ({
+        blobId: p.blobId,
+        size: p.size,
+        etag: p.etag,
+        checksums: p.checksums,
+      }));
+      return {
+        bucket: current.bucket,
+        key: current.key,
+        size,
+        etag: newEtag(),
+        lastModified: new Date(),
+        content: current.content,
+        metadata: current.metadata,
+        checksums: { [result.algorithm]: result.value },
+        checksumType: result.type,
+        multipart: true,
+        encryption: current.encryption,
+        segments,
+      };
+    },
+    condition,
+  );
+  ctx.res.setHeader('x-amz-server-side-encryption', record.encryption.algorithm);
+  ctx.res.setHeader('x-amz-expiration', 'NotImplemented');
+  sendXml(ctx, 200, {
+    CompleteMultipartUploadResult: {
+      '@_xmlns': S3_XMLNS,
+      Location: `/${record.bucket}/${encodeURIComponent(record.key)}`,
+      Bucket: record.bucket,
+      Key: record.key,
+      ETag: record.etag,
+      [`Checksum${CHECKSUM_API_NAME[result!.algorithm]}`]: result!.value,
+      ChecksumType: record.checksumType,
+    },
+  });
+}

@@ -1,0 +1,65 @@
+import { authorizeSourceBucket } from '../access/authorize-request.js';
+import { evaluateReadConditions } from '../protocol/conditional.js';
+import { decodeComponent } from '../protocol/query.js';
+import { header, type RequestContext } from '../server/request-context.js';
+import { MAX_KEY_BYTES } from '../server/request-target.js';
+import { invalidArgument, noSuchBucket, noSuchKey, preconditionFailed, S3Error } from '../server/s3-error.js';
+import type { ZonalServices } from '../server/zonal-server.js';
+import type { BucketRecord, ObjectRecord } from '../storage/types.js';
+
+/** The object named by `x-amz-copy-source`, found, authorized and past its conditions. */
+export interface CopySource {
+  bucket: BucketRecord;
+  record: ObjectRecord;
+}
+
+/** Parses `x-amz-copy-source`: `[/]bucket/key[?versionId=null]`, URL-encoded. */
+export function parseCopySource(value: string | undefined): { bucket: string; key: string } {
+  const invalid = () =>
+    invalidArgument(
+      'Copy Source must mention the source bucket and key: sourcebucket/sourcekey',
+      'x-amz-copy-source',
+      value ?? '',
+    );
+  if (value === undefined || value.trim() === '') throw invalid();
+  const [path = '', query] = value.split('?', 2);
+  if (query !== undefined && query !== 'versionId=null') {
+    throw invalidArgument('Invalid version id specified', 'x-amz-copy-source', value);
+  }
+  const decoded = decodeComponent(path.startsWith('/') ? path.slice(1) : path);
+  const slash = decoded.indexOf('/');
+  if (slash <= 0 || slash === decoded.length - 1) throw invalid();
+  const key = decoded.slice(slash + 1);
+  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES)
+    throw new S3Error('KeyTooLongError', 'Your key is too long', 400);
+  return { bucket: decoded.slice(0, slash), key };
+}
+
+/**
+ * Resolves the copy source of CopyObject/UploadPartCopy: the source bucket is authorized on
+ * its own (a session reaches only its bucket), and `x-amz-copy-source-if-*` apply (412).
+ */
+export function copySourceOf(ctx: RequestContext, services: ZonalServices): CopySource {
+  const { bucket: bucketName, key } = parseCopySource(header(ctx, 'x-amz-copy-source'));
+  const bucket = services.store.getBucket(bucketName);
+  if (!bucket) throw noSuchBucket(bucketName);
+  authorizeSourceBucket(ctx.auth.principal, bucket);
+  const record = services.store.getObject(bucket.name, key);
+  if (!record) throw noSuchKey(key);
+  const outcome = evaluateReadConditions(
+    {
+      ifMatch: header(ctx, 'x-amz-copy-source-if-match'),
+      ifNoneMatch: header(ctx, 'x-amz-copy-source-if-none-match'),
+      ifModifiedSince: header(ctx, 'x-amz-copy-source-if-modified-since'),
+      ifUnmodifiedSince: header(ctx, 'x-amz-copy-source-if-unmodified-since'),
+    },
+    record.etag,
+    record.lastModified,
+  );
+  // For copies a "not modified" source is a failed precondition too, as in S3.
+  if (outcome !== 'proceed') {
+    const failed = 'failed' in outcome ? outcome.failed : outcome.notModified;
+    throw preconditionFailed(`x-amz-copy-source-${failed.toLowerCase()}`);
+  }
+  return { bucket, record };
+}

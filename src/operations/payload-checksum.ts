@@ -1,0 +1,124 @@
+import {
+  algorithmFromApiName,
+  algorithmFromHeaderName,
+  CHECKSUM_API_NAME,
+  CHECKSUM_HEADER,
+  ChecksumTransform,
+  isWellFormedChecksum,
+  type ChecksumAlgorithm,
+} from '../protocol/checksums.js';
+import { pipeline } from 'node:stream/promises';
+import { requestPayload, type Payload } from '../server/request-body.js';
+import { header, type RequestContext } from '../server/request-context.js';
+import { badDigest, invalidRequest, S3Error } from '../server/s3-error.js';
+import type { ZonalServices } from '../server/zonal-server.js';
+
+/** The checksum a client sent (or will send in a trailer) for a request payload. */
+export interface ExpectedChecksum {
+  /** Explicitly chosen by the client (header, trailer or x-amz-sdk-checksum-algorithm). */
+  algorithm?: ChecksumAlgorithm;
+  /** The value, when it came in a header. */
+  value?: string;
+  /** True when the value arrives in an aws-chunked trailer. */
+  fromTrailer: boolean;
+}
+
+/**
+ * Reads which checksum the client sent for the payload: an `x-amz-checksum-*` header, a
+ * declared `x-amz-trailer`, or `x-amz-sdk-checksum-algorithm`. At most one algorithm.
+ */
+export function expectedChecksum(ctx: RequestContext): ExpectedChecksum {
+  const headerAlgs = (Object.keys(CHECKSUM_HEADER) as ChecksumAlgorithm[]).filter(
+    (alg) => ctx.req.headers[CHECKSUM_HEADER[alg]] !== undefined,
+  );
+  const trailerName = header(ctx, 'x-amz-trailer')?.trim().toLowerCase();
+  const trailerAlg = trailerName ? algorithmFromHeaderName(trailerName) : undefined;
+  if (trailerName && !trailerAlg) throw invalidRequest(`The trailer ${trailerName} is not supported.`);
+  if (headerAlgs.length + (trailerAlg ? 1 : 0) > 1) {
+    throw invalidRequest(
+      'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.',
+    );
+  }
+  const sdkAlgorithm = header(ctx, 'x-amz-sdk-checksum-algorithm');
+  const declared = sdkAlgorithm === undefined ? undefined : algorithmFromApiName(sdkAlgorithm);
+  const [headerAlg] = headerAlgs;
+  const algorithm = headerAlg ?? trailerAlg ?? declared;
+  if (declared && declared !== algorithm) {
+    throw invalidRequest('Value for x-amz-sdk-checksum-algorithm header is invalid.');
+  }
+  if (headerAlg) {
+    const value = header(ctx, CHECKSUM_HEADER[headerAlg])!;
+    if (!isWellFormedChecksum(headerAlg, value)) {
+      throw invalidRequest(`Value for ${CHECKSUM_HEADER[headerAlg]} header is invalid.`);
+    }
+    return { algorithm, value, fromTrailer: false };
+  }
+  return { algorithm, fromTrailer: trailerAlg !== undefined };
+}
+
+/** Checks the client's checksum (header, or trailer once the payload ended) against ours. */
+export function verifyChecksum(
+  expected: ExpectedChecksum,
+  algorithm: ChecksumAlgorithm,
+  computed: string,
+  payload: Payload,
+): void {
+  if (expected.algorithm === undefined) return;
+  const name = CHECKSUM_HEADER[algorithm];
+  const value = expected.fromTrailer ? payload.trailers().get(name) : expected.value;
+  if (value === undefined) return;
+  if (!isWellFormedChecksum(algorithm, value))
+    throw invalidRequest(`Value for ${name} trailing header is invalid.`);
+  if (value !== computed) {
+    throw badDigest(
+      `The ${CHECKSUM_API_NAME[algorithm]} you specified did not match the calculated checksum.`,
+    );
+  }
+}
+
+/** S3's limit for one PUT, UploadPart or append. */
+export const MAX_PAYLOAD_BYTES = 5 * 1024 ** 3;
+
+export interface ReceivedBlob {
+  blobId: string;
+  size: number;
+  /** Base64 checksum of the received bytes with `algorithm`. */
+  checksum: string;
+}
+
+/**
+ * Streams the request payload into a new blob while computing `algorithm`, then checks the
+ * client's checksum. On any failure the blob is gone and the S3 error is thrown.
+ */
+export async function receiveBlob(
+  ctx: RequestContext,
+  services: ZonalServices,
+  algorithm: ChecksumAlgorithm,
+  expected: ExpectedChecksum,
+): Promise<ReceivedBlob> {
+  if (expected.algorithm !== undefined && expected.algorithm !== algorithm) {
+    throw invalidRequest(
+      `Checksum Type mismatch occurred, expected checksum Type: ${algorithm}, actual checksum Type: ${expected.algorithm}`,
+    );
+  }
+  const payload = requestPayload(ctx);
+  if (payload.declaredLength !== undefined && payload.declaredLength > MAX_PAYLOAD_BYTES) {
+    throw new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400, {
+      ProposedSize: String(payload.declaredLength),
+      MaxSizeAllowed: String(MAX_PAYLOAD_BYTES),
+    });
+  }
+  const hasher = new ChecksumTransform([algorithm]);
+  // pipeline() carries a payload failure (bad signature, digest, abort) into the hasher, so
+  // writeBlob sees it, removes the partial blob and rethrows the S3 error.
+  pipeline(payload.stream, hasher).catch(() => undefined);
+  const blob = await services.store.writeBlob(hasher);
+  try {
+    const checksum = hasher.checksums()[algorithm]!;
+    verifyChecksum(expected, algorithm, checksum, payload);
+    return { ...blob, checksum };
+  } catch (err) {
+    services.store.discardBlob(blob.blobId);
+    throw err;
+  }
+}

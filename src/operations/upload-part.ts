@@ -1,0 +1,119 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { CHECKSUM_API_NAME, CHECKSUM_HEADER, ChecksumTransform } from '../protocol/checksums.js';
+import { S3_XMLNS } from '../protocol/xml.js';
+import { header, type RequestContext } from '../server/request-context.js';
+import { sendEmpty, sendXml } from '../server/respond.js';
+import { invalidArgument, noSuchUpload, notImplemented } from '../server/s3-error.js';
+import type { ZonalServices } from '../server/zonal-server.js';
+import type { UploadRecord } from '../storage/types.js';
+import { existingBucket } from './buckets.js';
+import { copySourceOf } from './copy-source.js';
+import { newEtag } from './etag.js';
+import { expectedChecksum, receiveBlob } from './payload-checksum.js';
+
+export const MAX_PART_NUMBER = 10_000;
+
+/** The upload a request names, which must belong to the addressed bucket and key. */
+export function uploadOf(ctx: RequestContext, services: ZonalServices): UploadRecord {
+  const bucket = existingBucket(ctx, services);
+  const uploadId = ctx.query.get('uploadId') ?? '';
+  const upload = services.store.getUpload(uploadId);
+  if (!upload || upload.bucket !== bucket.name || upload.key !== ctx.target.key) throw noSuchUpload(uploadId);
+  return upload;
+}
+
+export function partNumberOf(ctx: RequestContext): number {
+  const value = ctx.query.get('partNumber') ?? '';
+  const n = Number(value);
+  if (!/^\d{1,5}$/.test(value) || n < 1 || n > MAX_PART_NUMBER) {
+    throw invalidArgument(
+      `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`,
+      'partNumber',
+      value,
+    );
+  }
+  return n;
+}
+
+/** UploadPart: streams one part to a blob, checksummed with the upload's algorithm. */
+export async function uploadPart(ctx: RequestContext, services: ZonalServices): Promise<void> {
+  const upload = uploadOf(ctx, services);
+  const partNumber = partNumberOf(ctx);
+  if (ctx.req.headers['content-md5'] !== undefined) {
+    throw notImplemented('This bucket does not support Content Md5 header.');
+  }
+  const expected = expectedChecksum(ctx);
+  const algorithm = upload.checksumAlgorithm ?? expected.algorithm ?? 'crc32';
+  const blob = await receiveBlob(ctx, services, algorithm, expected);
+  const etag = newEtag();
+  services.store.putPart({
+    uploadId: upload.uploadId,
+    partNumber,
+    blobId: blob.blobId,
+    size: blob.size,
+    etag,
+    checksums: { [algorithm]: blob.checksum },
+    lastModified: new Date(),
+  });
+  sendEmpty(ctx, 200, {
+    ETag: etag,
+    'x-amz-server-side-encryption': upload.encryption.algorithm,
+    [CHECKSUM_HEADER[algorithm]]: blob.checksum,
+  });
+}
+
+/** Rejects the `x-amz-copy-source-range` forms S3 does not accept; returns the byte range. */
+export function copySourceRange(
+  ctx: RequestContext,
+  sourceSize: number,
+): { start: number; end: number } | undefined {
+  const value = header(ctx, 'x-amz-copy-source-range');
+  if (value === undefined) return undefined;
+  const match = /^bytes=(\d+)-(\d+)$/.exec(value);
+  const start = Number(match?.[1]);
+  const end = Number(match?.[2]);
+  if (!match || start > end || end >= sourceSize) {
+    throw invalidArgument(
+      `Range specified is not valid for source object of size: ${sourceSize}`,
+      'x-amz-copy-source-range',
+      value,
+    );
+  }
+  return { start, end };
+}
+
+/** UploadPartCopy: a byte range of an existing object becomes a part (bytes are copied). */
+export async function uploadPartCopy(ctx: RequestContext, services: ZonalServices): Promise<void> {
+  const upload = uploadOf(ctx, services);
+  const partNumber = partNumberOf(ctx);
+  const source = copySourceOf(ctx, services);
+  const range = copySourceRange(ctx, source.record.size);
+  const algorithm = upload.checksumAlgorithm ?? 'crc32';
+  const hasher = new ChecksumTransform([algorithm]);
+  const bytes =
+    source.record.size === 0 ? Readable.from([]) : services.store.openObject(source.record, range);
+  pipeline(bytes, hasher).catch(() => undefined);
+  const blob = await services.store.writeBlob(hasher);
+  const checksum = hasher.checksums()[algorithm]!;
+  const etag = newEtag();
+  const lastModified = new Date();
+  services.store.putPart({
+    uploadId: upload.uploadId,
+    partNumber,
+    blobId: blob.blobId,
+    size: blob.size,
+    etag,
+    checksums: { [algorithm]: checksum },
+    lastModified,
+  });
+  ctx.res.setHeader('x-amz-server-side-encryption', upload.encryption.algorithm);
+  sendXml(ctx, 200, {
+    CopyPartResult: {
+      '@_xmlns': S3_XMLNS,
+      ETag: etag,
+      LastModified: lastModified.toISOString(),
+      [`Checksum${CHECKSUM_API_NAME[algorithm]}`]: checksum,
+    },
+  });
+}

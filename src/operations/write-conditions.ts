@@ -1,0 +1,12 @@
+import { header, type RequestContext } from '../server/request-context.js';
+import { notImplemented } from '../server/s3-error.js';
+import type { WriteCondition } from '../storage/types.js';
+
+/** `If-None-Match: *` and `If-Match` of PutObject and CompleteMultipartUpload (spec §5.12). */
+export function writeConditionFrom(ctx: RequestContext): WriteCondition {
+  const ifNoneMatch = header(ctx, 'if-none-match');
+  if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*') {
+    throw notImplemented('If-None-Match on writes only supports "*".');
+  }
+  return { ifNoneMatchStar: ifNoneMatch !== undefined, ifMatch: header(ctx, 'if-match') };
+}

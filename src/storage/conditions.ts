@@ -1,0 +1,59 @@
+/**
+ * Write and delete preconditions, checked inside the transaction that commits the change,
+ * against the object current at that moment.
+ */
+import { noSuchKey, preconditionFailed } from '../server/s3-error.js';
+import type { WriteCondition } from './types.js';
+
+/** Preconditions of DeleteObject; each one that is present must hold (an absent object is fine). */
+export interface DeleteCondition {
+  /** `If-Match`: the current ETag, quoted or not (`*` matches any). */
+  ifMatch?: string;
+  /** `x-amz-if-match-last-modified-time`, compared at whole-second precision. */
+  ifMatchLastModifiedTime?: Date;
+  /** `x-amz-if-match-size`. */
+  ifMatchSize?: number;
+}
+
+const unquote = (etag: string): string => etag.trim().replace(/^"(.*)"$/, '$1');
+
+/** `If-Match` semantics: `*` matches any existing object, otherwise ETags compare without quotes. */
+function etagMatches(wanted: string, etag: string): boolean {
+  const value = wanted.trim();
+  return value === '*' || unquote(value) === unquote(etag);
+}
+
+/**
+ * If-None-Match:* on an existing key → 412; If-Match on a missing key → 404 NoSuchKey (what
+ * AWS answers), on a different ETag → 412.
+ */
+export function checkWriteCondition(
+  current: { etag: string } | undefined,
+  condition: WriteCondition | undefined,
+  key: string,
+): void {
+  if (condition?.ifNoneMatchStar && current) throw preconditionFailed('If-None-Match');
+  if (condition?.ifMatch === undefined) return;
+  if (!current) throw noSuchKey(key);
+  if (!etagMatches(condition.ifMatch, current.etag)) throw preconditionFailed('If-Match');
+}
+
+export function checkDeleteCondition(
+  current: { etag: string; size: number; lastModified: Date },
+  condition: DeleteCondition | undefined,
+): void {
+  if (condition === undefined) return;
+  if (condition.ifMatch !== undefined && !etagMatches(condition.ifMatch, current.etag)) {
+    throw preconditionFailed('If-Match');
+  }
+  const wantedTime = condition.ifMatchLastModifiedTime;
+  if (wantedTime !== undefined && seconds(wantedTime) !== seconds(current.lastModified)) {
+    throw preconditionFailed('x-amz-if-match-last-modified-time');
+  }
+  if (condition.ifMatchSize !== undefined && condition.ifMatchSize !== current.size) {
+    throw preconditionFailed('x-amz-if-match-size');
+  }
+}
+
+/** HTTP dates carry whole seconds; stored times carry milliseconds. */
+const seconds = (d: Date): number => Math.floor(d.getTime() / 1000);
