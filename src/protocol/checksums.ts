@@ -61,18 +61,6 @@ export function algorithmFromHeaderName(name: string): ChecksumAlgorithm | undef
   return ALGORITHMS.find((alg) => CHECKSUM_HEADER[alg] === name);
 }
 
-/**
- * Every algorithm is computable now; kept so callers that checked first still compile. Throws
- * only for a value that is not an algorithm at all.
- * @deprecated Nothing to check any more.
- */
-export function requireComputable(alg: ChecksumAlgorithm): ChecksumAlgorithm {
-  if (!ALGORITHMS.includes(alg)) {
-    throw new S3Error('InvalidRequest', `Checksum algorithm ${String(alg)} is not supported.`, 400);
-  }
-  return alg;
-}
-
 /** A base64 checksum value must decode to exactly the digest size of its algorithm. */
 export function isWellFormedChecksum(alg: ChecksumAlgorithm, value: string): boolean {
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return false;
@@ -80,15 +68,12 @@ export function isWellFormedChecksum(alg: ChecksumAlgorithm, value: string): boo
 }
 
 /**
- * Whether a multipart upload may use ChecksumType FULL_OBJECT with this algorithm: only CRCs
- * can be combined from the parts' values (SHA-1 and SHA-256 are COMPOSITE only, per AWS).
+ * Whether checksums of this algorithm can be combined from pieces (appends, multipart
+ * FULL_OBJECT): only the CRCs; SHA-1 and SHA-256 are COMPOSITE only, per AWS.
  */
-export function fullObjectCombinable(alg: ChecksumAlgorithm): alg is CrcAlgorithm {
+export function isCombinable(alg: ChecksumAlgorithm): alg is CrcAlgorithm {
   return isCrcAlgorithm(alg);
 }
-
-/** Whether checksums of this algorithm can be combined (appends, FULL_OBJECT): the CRCs. */
-export const isCombinable: (alg: ChecksumAlgorithm) => alg is CrcAlgorithm = fullObjectCombinable;
 
 // ---------------------------------------------------------------------------------------------
 // Incremental checksums
