@@ -18,7 +18,13 @@ import type { ObjectRecord } from '../storage/types.js';
 import { existingBucket } from './buckets.js';
 import { etagMatches } from '../protocol/conditional.js';
 import { newEtag } from './etag.js';
-import { checksumHeaders, contentHeadersFrom, encryptionOf, userMetadataFrom } from './object-headers.js';
+import {
+  checksumHeaders,
+  contentHeadersFrom,
+  encryptionHeaders,
+  userMetadataFrom,
+  writeEncryption,
+} from './object-headers.js';
 import { expectedChecksum, receiveBlob } from './payload-checksum.js';
 import { MAX_PART_NUMBER } from './upload-part.js';
 
@@ -86,6 +92,7 @@ export async function appendObject(ctx: RequestContext, services: ZonalServices)
     );
   }
   const offset = Number(offsetText);
+  const encryption = writeEncryption(ctx, bucket);
   const ifMatch = header(ctx, 'if-match');
   const before = services.store.getObject(bucket.name, key);
   if (offset !== (before?.size ?? 0)) throw invalidWriteOffset();
@@ -118,11 +125,21 @@ export async function appendObject(ctx: RequestContext, services: ZonalServices)
         checksums: { [algorithm]: blob.checksum },
         checksumType: 'FULL_OBJECT',
         multipart: false,
-        encryption: { algorithm: encryptionOf(ctx) },
+        encryption,
         segments: blob.size === 0 ? [] : [segment],
       };
     }
     if (current.segments.length + 1 > MAX_PART_NUMBER) throw tooManyParts();
+    if (
+      current.encryption.algorithm !== encryption.algorithm ||
+      current.encryption.kmsKeyId !== encryption.kmsKeyId
+    ) {
+      throw new S3Error(
+        'EncryptionTypeMismatch',
+        'The existing object was created with a different encryption type.',
+        400,
+      );
+    }
     return {
       ...current,
       size: current.size + blob.size,
@@ -143,7 +160,7 @@ export async function appendObject(ctx: RequestContext, services: ZonalServices)
   sendEmpty(ctx, 200, {
     ETag: record.etag,
     'x-amz-object-size': String(record.size),
-    'x-amz-server-side-encryption': record.encryption.algorithm,
+    ...encryptionHeaders(record.encryption),
     ...checksumHeaders(record),
     [CHECKSUM_HEADER[algorithm]]: record.checksums[algorithm]!,
   });

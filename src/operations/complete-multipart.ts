@@ -15,6 +15,7 @@ import { badDigest, invalidRequest, notImplemented, S3Error } from '../server/s3
 import type { ZonalServices } from '../server/zonal-server.js';
 import type { ObjectRecord, PartRecord, Segment, UploadRecord } from '../storage/types.js';
 import { newEtag } from './etag.js';
+import { encryptionHeaders } from './object-headers.js';
 import { writeConditionFrom } from './write-conditions.js';
 import { MAX_PART_NUMBER, uploadOf } from './upload-part.js';
 
@@ -187,7 +188,8 @@ export async function completeMultipartUpload(ctx: RequestContext, services: Zon
     },
     condition,
   );
-  ctx.res.setHeader('x-amz-server-side-encryption', record.encryption.algorithm);
+  for (const [name, value] of Object.entries(encryptionHeaders(record.encryption)))
+    ctx.res.setHeader(name, value);
   ctx.res.setHeader('x-amz-expiration', 'NotImplemented');
   sendXml(ctx, 200, {
     CompleteMultipartUploadResult: {

@@ -17,7 +17,9 @@ import { existingBucket } from './buckets.js';
 import {
   contentHeadersFrom,
   EXPIRATION_NOT_IMPLEMENTED,
+  encryptionHeaders,
   rejectUnsupportedWriteHeaders,
+  writeEncryption,
   userMetadataFrom,
 } from './object-headers.js';
 import { copySourceOf } from './copy-source.js';
@@ -36,14 +38,6 @@ const MAX_COPY_SOURCE_BYTES = 5 * 1024 ** 3;
 export const COPY_RESPONSE_TIMING = { headersAfterMs: 1000, keepAliveMs: 5000 };
 
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
-
-/** The encryption a write of this request gets: the session's, else the bucket default. */
-export function writeEncryption(ctx: RequestContext): ObjectEncryption {
-  const { principal } = ctx.auth;
-  if (principal.kind !== 'session') return { algorithm: 'AES256' };
-  const { algorithm, kmsKeyId } = principal.claims.encryption;
-  return kmsKeyId === undefined ? { algorithm } : { algorithm, kmsKeyId };
-}
 
 /** The algorithm an object's checksum uses, if it has one. */
 export function checksumAlgorithmOf(record: Pick<ObjectRecord, 'checksums'>): ChecksumAlgorithm | undefined {
@@ -161,7 +155,7 @@ const sourceCorrupted = (): S3Error =>
 export async function copyObject(ctx: RequestContext, services: ZonalServices): Promise<void> {
   const bucket = existingBucket(ctx, services);
   const key = ctx.target.key!;
-  rejectUnsupportedWriteHeaders(ctx);
+  rejectUnsupportedWriteHeaders(ctx, bucket);
   rejectUnsupportedCopyHeaders(ctx);
   const directive = metadataDirective(ctx);
   const condition = writeConditionFrom(ctx);
@@ -201,9 +195,9 @@ export async function copyObject(ctx: RequestContext, services: ZonalServices): 
   // Opened in the same tick as the lookup: the lease keeps these bytes even if the source is
   // overwritten or deleted while the copy runs.
   const bytes = source.size === 0 ? Readable.from([]) : services.store.openObject(source);
-  const encryption = writeEncryption(ctx);
+  const encryption = writeEncryption(ctx, bucket);
   const response = new CopyResponse(ctx, {
-    'x-amz-server-side-encryption': encryption.algorithm,
+    ...encryptionHeaders(encryption),
     'x-amz-expiration': EXPIRATION_NOT_IMPLEMENTED,
   });
   let record: ObjectRecord;

@@ -1,6 +1,7 @@
 import type { RequestContext } from '../server/request-context.js';
 import type { OperationName } from '../server/operation-table.js';
 import type { ZonalServices } from '../server/zonal-server.js';
+import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './bucket-encryption.js';
 import { createBucket, deleteBucket, headBucket, listDirectoryBuckets } from './buckets.js';
 import { copyObject } from './copy-object.js';
 import { deleteObjects } from './delete-objects.js';
@@ -39,4 +40,7 @@ export const HANDLERS: Partial<Record<OperationName, Handler>> = {
   CompleteMultipartUpload: completeMultipartUpload,
   ListParts: listParts,
   ListMultipartUploads: listMultipartUploads,
+  PutBucketEncryption: putBucketEncryption,
+  GetBucketEncryption: getBucketEncryption,
+  DeleteBucketEncryption: deleteBucketEncryption,
 };

@@ -13,15 +13,17 @@ import type { ChecksumType } from '../storage/types.js';
 import { existingBucket } from './buckets.js';
 import {
   contentHeadersFrom,
-  encryptionOf,
+  encryptionHeaders,
   rejectUnsupportedWriteHeaders,
   userMetadataFrom,
+  writeEncryption,
 } from './object-headers.js';
 import { uploadOf } from './upload-part.js';
 
 export function createMultipartUpload(ctx: RequestContext, services: ZonalServices): void {
   const bucket = existingBucket(ctx, services);
-  rejectUnsupportedWriteHeaders(ctx);
+  rejectUnsupportedWriteHeaders(ctx, bucket);
+  const encryption = writeEncryption(ctx, bucket);
   const key = ctx.target.key!;
   const { checksumAlgorithm, checksumType } = uploadChecksumFrom(ctx);
   const uploadId = services.store.createUpload({
@@ -30,11 +32,11 @@ export function createMultipartUpload(ctx: RequestContext, services: ZonalServic
     content: contentHeadersFrom(ctx),
     metadata: userMetadataFrom(ctx),
     initiated: new Date(),
-    encryption: { algorithm: encryptionOf(ctx) },
+    encryption,
     checksumAlgorithm,
     checksumType,
   });
-  ctx.res.setHeader('x-amz-server-side-encryption', encryptionOf(ctx));
+  for (const [name, value] of Object.entries(encryptionHeaders(encryption))) ctx.res.setHeader(name, value);
   if (checksumAlgorithm) ctx.res.setHeader('x-amz-checksum-algorithm', CHECKSUM_API_NAME[checksumAlgorithm]);
   if (checksumType) ctx.res.setHeader('x-amz-checksum-type', checksumType);
   sendXml(ctx, 200, {

@@ -1,7 +1,7 @@
 import { CHECKSUM_API_NAME, CHECKSUM_HEADER, type ChecksumAlgorithm } from '../protocol/checksums.js';
 import { header, type RequestContext } from '../server/request-context.js';
 import { invalidArgument, notImplemented, S3Error } from '../server/s3-error.js';
-import type { ContentHeaders, ObjectEncryption, ObjectRecord } from '../storage/types.js';
+import type { BucketRecord, ContentHeaders, ObjectEncryption, ObjectRecord } from '../storage/types.js';
 
 export const STORAGE_CLASS = 'EXPRESS_ONEZONE';
 /** Directory buckets answer every object request with this literal (spec §5.11). */
@@ -29,7 +29,11 @@ const UNSUPPORTED_WRITE_HEADERS: Record<string, string> = {
   'x-amz-request-payer': 'Requester Pays is not supported for directory buckets.',
 };
 
-export function rejectUnsupportedWriteHeaders(ctx: RequestContext): void {
+/**
+ * Refuses headers directory buckets do not support, a foreign storage class, and SSE headers
+ * that differ from the encryption this write gets (spec §5.9: they may only repeat it).
+ */
+export function rejectUnsupportedWriteHeaders(ctx: RequestContext, bucket: BucketRecord): void {
   for (const name in ctx.req.headers) {
     const message = UNSUPPORTED_WRITE_HEADERS[name];
     if (message !== undefined) throw notImplemented(message);
@@ -40,20 +44,53 @@ export function rejectUnsupportedWriteHeaders(ctx: RequestContext): void {
       StorageClassRequested: storageClass,
     });
   }
+  const encryption = writeEncryption(ctx, bucket);
   const sse = header(ctx, 'x-amz-server-side-encryption');
-  if (sse !== undefined && sse !== encryptionOf(ctx)) {
+  if (sse !== undefined && sse !== encryption.algorithm) {
     throw invalidArgument(
       'The server-side encryption header must match the session (or bucket default) encryption.',
       'x-amz-server-side-encryption',
       sse,
     );
   }
+  const keyId = header(ctx, 'x-amz-server-side-encryption-aws-kms-key-id');
+  if (keyId !== undefined && keyId !== encryption.kmsKeyId) {
+    throw invalidArgument(
+      'The KMS key must match the session (or bucket default) encryption.',
+      'x-amz-server-side-encryption-aws-kms-key-id',
+      keyId,
+    );
+  }
 }
 
-/** The SSE algorithm writes of this request use: the session's, else the bucket default. */
-export function encryptionOf(ctx: RequestContext): ObjectEncryption['algorithm'] {
+/**
+ * The encryption a write of this request gets: the session's, fixed at CreateSession, or for
+ * IAM-signed requests the bucket default (SSE-S3 unless configured).
+ */
+export function writeEncryption(ctx: RequestContext, bucket: BucketRecord): ObjectEncryption {
   const { principal } = ctx.auth;
-  return principal.kind === 'session' ? principal.claims.encryption.algorithm : 'AES256';
+  if (principal.kind === 'session') {
+    const { algorithm, kmsKeyId } = principal.claims.encryption;
+    return kmsKeyId === undefined ? { algorithm } : { algorithm, kmsKeyId };
+  }
+  return bucketDefaultEncryption(bucket);
+}
+
+export function bucketDefaultEncryption(bucket: BucketRecord): ObjectEncryption {
+  const enc = bucket.encryption;
+  return enc?.algorithm === 'aws:kms' && enc.kmsKeyId !== undefined
+    ? { algorithm: 'aws:kms', kmsKeyId: enc.kmsKeyId }
+    : { algorithm: 'AES256' };
+}
+
+/** The SSE response headers of an object or write. Bucket keys are always on with SSE-KMS. */
+export function encryptionHeaders(encryption: ObjectEncryption): Record<string, string> {
+  if (encryption.algorithm !== 'aws:kms') return { 'x-amz-server-side-encryption': encryption.algorithm };
+  return {
+    'x-amz-server-side-encryption': 'aws:kms',
+    'x-amz-server-side-encryption-aws-kms-key-id': encryption.kmsKeyId ?? '',
+    'x-amz-server-side-encryption-bucket-key-enabled': 'true',
+  };
 }
 
 export function contentHeadersFrom(ctx: RequestContext): ContentHeaders {
@@ -124,8 +161,8 @@ export function objectHeaders(
     'Cache-Control': c.cacheControl,
     Expires: c.expires,
     'x-amz-storage-class': STORAGE_CLASS,
-    'x-amz-server-side-encryption': record.encryption.algorithm,
     'x-amz-expiration': EXPIRATION_NOT_IMPLEMENTED,
+    ...encryptionHeaders(record.encryption),
   });
   for (const [name, value] of Object.entries(record.metadata)) headers[META_PREFIX + name] = value;
   if (withChecksums) Object.assign(headers, checksumHeaders(record));

@@ -19,12 +19,13 @@ import { newEtag } from './etag.js';
 import {
   checksumHeaders,
   contentHeadersFrom,
-  encryptionOf,
+  encryptionHeaders,
   EXPIRATION_NOT_IMPLEMENTED,
   objectHeaders,
   rejectUnsupportedWriteHeaders,
   STORAGE_CLASS,
   userMetadataFrom,
+  writeEncryption,
 } from './object-headers.js';
 import { expectedChecksum, receiveBlob } from './payload-checksum.js';
 import { MAX_PART_NUMBER } from './upload-part.js';
@@ -36,7 +37,7 @@ import { writeConditionFrom } from './write-conditions.js';
  */
 export async function putObject(ctx: RequestContext, services: ZonalServices): Promise<void> {
   const bucket = existingBucket(ctx, services);
-  rejectUnsupportedWriteHeaders(ctx);
+  rejectUnsupportedWriteHeaders(ctx, bucket);
   if (ctx.req.headers['x-amz-write-offset-bytes'] !== undefined) return appendObject(ctx, services);
   const condition = writeConditionFrom(ctx);
   const content = contentHeadersFrom(ctx);
@@ -58,14 +59,14 @@ export async function putObject(ctx: RequestContext, services: ZonalServices): P
       checksums: { [algorithm]: blob.checksum },
       checksumType: 'FULL_OBJECT',
       multipart: false,
-      encryption: { algorithm: encryptionOf(ctx) },
+      encryption: writeEncryption(ctx, bucket),
       segments: blob.size === 0 ? [] : [{ blobId: blob.blobId, size: blob.size }],
     },
     condition,
   );
   sendEmpty(ctx, 200, {
     ETag: record.etag,
-    'x-amz-server-side-encryption': record.encryption.algorithm,
+    ...encryptionHeaders(record.encryption),
     'x-amz-storage-class': STORAGE_CLASS,
     'x-amz-expiration': EXPIRATION_NOT_IMPLEMENTED,
     ...checksumHeaders(record),

@@ -5,7 +5,10 @@ import { header, type RequestContext } from '../server/request-context.js';
 import { sendXml } from '../server/respond.js';
 import { accessDenied, invalidArgument } from '../server/s3-error.js';
 import type { ZonalServices } from '../server/zonal-server.js';
+import { bucketArn } from '../protocol/bucket-names.js';
+import type { BucketRecord } from '../storage/types.js';
 import { existingBucket } from './buckets.js';
+import { bucketDefaultEncryption, encryptionHeaders } from './object-headers.js';
 
 /** XML timestamps as S3 Express emits them: no fractional seconds. */
 function xmlTimestamp(epochSeconds: number): string {
@@ -24,24 +27,76 @@ function requestedMode(ctx: RequestContext): SessionMode {
 }
 
 /**
- * SSE settings of the session. Buckets default to SSE-S3; an SSE-KMS request needs a bucket
- * configured with that key, which Zonal does not offer yet, so it is refused.
+ * SSE settings of the session (spec §1.1): the bucket default unless the request names one.
+ * SSE-KMS needs the key id, which must be the bucket's one customer-managed key; an
+ * encryption context may only repeat the default (the bucket ARN).
  */
-function requestedEncryption(ctx: RequestContext): SessionEncryption {
+function requestedEncryption(ctx: RequestContext, bucket: BucketRecord): SessionEncryption {
   const algorithm = header(ctx, 'x-amz-server-side-encryption');
-  if (algorithm === undefined || algorithm === 'AES256') return { algorithm: 'AES256' };
-  if (algorithm === 'aws:kms') {
+  const keyId = header(ctx, 'x-amz-server-side-encryption-aws-kms-key-id');
+  checkEncryptionContext(header(ctx, 'x-amz-server-side-encryption-context'), bucket);
+  if (algorithm === undefined) {
+    if (keyId !== undefined) {
+      throw invalidArgument(
+        'A KMS key id needs x-amz-server-side-encryption: aws:kms.',
+        'x-amz-server-side-encryption-aws-kms-key-id',
+        keyId,
+      );
+    }
+    return bucketDefaultEncryption(bucket);
+  }
+  if (algorithm === 'AES256') {
+    if (keyId !== undefined) {
+      throw invalidArgument(
+        'A KMS key id is not valid with AES256.',
+        'x-amz-server-side-encryption-aws-kms-key-id',
+        keyId,
+      );
+    }
+    return { algorithm };
+  }
+  if (algorithm !== 'aws:kms') {
     throw invalidArgument(
-      'SSE-KMS does not match the bucket default encryption (SSE-S3).',
+      'Invalid server-side encryption algorithm.',
       'x-amz-server-side-encryption',
       algorithm,
     );
   }
-  throw invalidArgument(
-    'Invalid server-side encryption algorithm.',
-    'x-amz-server-side-encryption',
-    algorithm,
-  );
+  if (keyId === undefined) {
+    throw invalidArgument(
+      'SSE-KMS requires x-amz-server-side-encryption-aws-kms-key-id.',
+      'x-amz-server-side-encryption-aws-kms-key-id',
+      '',
+    );
+  }
+  if (bucket.encryption?.kmsKeyId !== keyId) {
+    throw invalidArgument(
+      "The KMS key must be the bucket's customer managed key (set with PutBucketEncryption).",
+      'x-amz-server-side-encryption-aws-kms-key-id',
+      keyId,
+    );
+  }
+  return { algorithm, kmsKeyId: keyId };
+}
+
+/** The context is base64 of a JSON object; for directory buckets only the bucket ARN may appear in it. */
+function checkEncryptionContext(value: string | undefined, bucket: BucketRecord): void {
+  if (value === undefined) return;
+  const arn = bucketArn(bucket.region, bucket.ownerAccountId, bucket.name);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(value, 'base64').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  const values = typeof parsed === 'object' && parsed !== null ? Object.values(parsed) : [];
+  if (values.length !== 1 || values[0] !== arn) {
+    throw invalidArgument(
+      'The encryption context of a directory bucket may only be its default (the bucket ARN).',
+      'x-amz-server-side-encryption-context',
+      value,
+    );
+  }
 }
 
 /** CreateSession (spec §1): bucket-scoped temporary credentials in a sealed token. */
@@ -52,7 +107,7 @@ export function createSession(ctx: RequestContext, services: ZonalServices): voi
   const bucket = existingBucket(ctx, services);
   if (bucket.ownerAccountId !== principal.identity.accountId) throw accessDenied();
   const mode = requestedMode(ctx);
-  const encryption = requestedEncryption(ctx);
+  const encryption = requestedEncryption(ctx, bucket);
 
   const issuedAt = Math.floor(ctx.receivedAt.getTime() / 1000);
   const expiresAt = issuedAt + services.config.sessionDurationSeconds;
@@ -69,7 +124,7 @@ export function createSession(ctx: RequestContext, services: ZonalServices): voi
     secretAccessKey,
     encryption,
   });
-  ctx.res.setHeader('x-amz-server-side-encryption', encryption.algorithm);
+  for (const [name, value] of Object.entries(encryptionHeaders(encryption))) ctx.res.setHeader(name, value);
   sendXml(ctx, 200, {
     CreateSessionResult: {
       '@_xmlns': S3_XMLNS,

@@ -9,6 +9,7 @@ import type { ZonalServices } from '../server/zonal-server.js';
 import type { UploadRecord } from '../storage/types.js';
 import { existingBucket } from './buckets.js';
 import { copySourceOf } from './copy-source.js';
+import { encryptionHeaders } from './object-headers.js';
 import { newEtag } from './etag.js';
 import { expectedChecksum, receiveBlob } from './payload-checksum.js';
 
@@ -58,7 +59,7 @@ export async function uploadPart(ctx: RequestContext, services: ZonalServices): 
   });
   sendEmpty(ctx, 200, {
     ETag: etag,
-    'x-amz-server-side-encryption': upload.encryption.algorithm,
+    ...encryptionHeaders(upload.encryption),
     [CHECKSUM_HEADER[algorithm]]: blob.checksum,
   });
 }
@@ -107,7 +108,8 @@ export async function uploadPartCopy(ctx: RequestContext, services: ZonalService
     checksums: { [algorithm]: checksum },
     lastModified,
   });
-  ctx.res.setHeader('x-amz-server-side-encryption', upload.encryption.algorithm);
+  for (const [name, value] of Object.entries(encryptionHeaders(upload.encryption)))
+    ctx.res.setHeader(name, value);
   sendXml(ctx, 200, {
     CopyPartResult: {
       '@_xmlns': S3_XMLNS,

@@ -47,6 +47,7 @@ import {
 } from './metadata-db.js';
 import { SpanReader, spansOf } from './segment-reader.js';
 import type {
+  BucketEncryption,
   BucketListPage,
   BucketRecord,
   ListObjectsPage,
@@ -249,6 +250,17 @@ export class EmbeddedStore {
 
   deleteBucket(name: string): void {
     this.txDeleteBucket(name);
+  }
+
+  /** Sets (or with undefined removes) the bucket policy. 404 NoSuchBucket if absent. */
+  setBucketPolicy(name: string, policy: string | undefined): void {
+    if (this.s.setBucketPolicy.run(policy ?? null, name).changes === 0) throw noSuchBucket(name);
+  }
+
+  /** Sets (or with undefined resets to SSE-S3) the default encryption. 404 NoSuchBucket if absent. */
+  setBucketEncryption(name: string, encryption: BucketEncryption | undefined): void {
+    const json = encryption === undefined ? null : JSON.stringify(encryption);
+    if (this.s.setBucketEncryption.run(json, name).changes === 0) throw noSuchBucket(name);
   }
 
   private createBucketRow(bucket: BucketRecord): void {

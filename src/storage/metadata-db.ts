@@ -4,6 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import type {
+  BucketEncryption,
   BucketRecord,
   ChecksumType,
   ContentHeaders,
@@ -83,6 +84,11 @@ const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX client_tokens_by_age ON client_tokens (created_at);
   `,
+  // 2: bucket policies and default encryption (JSON BucketEncryption), both optional.
+  `
+  ALTER TABLE buckets ADD COLUMN policy TEXT;
+  ALTER TABLE buckets ADD COLUMN encryption TEXT;
+  `,
 ];
 
 export interface BucketRow {
@@ -92,6 +98,8 @@ export interface BucketRow {
   region: string;
   owner_account_id: string;
   created_at: number;
+  policy: string | null;
+  encryption: string | null;
 }
 
 /** An object row without its segments: what listings read. */
@@ -194,14 +202,19 @@ export function prepareStatements(db: Database.Database) {
     getBucket: prepare<[string], BucketRow>(db, 'SELECT * FROM buckets WHERE name = ?'),
     insertBucket: prepare<[BucketRow]>(
       db,
-      `INSERT INTO buckets (name, zone_id, location_type, region, owner_account_id, created_at)
-       VALUES (@name, @zone_id, @location_type, @region, @owner_account_id, @created_at)`,
+      `INSERT INTO buckets (name, zone_id, location_type, region, owner_account_id, created_at, policy, encryption)
+       VALUES (@name, @zone_id, @location_type, @region, @owner_account_id, @created_at, @policy, @encryption)`,
     ),
     listBuckets: prepare<[string, string, number], BucketRow>(
       db,
       'SELECT * FROM buckets WHERE owner_account_id = ? AND name > ? ORDER BY name LIMIT ?',
     ),
     deleteBucket: prepare<[string]>(db, 'DELETE FROM buckets WHERE name = ?'),
+    setBucketPolicy: prepare<[string | null, string]>(db, 'UPDATE buckets SET policy = ? WHERE name = ?'),
+    setBucketEncryption: prepare<[string | null, string]>(
+      db,
+      'UPDATE buckets SET encryption = ? WHERE name = ?',
+    ),
     bucketHasObjects: prepare<[string], { one: 1 }>(
       db,
       'SELECT 1 AS one FROM objects WHERE bucket = ? LIMIT 1',
@@ -312,6 +325,8 @@ export function bucketToRow(b: BucketRecord): BucketRow {
     region: b.region,
     owner_account_id: b.ownerAccountId,
     created_at: b.createdAt.getTime(),
+    policy: b.policy ?? null,
+    encryption: b.encryption === undefined ? null : JSON.stringify(b.encryption),
   };
 }
 
@@ -323,6 +338,8 @@ export function rowToBucket(r: BucketRow): BucketRecord {
     region: r.region,
     ownerAccountId: r.owner_account_id,
     createdAt: new Date(r.created_at),
+    ...(r.policy === null ? {} : { policy: r.policy }),
+    ...(r.encryption === null ? {} : { encryption: JSON.parse(r.encryption) as BucketEncryption }),
   };
 }
 

@@ -14,6 +14,17 @@ export interface BucketRecord {
   /** Owning account id (12 digits). */
   ownerAccountId: string;
   createdAt: Date;
+  /** Bucket policy JSON as stored (validated by the access layer), if any. */
+  policy?: string;
+  /** Default encryption; absent means SSE-S3. */
+  encryption?: BucketEncryption;
+}
+
+/** A bucket's default encryption (PutBucketEncryption). Bucket keys are always on. */
+export interface BucketEncryption {
+  algorithm: 'AES256' | 'aws:kms';
+  /** For aws:kms: the one customer-managed key of the bucket (key id or ARN). */
+  kmsKeyId?: string;
 }
 
 /** Content headers stored with an object and returned on GET/HEAD. */
