@@ -12,7 +12,7 @@ import { sendXml } from '../server/respond.js';
 import { invalidArgument, invalidRequest, notImplemented, S3Error } from '../server/s3-error.js';
 import type { ZonalServices } from '../server/zonal-server.js';
 import { checkWriteCondition } from '../storage/conditions.js';
-import type { ObjectChecksums, ObjectEncryption, ObjectRecord } from '../storage/types.js';
+import type { ObjectChecksums, ObjectRecord } from '../storage/types.js';
 import { existingBucket } from './buckets.js';
 import {
   contentHeadersFrom,
