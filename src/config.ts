@@ -8,6 +8,8 @@ export interface ServerConfig {
   sessionDurationSeconds: number;
   /** fsync blobs and SQLite commits; off only for throwaway servers. */
   fsync: boolean;
+  /** The identities file (accounts, users, access keys); default `<dataDir>/iam.json`. */
+  iamFile?: string;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {

@@ -24,6 +24,16 @@ export interface Authenticated {
 /** Signing names accepted in the credential scope (`s3` tolerated, spec §2.1). */
 const SERVICES = new Set(['s3express', 's3']);
 
+/** The credential scopes a request may be signed for (default: S3 in the configured region). */
+export interface AuthScope {
+  /** Accepted signing names, e.g. {s3express, s3} or {iam}. */
+  services: ReadonlySet<string>;
+  /** Accepted signing regions; the first is the one error messages name. */
+  regions: ReadonlySet<string>;
+  /** Whether S3 Express session tokens are accepted (S3 only); elsewhere a session → AccessDenied. */
+  sessions: boolean;
+}
+
 const invalidToken = (): S3Error =>
   new S3Error('InvalidToken', 'The provided token is malformed or otherwise invalid.', 400);
 
@@ -36,18 +46,30 @@ export const expiredToken = (): S3Error =>
  */
 export class Authenticator {
   private readonly signingKeys = new SigningKeyCache();
+  private readonly s3Scope: AuthScope;
 
   constructor(
-    private readonly region: string,
+    region: string,
     private readonly credentials: CredentialLookup,
     private readonly sessions: SessionTokenSealer,
-  ) {}
+  ) {
+    this.s3Scope = { services: SERVICES, regions: new Set([region]), sessions: true };
+  }
 
-  authenticate(req: RequestParts, op: OperationName | undefined, now: Date): Authenticated {
-    const sigv4 = parseSigV4(req);
+  /** `scope` chooses the accepted services and regions (default: S3 in the configured region). */
+  authenticate(
+    req: RequestParts,
+    op: OperationName | undefined,
+    now: Date,
+    scope: AuthScope = this.s3Scope,
+  ): Authenticated {
+    const sigv4 = parseSigV4(req, scope === this.s3Scope ? {} : { services: scope.services });
     if (!sigv4) throw accessDenied();
-    this.checkScope(sigv4);
-    if (sigv4.sessionToken !== undefined) return this.authenticateSession(req, sigv4, op, now);
+    this.checkScope(sigv4, scope);
+    if (sigv4.sessionToken !== undefined) {
+      if (!scope.sessions) throw accessDenied('Session tokens are not accepted by this service.');
+      return this.authenticateSession(req, sigv4, op, now);
+    }
     if (sigv4.securityToken !== undefined) throw invalidToken(); // Zonal issues no STS credentials.
     const identity = this.credentials.lookup(sigv4.accessKeyId);
     if (!identity) {
@@ -84,20 +106,24 @@ export class Authenticator {
     return { principal: { kind: 'session', claims }, sigv4, signingKey };
   }
 
-  private checkScope(sigv4: SigV4Auth): void {
+  private checkScope(sigv4: SigV4Auth, scope: AuthScope): void {
     const malformed =
       sigv4.form === 'header' ? authorizationHeaderMalformed : authorizationQueryParametersError;
     const what =
       sigv4.form === 'header'
         ? 'The authorization header is malformed;'
         : 'Error parsing the X-Amz-Credential parameter;';
-    if (sigv4.region !== this.region) {
-      const err = malformed(`${what} the region '${sigv4.region}' is wrong; expecting '${this.region}'`);
-      err.details.Region = this.region;
+    if (!scope.regions.has(sigv4.region)) {
+      const expected = [...scope.regions];
+      const err = malformed(
+        `${what} the region '${sigv4.region}' is wrong; expecting '${expected.join("' or '")}'`,
+      );
+      err.details.Region = expected[0]!;
       throw err;
     }
-    if (!SERVICES.has(sigv4.service)) {
-      throw malformed(`${what} incorrect service '${sigv4.service}'. This endpoint belongs to 's3express'.`);
+    if (!scope.services.has(sigv4.service)) {
+      const [service] = scope.services;
+      throw malformed(`${what} incorrect service '${sigv4.service}'. This endpoint belongs to '${service}'.`);
     }
   }
 }

@@ -10,6 +10,9 @@ export interface IamIdentity {
   /** `arn:aws:iam::<account>:root` or `arn:aws:iam::<account>:user/<name>`. */
   arn: string;
   isRoot: boolean;
+  /** IAM users only: the user name (aws:username) and its unique id (aws:userid). */
+  userName?: string;
+  userId?: string;
 }
 
 /** Resolves an access key id to its identity; the auth layer's only view of identities. */

@@ -10,6 +10,8 @@ export const SERVE_USAGE = `Usage: zonal serve [options]
   --region <region>          the region clients sign for (default ${DEFAULT_CONFIG.region})
   --session-duration <secs>  lifetime of CreateSession credentials (default ${DEFAULT_CONFIG.sessionDurationSeconds})
   --fsync=<true|false>       fsync every write (default true; false only for throwaway servers)
+  --iam-file <file>          accounts, users and access keys (default <data-dir>/iam.json);
+                             re-read when it changes, updated by the IAM API
 
 Root credentials come from ZONAL_ROOT_ACCESS_KEY_ID / ZONAL_ROOT_SECRET_ACCESS_KEY, or are
 generated once and kept in the data dir.`;
@@ -43,6 +45,7 @@ export function parseServeArgs(args: string[]): ServerConfig {
       region: { type: 'string' },
       'session-duration': { type: 'string' },
       fsync: { type: 'string' },
+      'iam-file': { type: 'string' },
     },
   });
   const config: ServerConfig = {
@@ -55,6 +58,7 @@ export function parseServeArgs(args: string[]): ServerConfig {
         ? DEFAULT_CONFIG.sessionDurationSeconds
         : parseInteger('session-duration', values['session-duration'], 1, 12 * 3600),
     fsync: values.fsync === undefined ? DEFAULT_CONFIG.fsync : parseBoolean('fsync', values.fsync),
+    ...(values['iam-file'] !== undefined ? { iamFile: values['iam-file'] } : {}),
   };
   if (!isValidRegion(config.region)) throw new Error(`--region ${config.region} is not a region name`);
   return config;

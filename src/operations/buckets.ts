@@ -26,6 +26,12 @@ const UNSUPPORTED_CREATE_HEADERS = [
 const invalidBucketName = (bucket: string): S3Error =>
   new S3Error('InvalidBucketName', 'The specified bucket is not valid.', 400, { BucketName: bucket });
 
+/** The account a request acts for: the signer's, or the account that created its session. */
+export function callerAccountId(ctx: RequestContext): string {
+  const { principal } = ctx.auth;
+  return principal.kind === 'iam' ? principal.identity.accountId : principal.claims.accountId;
+}
+
 /** The bucket a request addresses, which must exist. */
 export function existingBucket(ctx: RequestContext, services: ZonalServices): BucketRecord {
   const name = ctx.target.bucket!;
@@ -48,7 +54,7 @@ export async function createBucket(ctx: RequestContext, services: ZonalServices)
   const body = await readSmallBody(ctx, MAX_CONFIGURATION_BYTES);
   if (body.length > 0) checkConfiguration(body.toString('utf8'), parsed);
 
-  const accountId = services.root.accountId;
+  const accountId = callerAccountId(ctx);
   services.store.createBucket({
     name,
     zoneId: parsed.zoneId,
@@ -138,7 +144,7 @@ export function listDirectoryBuckets(ctx: RequestContext, services: ZonalService
   const limit = pageSize(ctx.query.get('max-directory-buckets'));
   const token = ctx.query.get('continuation-token');
   const after = token === undefined ? undefined : decodeToken(token);
-  const page = services.store.listBuckets(services.root.accountId, after, limit);
+  const page = services.store.listBuckets(callerAccountId(ctx), after, limit);
   sendXml(ctx, 200, {
     ListAllMyDirectoryBucketsResult: {
       '@_xmlns': S3_XMLNS,

@@ -1,4 +1,3 @@
-import { authorizeSourceBucket } from '../access/authorize-request.js';
 import { evaluateReadConditions } from '../protocol/conditional.js';
 import { decodeComponent } from '../protocol/query.js';
 import { header, type RequestContext } from '../server/request-context.js';
@@ -43,7 +42,7 @@ export function copySourceOf(ctx: RequestContext, services: ZonalServices): Copy
   const { bucket: bucketName, key } = parseCopySource(header(ctx, 'x-amz-copy-source'));
   const bucket = services.store.getBucket(bucketName);
   if (!bucket) throw noSuchBucket(bucketName);
-  authorizeSourceBucket(ctx.auth.principal, bucket);
+  services.authorizer.authorizeCopySource(ctx, bucket);
   const record = services.store.getObject(bucket.name, key);
   if (!record) throw noSuchKey(key);
   const outcome = evaluateReadConditions(

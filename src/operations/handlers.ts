@@ -2,6 +2,7 @@ import type { RequestContext } from '../server/request-context.js';
 import type { OperationName } from '../server/operation-table.js';
 import type { ZonalServices } from '../server/zonal-server.js';
 import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './bucket-encryption.js';
+import { deleteBucketPolicy, getBucketPolicy, putBucketPolicy } from './bucket-policy.js';
 import { createBucket, deleteBucket, headBucket, listDirectoryBuckets } from './buckets.js';
 import { copyObject } from './copy-object.js';
 import { deleteObjects } from './delete-objects.js';
@@ -43,4 +44,7 @@ export const HANDLERS: Partial<Record<OperationName, Handler>> = {
   PutBucketEncryption: putBucketEncryption,
   GetBucketEncryption: getBucketEncryption,
   DeleteBucketEncryption: deleteBucketEncryption,
+  PutBucketPolicy: putBucketPolicy,
+  GetBucketPolicy: getBucketPolicy,
+  DeleteBucketPolicy: deleteBucketPolicy,
 };

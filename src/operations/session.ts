@@ -15,9 +15,11 @@ function xmlTimestamp(epochSeconds: number): string {
   return new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-function requestedMode(ctx: RequestContext): SessionMode {
+/** The mode asked for, or undefined: then the policies pick (ReadWrite, else ReadOnly). */
+function requestedMode(ctx: RequestContext): SessionMode | undefined {
   const mode = header(ctx, 'x-amz-create-session-mode');
-  if (mode === undefined || mode === 'ReadWrite') return 'ReadWrite';
+  if (mode === undefined) return undefined;
+  if (mode === 'ReadWrite') return 'ReadWrite';
   if (mode === 'ReadOnly') return 'ReadOnly';
   throw invalidArgument(
     'x-amz-create-session-mode must be ReadWrite or ReadOnly.',
@@ -105,8 +107,7 @@ export function createSession(ctx: RequestContext, services: ZonalServices): voi
   // Guaranteed by the authenticator (a session token on CreateSession is rejected there).
   if (principal.kind !== 'iam') throw accessDenied();
   const bucket = existingBucket(ctx, services);
-  if (bucket.ownerAccountId !== principal.identity.accountId) throw accessDenied();
-  const mode = requestedMode(ctx);
+  const mode = services.authorizer.sessionMode(ctx, principal.identity, bucket, requestedMode(ctx));
   const encryption = requestedEncryption(ctx, bucket);
 
   const issuedAt = Math.floor(ctx.receivedAt.getTime() / 1000);

@@ -1,8 +1,12 @@
+import { AccessPolicies } from '../access/access-policies.js';
+import { RequestAuthorizer } from '../access/request-authorizer.js';
+import { sessionCreators } from '../access/session-creators.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadRootCredentials, type RootCredentials } from '../auth/credentials.js';
 import { SessionTokenSealer } from '../auth/session-token.js';
 import type { ServerConfig } from '../config.js';
+import { IdentityStore } from '../identity/identity-store.js';
 import { EmbeddedStore } from '../storage/embedded-store.js';
 import { ZonalServer } from './zonal-server.js';
 
@@ -14,6 +18,7 @@ export interface RunningZonal {
   readonly port: number;
   readonly server: ZonalServer;
   readonly store: EmbeddedStore;
+  readonly identities: IdentityStore;
   /** Graceful stop: finish in-flight requests, then close storage. */
   close(): Promise<void>;
 }
@@ -23,6 +28,7 @@ export async function startZonal(
   config: ServerConfig,
   env: NodeJS.ProcessEnv = process.env,
   onInternalError: (err: unknown) => void = (err) => console.error('internal error:', err),
+  onWarning: (message: string) => void = (message) => console.warn('warning:', message),
 ): Promise<RunningZonal> {
   const dataDir = path.resolve(config.dataDir);
   try {
@@ -32,9 +38,34 @@ export async function startZonal(
     throw new Error(`data dir ${dataDir} is not usable: ${(err as Error).message}`);
   }
   const root = loadRootCredentials(dataDir, env);
-  const store = EmbeddedStore.open({ dataDir, fsync: config.fsync });
+  // A bad identities file stops the start here, with a message naming the problem.
+  const identities = IdentityStore.open({
+    file: path.resolve(config.iamFile ?? path.join(dataDir, 'iam.json')),
+    defaultRoot: root.identity,
+    watch: true,
+    onWarning,
+  });
+  let store: EmbeddedStore;
+  try {
+    store = EmbeddedStore.open({ dataDir, fsync: config.fsync });
+  } catch (err) {
+    identities.close();
+    throw err;
+  }
+  const authorizer = new RequestAuthorizer(
+    new AccessPolicies(identities),
+    sessionCreators(identities),
+    config.region,
+  );
   const server = new ZonalServer({
-    services: { config, store, sessions: SessionTokenSealer.fromDataDir(dataDir), root: root.identity },
+    services: {
+      config,
+      store,
+      sessions: SessionTokenSealer.fromDataDir(dataDir),
+      root: root.identity,
+      identities,
+      authorizer,
+    },
     onInternalError,
   });
   let address;
@@ -42,6 +73,7 @@ export async function startZonal(
     address = await server.listen(config.port, config.host);
   } catch (err) {
     store.close();
+    identities.close();
     throw err;
   }
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -52,8 +84,10 @@ export async function startZonal(
     port: address.port,
     server,
     store,
+    identities,
     close: async () => {
       await server.close();
+      identities.close();
       store.close();
     },
   };

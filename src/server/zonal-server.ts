@@ -1,11 +1,14 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { authorizeRequest } from '../access/authorize-request.js';
+import type { RequestAuthorizer } from '../access/request-authorizer.js';
 import { Authenticator } from '../auth/authenticate.js';
-import { StaticCredentials, type IamIdentity } from '../auth/credentials.js';
+import type { IamIdentity } from '../auth/credentials.js';
 import { newRequestId } from '../auth/random-ids.js';
 import type { SessionTokenSealer } from '../auth/session-token.js';
 import type { ServerConfig } from '../config.js';
+import { QueryApi } from '../iam-api/query-api.js';
+import { queryServiceOf } from '../iam-api/query-request.js';
+import type { IdentityStore } from '../identity/identity-store.js';
 import { HANDLERS } from '../operations/handlers.js';
 import { invalidUri, parseQuery } from '../protocol/query.js';
 import type { EmbeddedStore } from '../storage/embedded-store.js';
@@ -22,6 +25,10 @@ export interface ZonalServices {
   readonly sessions: SessionTokenSealer;
   /** The root identity of the default account, owner of every bucket today. */
   readonly root: IamIdentity;
+  /** Accounts, users, access keys and their identity policies (the identities file). */
+  readonly identities: IdentityStore;
+  /** Who may do what: sessions, identity and bucket policies. */
+  readonly authorizer: RequestAuthorizer;
 }
 
 export interface ZonalServerOptions {
@@ -37,14 +44,18 @@ export interface ZonalServerOptions {
 export class ZonalServer {
   readonly http: http.Server;
   private readonly authenticator: Authenticator;
+  /** IAM and STS (Query protocol), recognised by the credential scope. */
+  private readonly queryApi: QueryApi;
 
   constructor(private readonly options: ZonalServerOptions) {
     const { services } = options;
-    this.authenticator = new Authenticator(
-      services.config.region,
-      new StaticCredentials([services.root]),
-      services.sessions,
-    );
+    this.authenticator = new Authenticator(services.config.region, services.identities, services.sessions);
+    this.queryApi = new QueryApi({
+      authenticator: this.authenticator,
+      identities: services.identities,
+      region: services.config.region,
+      ...(options.onInternalError ? { onInternalError: options.onInternalError } : {}),
+    });
     this.http = http.createServer({ keepAlive: true }, (req, res) => void this.handle(req, res));
     this.http.keepAliveTimeout = 65_000;
   }
@@ -76,6 +87,17 @@ export class ZonalServer {
     const rawPath = q === -1 ? url : url.slice(0, q);
     const rawQuery = q === -1 ? '' : url.slice(q + 1);
     const method = req.method ?? 'GET';
+    const queryService = queryServiceOf(rawPath, req.rawHeaders, rawQuery);
+    if (queryService !== undefined) {
+      await this.queryApi.handle(queryService, req, res, {
+        requestId,
+        receivedAt,
+        method,
+        rawPath,
+        rawQuery,
+      });
+      return;
+    }
     try {
       if (!rawPath.startsWith('/')) throw invalidUri();
       const query = parseQuery(rawQuery);
@@ -96,7 +118,6 @@ export class ZonalServer {
       }
       const handler = HANDLERS[op];
       if (!handler) throw notImplemented(`${op} is not supported by directory buckets in Zonal.`);
-      authorizeRequest(auth.principal, op, target.bucket);
       const ctx: RequestContext = {
         req,
         res,
@@ -109,6 +130,10 @@ export class ZonalServer {
         op,
         auth,
       };
+      const { store, authorizer } = this.options.services;
+      authorizer.authorize(ctx, () =>
+        target.bucket === undefined ? undefined : store.getBucket(target.bucket),
+      );
       await handler(ctx, this.options.services);
     } catch (err) {
       this.fail(req, res, requestId, rawPath, err);

@@ -129,16 +129,14 @@ describe('bucket default encryption and session SSE settings', () => {
       .send(new CreateSessionCommand({ Bucket: bucket, ServerSideEncryption: 'AES256' }));
     assert.equal(s3.ServerSideEncryption, 'AES256');
     await expectS3Error(
-      t
-        .client()
-        .send(
-          new PutObjectCommand({
-            Bucket: bucket,
-            Key: 'mismatch',
-            Body: 'x',
-            ServerSideEncryption: 'AES256',
-          }),
-        ),
+      t.client().send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: 'mismatch',
+          Body: 'x',
+          ServerSideEncryption: 'AES256',
+        }),
+      ),
       'InvalidArgument',
       400,
     );

@@ -6,6 +6,7 @@ import type { LookupFunction } from 'node:net';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DEFAULT_CONFIG, type ServerConfig } from '../../src/config.js';
+import type { IdentitiesFile } from '../../src/identity/types.js';
 import { startZonal, type RunningZonal } from '../../src/server/start.js';
 
 export const TEST_REGION = 'us-east-1';
@@ -46,14 +47,29 @@ export interface TestZonal {
   close(): Promise<void>;
 }
 
-export async function startTestZonal(config: Partial<ServerConfig> = {}): Promise<TestZonal> {
+export interface TestZonalOptions {
+  /** The default account's id (ZONAL_ACCOUNT_ID); random when absent. */
+  accountId?: string;
+  /** Written to `<dataDir>/iam.json` (or `config.iamFile`) before the server starts. */
+  identities?: IdentitiesFile;
+}
+
+export async function startTestZonal(
+  config: Partial<ServerConfig> = {},
+  options: TestZonalOptions = {},
+): Promise<TestZonal> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zonal-test-'));
   const internalErrors: unknown[] = [];
+  if (options.identities) {
+    const file = config.iamFile ?? path.join(dataDir, 'iam.json');
+    fs.writeFileSync(file, JSON.stringify(options.identities, null, 2), { mode: 0o600 });
+  }
   const zonal = await startZonal(
     { ...DEFAULT_CONFIG, port: 0, dataDir, fsync: false, ...config },
     {
       ZONAL_ROOT_ACCESS_KEY_ID: ROOT_KEY.accessKeyId,
       ZONAL_ROOT_SECRET_ACCESS_KEY: ROOT_KEY.secretAccessKey,
+      ...(options.accountId !== undefined ? { ZONAL_ACCOUNT_ID: options.accountId } : {}),
     },
     (err) => internalErrors.push(err),
   );

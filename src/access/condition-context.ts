@@ -1,0 +1,64 @@
+import type { TLSSocket } from 'node:tls';
+import type { IamIdentity } from '../auth/credentials.js';
+import type { RequestContext } from '../server/request-context.js';
+import type { BucketRecord } from '../storage/types.js';
+
+export type ConditionContext = Record<string, string | string[] | undefined>;
+
+/** `aws:SourceIp` is the TCP peer: never a client-supplied header such as X-Forwarded-For. */
+function sourceIp(ctx: RequestContext): string | undefined {
+  const address = ctx.req.socket.remoteAddress;
+  return address?.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+/** `1.2`, `1.3` for TLS connections; undefined on plain HTTP (the key is then absent). */
+function tlsVersion(ctx: RequestContext): string | undefined {
+  const socket = ctx.req.socket as Partial<TLSSocket>;
+  const protocol = socket.encrypted ? socket.getProtocol?.() : undefined;
+  const match = protocol ? /^TLSv(\d(?:\.\d)?)$/.exec(protocol) : null;
+  return match ? (match[1]!.includes('.') ? match[1] : `${match[1]}.0`) : undefined;
+}
+
+/**
+ * The condition keys of a request, computed by the server from the connection, the
+ * signature and the principal — nothing here is taken from client-settable headers except
+ * the request's own SSE and content-sha256 headers, which AWS also exposes as keys.
+ */
+export function conditionContext(
+  ctx: RequestContext,
+  identity: IamIdentity,
+  bucket: BucketRecord | undefined,
+): ConditionContext {
+  const now = ctx.receivedAt;
+  const sigv4 = ctx.auth.sigv4;
+  const secure = tlsVersion(ctx) !== undefined;
+  return {
+    'aws:CurrentTime': now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
+    'aws:SourceIp': sourceIp(ctx),
+    'aws:SecureTransport': secure ? 'true' : 'false',
+    'aws:PrincipalAccount': identity.accountId,
+    'aws:PrincipalArn': identity.arn,
+    'aws:PrincipalType': identity.isRoot ? 'Account' : 'User',
+    'aws:username': identity.userName,
+    'aws:userid': identity.isRoot ? identity.accountId : identity.userId,
+    's3express:authType': sigv4.form === 'header' ? 'REST-HEADER' : 'REST-QUERY-STRING',
+    's3express:signatureversion': 'AWS4-HMAC-SHA256',
+    's3express:signatureAge': String(Math.max(0, now.getTime() - sigv4.requestTime.getTime())),
+    's3express:TlsVersion': tlsVersion(ctx),
+    's3express:x-amz-content-sha256': sigv4.payloadHash,
+    's3express:x-amz-server-side-encryption': headerValue(ctx, 'x-amz-server-side-encryption'),
+    's3express:x-amz-server-side-encryption-aws-kms-key-id': headerValue(
+      ctx,
+      'x-amz-server-side-encryption-aws-kms-key-id',
+    ),
+    ...(bucket
+      ? { 's3express:LocationName': bucket.zoneId, 's3express:ResourceAccount': bucket.ownerAccountId }
+      : {}),
+  };
+}
+
+function headerValue(ctx: RequestContext, name: string): string | undefined {
+  const value = ctx.req.headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
+}

@@ -1,0 +1,149 @@
+import type { IamIdentity } from '../auth/credentials.js';
+import type { SessionClaims, SessionMode } from '../auth/session-token.js';
+import { bucketArn } from '../protocol/bucket-names.js';
+import { READ_ONLY_OPERATIONS, type OperationName } from '../server/operation-table.js';
+import type { RequestContext } from '../server/request-context.js';
+import { accessDenied } from '../server/s3-error.js';
+import type { BucketRecord } from '../storage/types.js';
+import type { AccessDecision, AccessPolicies } from './access-policies.js';
+import { conditionContext } from './condition-context.js';
+
+/** IAM actions of the control-plane operations (spec §3.4); identity policies only. */
+const CONTROL_ACTIONS: Partial<Record<OperationName, string>> = {
+  CreateBucket: 's3express:CreateBucket',
+  DeleteBucket: 's3express:DeleteBucket',
+  ListDirectoryBuckets: 's3express:ListAllMyDirectoryBuckets',
+  PutBucketPolicy: 's3express:PutBucketPolicy',
+  GetBucketPolicy: 's3express:GetBucketPolicy',
+  DeleteBucketPolicy: 's3express:DeleteBucketPolicy',
+  PutBucketEncryption: 's3express:PutEncryptionConfiguration',
+  DeleteBucketEncryption: 's3express:PutEncryptionConfiguration',
+  GetBucketEncryption: 's3express:GetEncryptionConfiguration',
+  PutBucketLifecycleConfiguration: 's3express:PutLifecycleConfiguration',
+  DeleteBucketLifecycle: 's3express:PutLifecycleConfiguration',
+  GetBucketLifecycleConfiguration: 's3express:GetLifecycleConfiguration',
+};
+
+/** Resolves the identity that created a session (its policies decide control-plane calls). */
+export interface SessionCreatorLookup {
+  identityForArn(arn: string): IamIdentity | undefined;
+}
+
+/**
+ * Authorization of every request. Sessions were authorized at CreateSession, so a session
+ * request costs an O(1) check of bucket and mode. IAM-signed requests are authorized as AWS
+ * does: Zonal operations through `s3express:CreateSession` (identity and bucket policies, also
+ * across accounts), control-plane operations through identity policies of the bucket's account.
+ */
+export class RequestAuthorizer {
+  constructor(
+    private readonly policies: AccessPolicies,
+    private readonly creators: SessionCreatorLookup,
+    private readonly region: string,
+  ) {}
+
+  /**
+   * Throws AccessDenied unless `ctx` may run its operation. `loadBucket` reads the addressed
+   * bucket (undefined: none or not found); session requests on the data plane never need it.
+   */
+  authorize(ctx: RequestContext, loadBucket: () => BucketRecord | undefined): void {
+    const { principal } = ctx.auth;
+    if (principal.kind === 'session') return this.authorizeSession(ctx, principal.claims, loadBucket);
+    const identity = principal.identity;
+    const bucket = loadBucket();
+    if (ctx.op === 'CreateSession') return; // decided by the handler, which picks the mode
+    const controlAction = CONTROL_ACTIONS[ctx.op];
+    if (controlAction !== undefined) return this.authorizeControl(ctx, identity, controlAction, bucket);
+    if (!bucket) return; // the handler answers NoSuchBucket
+    const modes: SessionMode[] = READ_ONLY_OPERATIONS.has(ctx.op) ? ['ReadOnly', 'ReadWrite'] : ['ReadWrite'];
+    if (!modes.some((mode) => this.sessionDecision(ctx, identity, bucket, mode).allowed))
+      throw accessDenied();
+  }
+
+  /**
+   * CreateSession: the requested mode must be allowed; without one, ReadWrite is tried and
+   * then ReadOnly (spec §1.1). Returns the mode granted.
+   */
+  sessionMode(
+    ctx: RequestContext,
+    identity: IamIdentity,
+    bucket: BucketRecord,
+    requested?: SessionMode,
+  ): SessionMode {
+    const candidates: SessionMode[] = requested ? [requested] : ['ReadWrite', 'ReadOnly'];
+    const granted = candidates.find((mode) => this.sessionDecision(ctx, identity, bucket, mode).allowed);
+    if (!granted) throw accessDenied();
+    return granted;
+  }
+
+  /** The copy source of CopyObject/UploadPartCopy is authorized on its own, for reading. */
+  authorizeCopySource(ctx: RequestContext, source: BucketRecord): void {
+    const { principal } = ctx.auth;
+    if (principal.kind === 'session') {
+      if (principal.claims.bucket !== source.name) throw accessDenied();
+      return;
+    }
+    const modes: SessionMode[] = ['ReadOnly', 'ReadWrite'];
+    if (!modes.some((mode) => this.sessionDecision(ctx, principal.identity, source, mode).allowed)) {
+      throw accessDenied();
+    }
+  }
+
+  /** The decision for `s3express:CreateSession` on a bucket in a mode (also used by `zonal iam explain`). */
+  sessionDecision(
+    ctx: RequestContext,
+    identity: IamIdentity,
+    bucket: BucketRecord,
+    mode: SessionMode,
+  ): AccessDecision {
+    return this.policies.check({
+      identity,
+      action: 's3express:CreateSession',
+      resource: bucketArn(bucket.region, bucket.ownerAccountId, bucket.name),
+      resourceAccount: bucket.ownerAccountId,
+      bucketPolicy: bucket.policy,
+      context: { ...conditionContext(ctx, identity, bucket), 's3express:SessionMode': mode },
+    });
+  }
+
+  private authorizeSession(
+    ctx: RequestContext,
+    claims: SessionClaims,
+    loadBucket: () => BucketRecord | undefined,
+  ): void {
+    if (ctx.target.bucket === undefined || ctx.target.bucket !== claims.bucket) throw accessDenied();
+    if (claims.mode === 'ReadOnly' && !READ_ONLY_OPERATIONS.has(ctx.op)) throw accessDenied();
+    const controlAction = CONTROL_ACTIONS[ctx.op];
+    if (controlAction === undefined) return;
+    // The SDK sends control-plane calls with session auth to a custom endpoint (spec §7.1);
+    // they still need the session creator's own permission for that action.
+    const creator = this.creators.identityForArn(claims.principalArn);
+    if (!creator) throw accessDenied();
+    this.authorizeControl(ctx, creator, controlAction, loadBucket());
+  }
+
+  private authorizeControl(
+    ctx: RequestContext,
+    identity: IamIdentity,
+    action: string,
+    bucket: BucketRecord | undefined,
+  ): void {
+    const bucketName = ctx.target.bucket;
+    // A missing bucket is the handler's NoSuchBucket, except for CreateBucket, which makes it.
+    const account = bucket?.ownerAccountId ?? identity.accountId;
+    if (!bucket && ctx.op !== 'CreateBucket' && ctx.op !== 'ListDirectoryBuckets') return;
+    const resource =
+      bucketName === undefined
+        ? `arn:aws:s3express:${this.region}:${account}:bucket/*`
+        : bucketArn(this.region, account, bucketName);
+    const decision = this.policies.check({
+      identity,
+      action,
+      resource,
+      resourceAccount: account,
+      identityOnly: true,
+      context: conditionContext(ctx, identity, bucket),
+    });
+    if (!decision.allowed) throw accessDenied();
+  }
+}

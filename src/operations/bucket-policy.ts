@@ -1,0 +1,38 @@
+import { MAX_BUCKET_POLICY_BYTES, validateBucketPolicy } from '../access/bucket-policy-rules.js';
+import { bucketArn } from '../protocol/bucket-names.js';
+import { readSmallBody } from '../server/request-body.js';
+import type { RequestContext } from '../server/request-context.js';
+import { sendEmpty } from '../server/respond.js';
+import { S3Error } from '../server/s3-error.js';
+import type { ZonalServices } from '../server/zonal-server.js';
+import { existingBucket } from './buckets.js';
+
+export async function putBucketPolicy(ctx: RequestContext, services: ZonalServices): Promise<void> {
+  const bucket = existingBucket(ctx, services);
+  // Read a little past the limit, so an oversized policy is MalformedPolicy like AWS's answer.
+  const body = await readSmallBody(ctx, 4 * MAX_BUCKET_POLICY_BYTES);
+  const text = body.toString('utf8');
+  validateBucketPolicy(text, bucketArn(bucket.region, bucket.ownerAccountId, bucket.name));
+  services.store.setBucketPolicy(bucket.name, text);
+  sendEmpty(ctx, 204);
+}
+
+export function getBucketPolicy(ctx: RequestContext, services: ZonalServices): void {
+  const bucket = existingBucket(ctx, services);
+  if (bucket.policy === undefined) {
+    throw new S3Error('NoSuchBucketPolicy', 'The bucket policy does not exist', 404, {
+      BucketName: bucket.name,
+    });
+  }
+  ctx.res.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(bucket.policy),
+  });
+  ctx.res.end(bucket.policy);
+}
+
+export function deleteBucketPolicy(ctx: RequestContext, services: ZonalServices): void {
+  const bucket = existingBucket(ctx, services);
+  services.store.setBucketPolicy(bucket.name, undefined);
+  sendEmpty(ctx, 204);
+}
