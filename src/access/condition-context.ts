@@ -37,11 +37,7 @@ export function conditionContext(
     'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
     'aws:SourceIp': sourceIp(ctx),
     'aws:SecureTransport': secure ? 'true' : 'false',
-    'aws:PrincipalAccount': identity.accountId,
-    'aws:PrincipalArn': identity.arn,
-    'aws:PrincipalType': identity.isRoot ? 'Account' : 'User',
-    'aws:username': identity.userName,
-    'aws:userid': identity.isRoot ? identity.accountId : identity.userId,
+    ...identityKeys(identity),
     's3express:authType': sigv4.form === 'header' ? 'REST-HEADER' : 'REST-QUERY-STRING',
     's3express:signatureversion': 'AWS4-HMAC-SHA256',
     's3express:signatureAge': String(Math.max(0, now.getTime() - sigv4.requestTime.getTime())),
@@ -52,10 +48,24 @@ export function conditionContext(
       ctx,
       'x-amz-server-side-encryption-aws-kms-key-id',
     ),
-    ...(bucket
-      ? { 's3express:LocationName': bucket.zoneId, 's3express:ResourceAccount': bucket.ownerAccountId }
-      : {}),
+    ...(bucket ? bucketKeys(bucket) : {}),
   };
+}
+
+/** The keys that describe the principal. */
+export function identityKeys(identity: IamIdentity): ConditionContext {
+  return {
+    'aws:PrincipalAccount': identity.accountId,
+    'aws:PrincipalArn': identity.arn,
+    'aws:PrincipalType': identity.isRoot ? 'Account' : 'User',
+    'aws:username': identity.userName,
+    'aws:userid': identity.isRoot ? identity.accountId : identity.userId,
+  };
+}
+
+/** The keys that describe the bucket. */
+export function bucketKeys(bucket: BucketRecord): ConditionContext {
+  return { 's3express:LocationName': bucket.zoneId, 's3express:ResourceAccount': bucket.ownerAccountId };
 }
 
 function headerValue(ctx: RequestContext, name: string): string | undefined {

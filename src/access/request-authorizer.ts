@@ -24,6 +24,9 @@ const CONTROL_ACTIONS: Partial<Record<OperationName, string>> = {
   GetBucketLifecycleConfiguration: 's3express:GetLifecycleConfiguration',
 };
 
+/** Actions decided by identity policies of the bucket's own account alone. */
+export const IDENTITY_ONLY_ACTIONS: ReadonlySet<string> = new Set(Object.values(CONTROL_ACTIONS));
+
 /** Resolves the identity that created a session (its policies decide control-plane calls). */
 export interface SessionCreatorLookup {
   identityForArn(arn: string): IamIdentity | undefined;

@@ -1,9 +1,11 @@
+import { iam } from './iam.js';
 import { serve, SERVE_USAGE } from './serve.js';
 
 const USAGE = `Usage: zonal <command>
 
 Commands:
   serve     start the server (zonal serve --help for options)
+  iam       zonal iam explain: why a principal may (not) do something on a bucket
 `;
 
 /** Entry point of the `zonal` command; returns the exit code. */
@@ -12,6 +14,8 @@ export async function main(args: string[]): Promise<number> {
   switch (command) {
     case 'serve':
       return serve(rest);
+    case 'iam':
+      return iam(rest);
     case undefined:
     case 'help':
     case '--help':
