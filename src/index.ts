@@ -2,3 +2,4 @@
 export { startZonal, type RunningZonal } from './server/start.js';
 export { DEFAULT_CONFIG, type ServerConfig } from './config.js';
 export { S3Error } from './server/s3-error.js';
+export * from './client/index.js';

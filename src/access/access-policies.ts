@@ -1,5 +1,5 @@
 import type { IamIdentity } from '../auth/credentials.js';
-import { LruCache } from '../util/lru.js';
+import { LruMap } from '../util/lru.js';
 import type { ConditionContext } from './condition-context.js';
 import {
   decide,
@@ -53,7 +53,7 @@ export function principalInfo(identity: IamIdentity): PrincipalInfo {
  */
 export class AccessPolicies {
   /** Parsed bucket policies by text; `null` remembers a text that does not parse. */
-  private readonly parsed = new LruCache<string, ParsedPolicy | null>(1024);
+  private readonly parsed = new LruMap<string, ParsedPolicy | null>(1024);
 
   constructor(private readonly identities: IdentityPolicySource) {}
 

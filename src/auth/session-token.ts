@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readJsonFile, writeSecretJsonFile } from '../util/files.js';
-import { LruCache } from '../util/lru.js';
+import { LruMap } from '../util/lru.js';
 
 export type SessionMode = 'ReadWrite' | 'ReadOnly';
 
@@ -53,7 +53,7 @@ const MAX_TOKEN_LENGTH = 4096;
  */
 export class SessionTokenSealer {
   private readonly keys = new Map<string, Buffer>();
-  private readonly opened = new LruCache<string, SessionClaims>(10_000);
+  private readonly opened = new LruMap<string, SessionClaims>(10_000);
 
   private readonly activeId: string;
 

@@ -6,6 +6,8 @@ const USAGE = `Usage: zonal <command>
 Commands:
   serve     start the server (zonal serve --help for options)
   iam       zonal iam explain: why a principal may (not) do something on a bucket
+  session   zonal session create --bucket <name>: print S3 Express session credentials
+  bucket    zonal bucket create|list|delete: manage directory buckets
 `;
 
 /** Entry point of the `zonal` command; returns the exit code. */
@@ -16,6 +18,11 @@ export async function main(args: string[]): Promise<number> {
       return serve(rest);
     case 'iam':
       return iam(rest);
+    // Loaded on demand: the AWS SDK they use is not needed to serve.
+    case 'session':
+      return (await import('./session.js')).session(rest);
+    case 'bucket':
+      return (await import('./bucket.js')).bucket(rest);
     case undefined:
     case 'help':
     case '--help':

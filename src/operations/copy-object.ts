@@ -9,7 +9,7 @@ import {
 import { S3_XMLNS, toXml } from '../protocol/xml.js';
 import { header, type RequestContext } from '../server/request-context.js';
 import { sendXml } from '../server/respond.js';
-import { invalidArgument, invalidRequest, notImplemented, S3Error } from '../server/s3-error.js';
+import { invalidArgument, invalidRequest, notImplemented, S3Error, toS3Error } from '../server/s3-error.js';
 import type { ZonalServices } from '../server/zonal-server.js';
 import { checkWriteCondition } from '../storage/conditions.js';
 import type { ObjectChecksums, ObjectRecord } from '../storage/types.js';
@@ -121,10 +121,7 @@ class CopyResponse {
     this.stop();
     if (!this.streaming) return false;
     if (this.ctx.res.destroyed) return true;
-    const s3err =
-      err instanceof S3Error
-        ? err
-        : new S3Error('InternalError', 'We encountered an internal error. Please try again.', 500);
+    const s3err = toS3Error(err);
     const body = toXml({
       Error: {
         Code: s3err.code,

@@ -158,7 +158,12 @@ function parseDeleteDocument(body: Buffer): { quiet: boolean; entries: DeleteEnt
   // Literal line breaks are normalised as XML requires; escaped ones (&#x0D;) are kept.
   const xml = body.toString('utf8').replace(/\r\n?/g, '\n');
   if (XMLValidator.validate(xml) !== true) throw malformedXml();
-  const doc = parser.parse(escapeCdata(xml)) as Record<string, unknown>;
+  let doc: Record<string, unknown>;
+  try {
+    doc = parser.parse(escapeCdata(xml)) as Record<string, unknown>;
+  } catch {
+    throw malformedXml(); // e.g. over 100 nested elements or an element named __proto__
+  }
   const root = doc['Delete'];
   if (typeof root !== 'object' || root === null) throw malformedXml();
   const { Object: objects, Quiet: quietValue } = root as Record<string, unknown>;

@@ -168,9 +168,21 @@ export function objectHeaders(
   if (withChecksums) Object.assign(headers, checksumHeaders(record));
   for (const [param, name] of Object.entries(RESPONSE_OVERRIDES)) {
     const value = ctx.query.get(param);
-    if (value !== undefined) headers[name] = value;
+    if (value !== undefined) headers[name] = responseHeaderValue(param, value);
   }
   return headers;
+}
+
+/**
+ * A query value as a response header: control characters (which node refuses to send, a 500)
+ * are the client's mistake; other text goes out as its UTF-8 bytes.
+ */
+function responseHeaderValue(param: string, value: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(value)) {
+    throw invalidArgument(`Header value cannot contain control characters: ${param}`, param, '');
+  }
+  return Buffer.from(value, 'utf8').toString('latin1');
 }
 
 export function checksumHeaders(

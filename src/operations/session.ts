@@ -126,6 +126,7 @@ export function createSession(ctx: RequestContext, services: ZonalServices): voi
     encryption,
   });
   for (const [name, value] of Object.entries(encryptionHeaders(encryption))) ctx.res.setHeader(name, value);
+  services.stats.sessionsCreated += 1;
   sendXml(ctx, 200, {
     CreateSessionResult: {
       '@_xmlns': S3_XMLNS,

@@ -33,7 +33,14 @@ const parser = new XMLParser({
 /** Strictly parses a request body; anything not well-formed is `MalformedXML`. */
 export function parseXml(body: string): Record<string, unknown> {
   if (XMLValidator.validate(body) !== true) throw malformedXml();
-  const parsed: unknown = parser.parse(body);
+  let parsed: unknown;
+  try {
+    parsed = parser.parse(body);
+  } catch {
+    // The validator passes documents the parser still refuses (more than 100 nested elements,
+    // a second DOCTYPE, an element named __proto__): they are the client's mistake, not a 500.
+    throw malformedXml();
+  }
   if (typeof parsed !== 'object' || parsed === null) throw malformedXml();
   return parsed as Record<string, unknown>;
 }

@@ -74,3 +74,29 @@ export const noSuchUpload = (uploadId: string): S3Error =>
     404,
     { UploadId: uploadId },
   );
+
+/** Error codes (errno, SQLite) that mean the filesystem or the quota is full. */
+const OUT_OF_SPACE_CODES = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
+
+/** True for a failure caused by a full disk or an exhausted quota. */
+export function isOutOfSpace(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' && OUT_OF_SPACE_CODES.has(code);
+}
+
+/**
+ * A full disk. S3 has no such error; 503 ServiceUnavailable is the S3 code for "cannot take
+ * this now, retry later", which SDKs retry with backoff (docs/COMPATIBILITY.md).
+ */
+export const outOfSpace = (): S3Error =>
+  new S3Error(
+    'ServiceUnavailable',
+    'The server has no storage space left for this request. Delete objects or free space and try again.',
+    503,
+  );
+
+/** The S3 error to send for any failure: its own, 503 for a full disk, else 500 InternalError. */
+export function toS3Error(err: unknown): S3Error {
+  if (err instanceof S3Error) return err;
+  return isOutOfSpace(err) ? outOfSpace() : internalError();
+}

@@ -8,7 +8,7 @@ import { SessionTokenSealer } from '../auth/session-token.js';
 import type { ServerConfig } from '../config.js';
 import { IdentityStore } from '../identity/identity-store.js';
 import { EmbeddedStore } from '../storage/embedded-store.js';
-import { ZonalServer } from './zonal-server.js';
+import { ZonalServer, type ZonalStats } from './zonal-server.js';
 
 export interface RunningZonal {
   readonly config: ServerConfig;
@@ -19,6 +19,8 @@ export interface RunningZonal {
   readonly server: ZonalServer;
   readonly store: EmbeddedStore;
   readonly identities: IdentityStore;
+  /** Live counters (e.g. CreateSession calls), mutated while the server runs. */
+  readonly stats: ZonalStats;
   /** Graceful stop: finish in-flight requests, then close storage. */
   close(): Promise<void>;
 }
@@ -35,7 +37,7 @@ export async function startZonal(
     fs.mkdirSync(dataDir, { recursive: true });
     fs.accessSync(dataDir, fs.constants.W_OK);
   } catch (err) {
-    throw new Error(`data dir ${dataDir} is not usable: ${(err as Error).message}`);
+    throw new Error(`data dir ${dataDir} is not usable: ${whyNotUsable(dataDir, err)}`);
   }
   const root = loadRootCredentials(dataDir, env);
   // A bad identities file stops the start here, with a message naming the problem.
@@ -57,6 +59,7 @@ export async function startZonal(
     sessionCreators(identities),
     config.region,
   );
+  const stats: ZonalStats = { sessionsCreated: 0 };
   const server = new ZonalServer({
     services: {
       config,
@@ -65,6 +68,7 @@ export async function startZonal(
       root: root.identity,
       identities,
       authorizer,
+      stats,
     },
     onInternalError,
   });
@@ -85,10 +89,34 @@ export async function startZonal(
     server,
     store,
     identities,
+    stats,
     close: async () => {
       await server.close();
       identities.close();
       store.close();
     },
   };
+}
+
+/**
+ * The reason a data dir could not be created or written, in words an operator can act on.
+ * Node's recursive mkdir reports EEXIST for a file or a dangling link in the way, and ENOENT
+ * when the parent exists but refuses the new entry (a read-only filesystem), where a plain
+ * mkdir tells the real cause (EROFS, EACCES).
+ */
+function whyNotUsable(dataDir: string, err: unknown): string {
+  let cause = err as NodeJS.ErrnoException;
+  if (cause.code === 'ENOENT' && fs.existsSync(path.dirname(dataDir))) {
+    try {
+      fs.mkdirSync(dataDir);
+    } catch (plain) {
+      cause = plain as NodeJS.ErrnoException;
+    }
+  }
+  if (cause.code === 'EEXIST') {
+    const stat = fs.statSync(dataDir, { throwIfNoEntry: false });
+    if (stat === undefined) return 'it is a symbolic link to nothing';
+    if (!stat.isDirectory()) return 'it exists and is not a directory';
+  }
+  return cause.message;
 }

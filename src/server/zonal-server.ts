@@ -16,7 +16,7 @@ import { operationFor } from './operation-table.js';
 import type { RequestContext } from './request-context.js';
 import { resolveTarget } from './request-target.js';
 import { sendError, setCommonHeaders } from './respond.js';
-import { internalError, notImplemented, S3Error } from './s3-error.js';
+import { notImplemented, S3Error, toS3Error } from './s3-error.js';
 
 /** What operation handlers may use: configuration, storage and the session sealer. */
 export interface ZonalServices {
@@ -29,6 +29,14 @@ export interface ZonalServices {
   readonly identities: IdentityStore;
   /** Who may do what: sessions, identity and bucket policies. */
   readonly authorizer: RequestAuthorizer;
+  /** Counters for tests and operators; mutated by the handlers. */
+  readonly stats: ZonalStats;
+}
+
+/** Running totals since the server started. */
+export interface ZonalStats {
+  /** Successful CreateSession calls. */
+  sessionsCreated: number;
 }
 
 export interface ZonalServerOptions {
@@ -147,7 +155,7 @@ export class ZonalServer {
     rawPath: string,
     err: unknown,
   ): void {
-    const s3err = err instanceof S3Error ? err : internalError();
+    const s3err = toS3Error(err);
     const clientWentAway = (err as NodeJS.ErrnoException)?.code === 'ERR_STREAM_PREMATURE_CLOSE';
     if (!(err instanceof S3Error) && !clientWentAway) this.options.onInternalError?.(err);
     if (res.headersSent) {

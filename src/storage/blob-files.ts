@@ -10,11 +10,63 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { rename } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 const BLOB_ID = /^[0-9a-f]{32}$/;
 const SHARD = /^[0-9a-f]{2}$/;
+
+/**
+ * Free space blob writes leave to metadata: 1% of the filesystem, at least 1 MiB, at most
+ * 64 MiB. Without it a full disk would also fail the SQLite commits of deletes, the only way
+ * a client can make room again.
+ */
+const MIN_RESERVE = 1024 * 1024;
+const MAX_RESERVE = 64 * 1024 * 1024;
+/** A streaming write re-checks the free space after every this many bytes. */
+const SPACE_CHECK_INTERVAL = 1024 * 1024;
+
+/** The filesystem's free bytes for unprivileged writers, or undefined where statfs is unavailable. */
+function freeBytes(dir: string): number | undefined {
+  try {
+    const s = fs.statfsSync(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return undefined;
+  }
+}
+
+function reserveFor(dir: string): number {
+  try {
+    const s = fs.statfsSync(dir);
+    return Math.min(MAX_RESERVE, Math.max(MIN_RESERVE, Math.floor((s.blocks * s.bsize) / 100)));
+  } catch {
+    return 0;
+  }
+}
+
+/** Passes bytes through, calling `check` after every SPACE_CHECK_INTERVAL bytes. */
+class SpaceGuard extends Transform {
+  private sinceCheck = 0;
+
+  constructor(private readonly check: () => void) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.sinceCheck += chunk.length;
+    if (this.sinceCheck >= SPACE_CHECK_INTERVAL) {
+      this.sinceCheck = 0;
+      try {
+        this.check();
+      } catch (err) {
+        done(err as Error);
+        return;
+      }
+    }
+    done(null, chunk);
+  }
+}
 
 export function isBlobId(id: string): boolean {
   return BLOB_ID.test(id);
@@ -50,10 +102,15 @@ function removeQuietly(file: string): void {
  * waits for the close too: a source that fails before the file's (asynchronous) open has
  * completed would otherwise let the file appear after the caller removed it.
  */
-async function streamToFile(source: Readable, file: string, fsync: boolean): Promise<number> {
+async function streamToFile(
+  source: Readable,
+  file: string,
+  fsync: boolean,
+  checkSpace: () => void,
+): Promise<number> {
   const out = fs.createWriteStream(file, { flags: 'wx', flush: fsync });
   try {
-    await pipeline(source, out);
+    await pipeline(source, new SpaceGuard(checkSpace), out);
   } catch (err) {
     if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
     throw err;
@@ -68,6 +125,9 @@ export class BlobFiles {
   /** Shard directories known to exist (created lazily: 256 mkdirs cost ~80 ms at startup). */
   private readonly shards = new Set<string>();
 
+  /** Free bytes a blob write must leave (see MIN_RESERVE); 0 disables the check. */
+  readonly reserve: number;
+
   constructor(
     root: string,
     private readonly fsync: boolean,
@@ -77,6 +137,22 @@ export class BlobFiles {
     fs.mkdirSync(this.blobsDir, { recursive: true });
     fs.mkdirSync(this.tmpDir, { recursive: true });
     if (fsync) syncDir(root);
+    this.reserve = reserveFor(this.tmpDir);
+  }
+
+  /**
+   * Throws ENOSPC when the free space is down to the reserve. Called before a blob write and
+   * while it streams, so concurrent writes overshoot by at most a check interval each.
+   */
+  private checkSpace(): void {
+    if (this.reserve === 0) return;
+    const free = freeBytes(this.tmpDir);
+    if (free === undefined || free >= this.reserve) return;
+    const err: NodeJS.ErrnoException = new Error(
+      `ENOSPC: ${free} bytes free in ${this.tmpDir}, below the ${this.reserve} kept for metadata`,
+    );
+    err.code = 'ENOSPC';
+    throw err;
   }
 
   /** Creates and removes a file, so a read-only directory fails at startup, not on the first PUT. */
@@ -98,7 +174,8 @@ export class BlobFiles {
     const tmp = path.join(this.tmpDir, blobId);
     const final = this.pathOf(blobId);
     try {
-      const size = await streamToFile(source, tmp, this.fsync);
+      this.checkSpace();
+      const size = await streamToFile(source, tmp, this.fsync, () => this.checkSpace());
       this.ensureShard(path.dirname(final));
       await rename(tmp, final);
       if (this.fsync) syncDir(path.dirname(final));

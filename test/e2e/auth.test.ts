@@ -123,7 +123,7 @@ describe('SigV4 authentication', () => {
   });
 
   test('an expired session in a presigned URL is ExpiredToken', async () => {
-    const t2 = await startTestZonal({ sessionDurationSeconds: 1 });
+    const t2 = await startTestZonal({ sessionDurationSeconds: 3 });
     try {
       const b = bucketName();
       await t2.controlClient().send(new CreateBucketCommand(createBucketInput(b)));
@@ -141,7 +141,7 @@ describe('SigV4 authentication', () => {
         { credentials: creds, presign: { expiresIn: 3600 } },
       );
       assert.equal((await send(fresh, t2.zonal.port)).status, 200);
-      await new Promise((r) => setTimeout(r, 2100));
+      await new Promise((r) => setTimeout(r, 4100));
       const late = await signRequest(
         t2.zonal.port,
         { method: 'GET', path: `/${b}/k` },

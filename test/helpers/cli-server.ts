@@ -15,13 +15,20 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+export interface ServerProcessOptions {
+  /** Working directory of the server process (default: this process's). */
+  cwd?: string;
+}
+
 /** Runs `zonal serve` as a separate process, as a user would, and waits for its banner. */
 export async function startServerProcess(
   args: string[],
   env: NodeJS.ProcessEnv = {},
+  options: ServerProcessOptions = {},
 ): Promise<ServerProcess> {
   const child = spawn(process.execPath, [zonalBin, 'serve', ...args], {
     env: { PATH: process.env.PATH, ...env },
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
   });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -48,9 +55,46 @@ export async function startServerProcess(
     },
     stop: (signal: NodeJS.Signals = 'SIGTERM') =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
+        // A process killed by a signal has signalCode set and exitCode null: it is gone too.
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
         child.once('exit', (code) => resolve(code));
         child.kill(signal);
       }),
   };
+}
+
+/**
+ * Runs `zonal serve` expecting it to fail at start-up: resolves with its exit code and output
+ * once it exits. A server that comes up instead is killed and reported as exit code 0 with
+ * its banner, so the caller's assertion shows what happened; one that neither exits nor
+ * listens within `timeoutMs` is killed and rejected (a hang is a failure too).
+ */
+export function runServeToExit(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 10_000,
+): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [zonalBin, 'serve', ...args], {
+    env: { PATH: process.env.PATH, ...env },
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve, reject) => {
+    let listening = false;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`zonal serve ${args.join(' ')} neither exited nor listened: ${out}`));
+    }, timeoutMs);
+    child.stdout.on('data', () => {
+      if (!listening && out.includes('Zonal listening on')) {
+        listening = true;
+        child.kill('SIGKILL');
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code: listening ? 0 : code, output: out });
+    });
+  });
 }

@@ -72,7 +72,7 @@ function open(t: TestContext, file: string, extra: Partial<IdentityStoreOptions>
 }
 
 /** Polls until `check` holds (the watcher is asynchronous). */
-async function eventually(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+async function eventually(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
