@@ -112,9 +112,9 @@ export async function appendObject(ctx: RequestContext, services: ZonalServices)
       if (!etagMatches(ifMatch, current.etag)) throw preconditionFailed('If-Match');
     }
     const segment = { blobId: blob.blobId, size: blob.size, checksums: { [algorithm]: blob.checksum } };
-    built = true;
+    let next: ObjectRecord;
     if (!current) {
-      return {
+      next = {
         bucket: bucket.name,
         key,
         size: blob.size,
@@ -128,27 +128,32 @@ export async function appendObject(ctx: RequestContext, services: ZonalServices)
         encryption,
         segments: blob.size === 0 ? [] : [segment],
       };
+    } else {
+      if (current.segments.length + 1 > MAX_PART_NUMBER) throw tooManyParts();
+      if (
+        current.encryption.algorithm !== encryption.algorithm ||
+        current.encryption.kmsKeyId !== encryption.kmsKeyId
+      ) {
+        throw new S3Error(
+          'EncryptionTypeMismatch',
+          'The existing object was created with a different encryption type.',
+          400,
+        );
+      }
+      next = {
+        ...current,
+        size: current.size + blob.size,
+        etag: newEtag(),
+        lastModified: new Date(),
+        checksums: { [algorithm]: fullChecksum(current, algorithm, blob.checksum, blob.size) },
+        checksumType: 'FULL_OBJECT',
+        segments: blob.size === 0 ? current.segments : [...current.segments, segment],
+      };
     }
-    if (current.segments.length + 1 > MAX_PART_NUMBER) throw tooManyParts();
-    if (
-      current.encryption.algorithm !== encryption.algorithm ||
-      current.encryption.kmsKeyId !== encryption.kmsKeyId
-    ) {
-      throw new S3Error(
-        'EncryptionTypeMismatch',
-        'The existing object was created with a different encryption type.',
-        400,
-      );
-    }
-    return {
-      ...current,
-      size: current.size + blob.size,
-      etag: newEtag(),
-      lastModified: new Date(),
-      checksums: { [algorithm]: fullChecksum(current, algorithm, blob.checksum, blob.size) },
-      checksumType: 'FULL_OBJECT',
-      segments: blob.size === 0 ? current.segments : [...current.segments, segment],
-    };
+    // Only now does the store own the blob: anything thrown above (MetadataTooLarge,
+    // TooManyParts, EncryptionTypeMismatch, …) leaves it to the catch below.
+    built = true;
+    return next;
   };
   let record: ObjectRecord;
   try {

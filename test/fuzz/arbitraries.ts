@@ -963,3 +963,31 @@ export const policyText: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: anyText },
   { weight: 1, arbitrary: fc.integer({ min: 100, max: 50_000 }).map((n) => '['.repeat(n) + ']'.repeat(n)) },
 );
+
+/** Directory-bucket policies that the validator accepts for `bucketArn`, with random conditions. */
+export function validBucketPolicyText(bucketArn: string): fc.Arbitrary<string> {
+  const statement = fc.record(
+    {
+      Sid: fc.stringMatching(/^[A-Za-z0-9]{1,8}$/),
+      Effect: fc.constantFrom('Allow', 'Deny'),
+      Principal: fc.constantFrom<unknown>(
+        '*',
+        { AWS: '111111111111' },
+        { AWS: ['arn:aws:iam::111111111111:user/alice'] },
+      ),
+      Action: oneOrMore(['s3express:CreateSession', 's3express:*', 's3express:Create*']),
+      Resource: oneOrMore([bucketArn, `${bucketArn.slice(0, bucketArn.lastIndexOf('/'))}/*`]),
+      Condition: validCondition,
+    },
+    { requiredKeys: ['Effect', 'Principal', 'Action', 'Resource'] },
+  );
+  return fc
+    .record({
+      Version: fc.constantFrom('2012-10-17', '2008-10-17'),
+      Statement: fc.array(statement, { minLength: 1, maxLength: 3 }),
+    })
+    .map((p) => {
+      p.Statement.forEach((st, i) => st.Sid !== undefined && (st.Sid = `${st.Sid}${i}`));
+      return JSON.stringify(p);
+    });
+}

@@ -15,7 +15,7 @@ import { PolicyError } from '../../src/access/policy/index.js';
 import { S3Error } from '../../src/server/s3-error.js';
 
 /** Nominal number of cases of one CI run of the whole harness (sum of the `ci` counts). */
-export const FUZZ_CI_CASES = 25_000;
+export const FUZZ_CI_CASES = 48_000;
 
 const requestedTotal = Number(process.env.ZONAL_FUZZ_RUNS ?? '');
 /** True in long mode (ZONAL_FUZZ_RUNS set). */

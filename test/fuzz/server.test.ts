@@ -47,6 +47,7 @@ import {
   rawQuery,
   safeUtf16,
   unicodeText,
+  validBucketPolicyText,
   xmlDocument,
 } from './arbitraries.js';
 import { deriveSigningKey, encodeChunked } from './chunked-body.js';
@@ -61,6 +62,8 @@ const SEED_KEY = 'seed/obj';
 const APPEND_KEY = 'append/obj';
 const SEED_BODY = Buffer.from('0123456789abcdefghijklmnopqrstuvwxyz'.repeat(9));
 const UPLOAD_KEY = 'upload/obj';
+/** Renamed away by accepted RenameObject requests, and put back after each case. */
+const RENAME_KEY = 'rename/src';
 const ALGORITHMS = Object.keys(CHECKSUM_HEADER) as ChecksumAlgorithm[];
 
 // ---------------------------------------------------------------------------------------------
@@ -370,7 +373,11 @@ const copyObject = fc
 const renameObject = fc
   .record({
     key: keyText,
-    source: fc.oneof(keyText, fc.constant(APPEND_KEY), anyText, fc.constant('')),
+    source: fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom(`${MAIN}/${RENAME_KEY}`, `/${MAIN}/${RENAME_KEY}`) },
+      { weight: 1, arbitrary: keyText.map((k) => `${MAIN}/${uriEncode(safeUtf16(k))}`) },
+      { weight: 1, arbitrary: fc.oneof(keyText, anyText, fc.constant('')) },
+    ),
     headers: optional({
       'x-amz-rename-source-if-match': headerValue,
       'x-amz-rename-source-if-none-match': headerValue,
@@ -445,9 +452,15 @@ const uploadPart = fc
     partNumber,
     body,
     payloadHashMode,
-    fc.option(
-      fc.tuple(fc.constantFrom(`${MAIN}/${SEED_KEY}`, 'x/y', ''), fc.option(rangeHeader, { nil: undefined })),
-      { nil: undefined },
+    fc.oneof(
+      { weight: 3, arbitrary: fc.constant(undefined) },
+      {
+        weight: 1,
+        arbitrary: fc.tuple(
+          fc.constantFrom(`${MAIN}/${SEED_KEY}`, 'x/y', ''),
+          fc.option(rangeHeader, { nil: undefined }),
+        ),
+      },
     ),
   )
   .chain(([uploadId, part, data, hash, copy]) =>
@@ -471,6 +484,12 @@ const uploadPart = fc
 
 /** 'PART1ETAG' is replaced by the live part's ETag at run time. */
 const completeXml = fc.oneof(
+  {
+    weight: 1,
+    arbitrary: fc.constant(
+      '<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>PART1ETAG</ETag></Part></CompleteMultipartUpload>',
+    ),
+  },
   { weight: 2, arbitrary: xmlDocument('CompleteMultipartUpload') },
   {
     weight: 2,
@@ -583,11 +602,18 @@ const listObjects = fc
 const objectAttributes = fc
   .record({
     key: fc.oneof(fc.constant(SEED_KEY), fc.constant(APPEND_KEY), keyText),
+    attributes: fc.oneof(
+      {
+        weight: 4,
+        arbitrary: fc.constantFrom(
+          'ETag,Checksum,ObjectParts,StorageClass,ObjectSize',
+          'ObjectParts',
+          'ETag',
+        ),
+      },
+      { weight: 1, arbitrary: fc.oneof(fc.constant(''), anyText) },
+    ),
     headers: optional({
-      'x-amz-object-attributes': fc.oneof(
-        fc.constantFrom('ETag,Checksum,ObjectParts,StorageClass,ObjectSize', 'ObjectParts', ''),
-        anyText,
-      ),
       'x-amz-max-parts': numberish(),
       'x-amz-part-number-marker': numberish(),
     }),
@@ -598,7 +624,7 @@ const objectAttributes = fc
     bucket: MAIN,
     key: r.key,
     query: { attributes: '' },
-    headers: r.headers,
+    headers: { ...r.headers, 'x-amz-object-attributes': r.attributes },
     body: Buffer.alloc(0),
   }));
 
@@ -630,7 +656,13 @@ const bucketConfig = fc
     ),
     what: fc.constantFrom('policy', 'policy', 'policy', 'encryption', 'lifecycle', 'none'),
     method: fc.constantFrom('PUT', 'PUT', 'GET', 'DELETE', 'HEAD'),
-    policy: policyText,
+    policy: fc.oneof(
+      {
+        weight: 1,
+        arbitrary: validBucketPolicyText(`arn:aws:s3express:us-east-1:${ACCOUNT}:bucket/${POLICY_BUCKET}`),
+      },
+      { weight: 2, arbitrary: policyText },
+    ),
     xml: xmlDocument('ServerSideEncryptionConfiguration'),
   })
   .map((r): Draft => {
@@ -681,26 +713,40 @@ const listBuckets = optional({
 
 const iamRequest = fc
   .record({
-    service: fc.constantFrom('iam' as const, 'sts' as const),
+    service: fc.oneof(
+      { weight: 4, arbitrary: fc.constant('iam' as const) },
+      { weight: 1, arbitrary: fc.constant('sts' as const) },
+    ),
     action: fc.oneof(
-      fc.constantFrom(
-        'ListUsers',
-        'GetUser',
-        'CreateUser',
-        'CreateAccessKey',
-        'ListAccessKeys',
-        'PutUserPolicy',
-        'GetUserPolicy',
-        'ListUserPolicies',
-        'DeleteUserPolicy',
-        'UpdateAccessKey',
-        'GetCallerIdentity',
-        'AssumeRole',
-      ),
-      anyText,
+      {
+        weight: 6,
+        arbitrary: fc.constantFrom(
+          'ListUsers',
+          'GetUser',
+          'CreateUser',
+          'CreateAccessKey',
+          'ListAccessKeys',
+          'PutUserPolicy',
+          'GetUserPolicy',
+          'ListUserPolicies',
+          'DeleteUserPolicy',
+          'UpdateAccessKey',
+          'GetCallerIdentity',
+          'AssumeRole',
+        ),
+      },
+      { weight: 1, arbitrary: anyText },
+    ),
+    user: fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom('fuzz-user-1', 'fuzz-user-2') },
+      { weight: 1, arbitrary: fc.stringMatching(/^[A-Za-z0-9+=,.@_-]{1,20}$/) },
+      { weight: 1, arbitrary: anyText },
+    ),
+    version: fc.oneof(
+      { weight: 6, arbitrary: fc.constant('2010-05-08') },
+      { weight: 1, arbitrary: fc.constantFrom('2011-06-15', 'x', '') },
     ),
     params: optional({
-      UserName: fc.oneof(fc.stringMatching(/^[A-Za-z0-9+=,.@_-]{1,20}$/), anyText),
       PolicyName: fc.oneof(fc.stringMatching(/^[A-Za-z0-9]{1,10}$/), anyText),
       PolicyDocument: policyText,
       AccessKeyId: anyText,
@@ -708,7 +754,6 @@ const iamRequest = fc
       MaxItems: numberish(),
       Marker: anyText,
       Path: anyText,
-      Version: fc.constantFrom('2010-05-08', '2011-06-15', 'x'),
     }),
     contentType: fc.constantFrom(
       'application/x-www-form-urlencoded',
@@ -720,6 +765,10 @@ const iamRequest = fc
   .map((r): Draft => {
     const form = new URLSearchParams({
       Action: safeUtf16(r.action),
+      ...(r.version === '' ? {} : { Version: r.version }),
+      ...(r.action === 'GetCallerIdentity' || r.action === 'ListUsers'
+        ? {}
+        : { UserName: safeUtf16(r.user) }),
       ...Object.fromEntries(Object.entries(r.params).map(([k, v]) => [k, safeUtf16(v)])),
     });
     return {
@@ -890,6 +939,8 @@ async function restore(live: Live): Promise<void> {
   if (store.getBucket(MAIN)?.policy !== undefined) store.setBucketPolicy(MAIN, undefined);
   if (!store.getObject(MAIN, SEED_KEY))
     await control.send(new PutObjectCommand({ Bucket: MAIN, Key: SEED_KEY, Body: SEED_BODY }));
+  if (!store.getObject(MAIN, RENAME_KEY))
+    await control.send(new PutObjectCommand({ Bucket: MAIN, Key: RENAME_KEY, Body: 'rename me' }));
   const append = store.getObject(MAIN, APPEND_KEY);
   if (!append || append.size > 1_000_000)
     await control.send(new PutObjectCommand({ Bucket: MAIN, Key: APPEND_KEY, Body: 'start' }));
