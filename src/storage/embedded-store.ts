@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type Database from 'better-sqlite3';
-import { S3Error, noSuchBucket } from '../server/s3-error.js';
+import { noSuchBucket, noSuchUpload, S3Error } from '../server/s3-error.js';
 import { BlobFiles } from './blob-files.js';
 import { BlobLeases } from './blob-leases.js';
 import { checkDeleteCondition, checkWriteCondition, type DeleteCondition } from './conditions.js';
@@ -103,14 +103,6 @@ const bucketAlreadyExists = (bucket: string): S3Error =>
 
 const bucketNotEmpty = (bucket: string): S3Error =>
   new S3Error('BucketNotEmpty', 'The bucket you tried to delete is not empty', 409, { BucketName: bucket });
-
-export const noSuchUpload = (uploadId: string): S3Error =>
-  new S3Error(
-    'NoSuchUpload',
-    'The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.',
-    404,
-    { UploadId: uploadId },
-  );
 
 const idempotencyParameterMismatch = (): S3Error =>
   new S3Error(
