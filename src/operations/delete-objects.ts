@@ -1,6 +1,5 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import {
-  algorithmFromHeaderName,
   CHECKSUM_API_NAME,
   CHECKSUM_HEADER,
   ChecksumTransform,
@@ -8,12 +7,13 @@ import {
   type ChecksumAlgorithm,
 } from '../protocol/checksums.js';
 import { malformedXml, S3_XMLNS } from '../protocol/xml.js';
-import { header, type RequestContext } from '../server/request-context.js';
+import type { RequestContext } from '../server/request-context.js';
 import { requestPayload } from '../server/request-body.js';
 import { MAX_KEY_BYTES } from '../server/request-target.js';
 import { badDigest, invalidRequest, notImplemented, S3Error } from '../server/s3-error.js';
 import type { ZonalServices } from '../server/zonal-server.js';
 import { existingBucket } from './buckets.js';
+import { expectedChecksum } from './payload-checksum.js';
 
 /** A `<Delete>` document of 1000 keys of 1024 bytes, with conditions, fits comfortably. */
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -86,27 +86,15 @@ interface BodyChecksum {
   value?: string;
 }
 
+/** DeleteObjects requires a checksum of its body, in a header or a declared trailer. */
 function bodyChecksum(ctx: RequestContext): BodyChecksum {
-  const headerAlgs = (Object.keys(CHECKSUM_HEADER) as ChecksumAlgorithm[]).filter(
-    (alg) => ctx.req.headers[CHECKSUM_HEADER[alg]] !== undefined,
-  );
-  const trailerName = header(ctx, 'x-amz-trailer')?.trim().toLowerCase();
-  const trailerAlg = trailerName ? algorithmFromHeaderName(trailerName) : undefined;
-  if (trailerName && !trailerAlg) throw invalidRequest(`The trailer ${trailerName} is not supported.`);
-  if (headerAlgs.length + (trailerAlg ? 1 : 0) > 1) {
-    throw invalidRequest(
-      'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.',
-    );
+  const expected = expectedChecksum(ctx);
+  if (expected.algorithm !== undefined && (expected.value !== undefined || expected.fromTrailer)) {
+    return {
+      algorithm: expected.algorithm,
+      ...(expected.value === undefined ? {} : { value: expected.value }),
+    };
   }
-  const [headerAlg] = headerAlgs;
-  if (headerAlg) {
-    const value = header(ctx, CHECKSUM_HEADER[headerAlg])!;
-    if (!isWellFormedChecksum(headerAlg, value)) {
-      throw invalidRequest(`Value for ${CHECKSUM_HEADER[headerAlg]} header is invalid.`);
-    }
-    return { algorithm: headerAlg, value };
-  }
-  if (trailerAlg) return { algorithm: trailerAlg };
   throw invalidRequest('Missing required header for this request: Content-MD5 OR x-amz-checksum-*');
 }
 
