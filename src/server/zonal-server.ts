@@ -12,6 +12,7 @@ import type { IdentityStore } from '../identity/identity-store.js';
 import { HANDLERS } from '../operations/handlers.js';
 import { invalidUri, parseQuery } from '../protocol/query.js';
 import type { EmbeddedStore } from '../storage/embedded-store.js';
+import { createHttpFront } from './http-front.js';
 import { operationFor } from './operation-table.js';
 import type { RequestContext } from './request-context.js';
 import { resolveTarget } from './request-target.js';
@@ -64,8 +65,7 @@ export class ZonalServer {
       region: services.config.region,
       ...(options.onInternalError ? { onInternalError: options.onInternalError } : {}),
     });
-    this.http = http.createServer({ keepAlive: true }, (req, res) => void this.handle(req, res));
-    this.http.keepAliveTimeout = 65_000;
+    this.http = createHttpFront((req, res) => void this.handle(req, res));
   }
 
   listen(port: number, host: string): Promise<AddressInfo> {
