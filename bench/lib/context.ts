@@ -1,0 +1,91 @@
+import { startNginx } from '../servers/nginx.js';
+import { startS3rver } from '../servers/s3rver.js';
+import type { BenchServer } from '../servers/server.js';
+import { trimLog } from '../servers/server.js';
+import { startZonal } from '../servers/zonal.js';
+import type { Options } from './options.js';
+import { s3rverTarget, zonalTarget, type S3Target } from './s3-targets.js';
+
+type ZonalTarget = Awaited<ReturnType<typeof zonalTarget>>;
+
+/**
+ * The servers of one run, started on first use and kept until the end (an idle server costs
+ * nothing measurable), plus the options every scenario reads.
+ */
+export class BenchContext {
+  private readonly servers = new Map<string, Promise<BenchServer>>();
+  private readonly targets = new Map<string, Promise<S3Target>>();
+
+  constructor(readonly options: Options) {}
+
+  /** Whether the run includes this system (--systems). Zonal always runs. */
+  wants(system: 'nginx' | 's3rver' | 'disk'): boolean {
+    return this.options.systems.length === 0 || this.options.systems.includes(system);
+  }
+
+  concurrencies(defaults: number[]): number[] {
+    const c = this.options.concurrency;
+    return c.length === 0
+      ? defaults
+      : defaults.filter((d) => c.includes(d)).concat(c.filter((x) => !defaults.includes(x)));
+  }
+
+  private server(name: string, start: () => Promise<BenchServer>): Promise<BenchServer> {
+    let server = this.servers.get(name);
+    if (server === undefined) {
+      console.log(`  starting ${name}`);
+      server = start();
+      this.servers.set(name, server);
+    }
+    return server;
+  }
+
+  zonal(fsync = true): Promise<BenchServer> {
+    const name = fsync ? 'zonal' : 'zonal-nofsync';
+    return this.server(name, () =>
+      startZonal({
+        fsync,
+        dataDirName: name,
+        nodeArgs: this.options.zonalNodeArgs,
+        serveArgs: this.options.zonalServeArgs,
+      }),
+    );
+  }
+
+  nginx(): Promise<BenchServer> {
+    return this.server('nginx', startNginx);
+  }
+
+  s3rver(): Promise<BenchServer> {
+    return this.server('s3rver', startS3rver);
+  }
+
+  zonalTarget(fsync = true): Promise<ZonalTarget> {
+    const name = fsync ? 'zonal' : 'zonal-nofsync';
+    let target = this.targets.get(name);
+    if (target === undefined) {
+      target = this.zonal(fsync).then(zonalTarget);
+      this.targets.set(name, target);
+    }
+    return target as Promise<ZonalTarget>;
+  }
+
+  s3rverTarget(): Promise<S3Target> {
+    let target = this.targets.get('s3rver');
+    if (target === undefined) {
+      target = this.s3rver().then(s3rverTarget);
+      this.targets.set('s3rver', target);
+    }
+    return target;
+  }
+
+  /** Request logs grow fast under load; keep them bounded between runs. */
+  async trimLogs(): Promise<void> {
+    for (const server of this.servers.values()) for (const file of (await server).logFiles) trimLog(file);
+  }
+
+  async close(): Promise<void> {
+    for (const target of this.targets.values()) (await target.catch(() => undefined))?.destroy();
+    await Promise.all([...this.servers.values()].map(async (s) => (await s.catch(() => undefined))?.stop()));
+  }
+}

@@ -1,0 +1,127 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { resultsDir, workDir } from './paths.js';
+import { ratio, type BenchReport, type CaseResult, type Measurement } from './results.js';
+import { ratioChart } from './svg-chart.js';
+
+const fmt = (n: number, digits = 0): string =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+function value(m: Measurement, unit: string): string {
+  const digits = unit === 'req/s' || unit === 'ops/s' ? 0 : unit === 'ms' ? 0 : 1;
+  return `${fmt(m.value, digits)} ${unit}`;
+}
+
+const ms = (n: number | undefined): string => (n === undefined ? '' : n < 10 ? n.toFixed(2) : n.toFixed(1));
+
+function ratioText(c: CaseResult, r: Measurement): string {
+  const q = ratio(c, r);
+  return q === undefined ? '' : `${q >= 10 ? q.toFixed(1) : q.toFixed(2)}×`;
+}
+
+/** The machine and settings lines shared by the Markdown and the console output. */
+function machineLines(report: BenchReport): string[] {
+  const m = report.machine;
+  return [
+    `- Machine: ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM; ${m.os}, ${m.kernel}; Node ${m.node}`,
+    `- Disk: ${m.disk}`,
+    `- Tools: ${m.wrk}, ${m.nginx} (1 worker), ${m.s3rver}`,
+    `- Load: wrk, ${report.settings.threads} threads, keep-alive, ${report.settings.seconds} s per run, loopback` +
+      (report.settings.quick ? ' (--quick smoke run: figures are indicative only)' : ''),
+  ];
+}
+
+export function markdown(report: BenchReport): string {
+  const lines: string[] = [];
+  lines.push(`### Run of ${report.startedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}`, '');
+  lines.push(...machineLines(report), '');
+  lines.push('#### Targets', '', '| Target | Required | Measured | Status |', '|---|---|---|---|');
+  for (const t of report.targets)
+    lines.push(
+      `| ${t.target} | ${t.required} | ${t.measured} | ${t.status === 'met' ? '✅ met' : t.status === 'not met' ? '❌ not met' : '— not measured'} |`,
+    );
+  lines.push('', '#### Results', '');
+  lines.push(
+    '| Case | System | Result | p50 ms | p99 ms | Zonal ÷ system | Notes |',
+    '|---|---|--:|--:|--:|--:|---|',
+  );
+  for (const c of report.cases) {
+    const rows: [Measurement, boolean][] = [
+      ...(c.subject ? [[c.subject, true] as [Measurement, boolean]] : []),
+      ...c.references.map((r) => [r, false] as [Measurement, boolean]),
+    ];
+    rows.forEach(([m, isSubject], i) => {
+      const notes = [m.flag ? `⚠ ${m.flag}` : '', i === 0 && c.note ? c.note : '']
+        .filter((s) => s)
+        .join('; ');
+      lines.push(
+        `| ${i === 0 ? c.title : ''} | ${isSubject ? `**${m.system}**` : m.system} | ${value(m, c.unit)} | ${ms(m.latencyMs?.p50)} | ${ms(m.latencyMs?.p99)} | ${isSubject ? '' : ratioText(c, m)} | ${notes} |`,
+      );
+    });
+  }
+  if (report.failures.length > 0) {
+    lines.push('', '#### Failed scenarios', '');
+    for (const f of report.failures) lines.push(`- ${f.scenario}: ${f.error.split('\n')[0]}`);
+  }
+  lines.push('', '![Zonal relative to each reference](latest.svg)', '');
+  return lines.join('\n');
+}
+
+/** A plain-text table for the terminal. */
+export function printReport(report: BenchReport): void {
+  console.log('\n' + machineLines(report).join('\n') + '\n');
+  const header = ['Case', 'System', 'Result', 'p50 ms', 'p99 ms', 'Zonal÷sys'];
+  const rows: string[][] = [];
+  for (const c of report.cases) {
+    const all = [...(c.subject ? [c.subject] : []), ...c.references];
+    all.forEach((m, i) =>
+      rows.push([
+        i === 0 ? c.title : '',
+        `${m.system}${m.flag ? ' ⚠' : ''}`,
+        value(m, c.unit),
+        ms(m.latencyMs?.p50),
+        ms(m.latencyMs?.p99),
+        m === c.subject ? '' : ratioText(c, m),
+      ]),
+    );
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]): string =>
+    r.map((cell, i) => (i >= 2 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(r));
+  console.log('\nTargets:');
+  for (const t of report.targets)
+    console.log(`  [${t.status}] ${t.target}: ${t.measured} (required ${t.required})`);
+  for (const f of report.failures) console.log(`  FAILED ${f.scenario}: ${f.error.split('\n')[0]}`);
+}
+
+/**
+ * Always writes bench/.work/results/last.*; with `save`, also bench/results/latest.* and a
+ * timestamped JSON copy. Returns the paths written.
+ */
+export function writeReport(report: BenchReport, save: boolean): string[] {
+  const written: string[] = [];
+  const write = (dir: string, base: string): void => {
+    fs.mkdirSync(dir, { recursive: true });
+    const files: [string, string][] = [
+      [`${base}.json`, JSON.stringify(report, null, 2) + '\n'],
+      [`${base}.md`, markdown(report).replace('(latest.svg)', `(${base}.svg)`)],
+      [`${base}.svg`, ratioChart(report)],
+    ];
+    for (const [name, text] of files) {
+      fs.writeFileSync(path.join(dir, name), text);
+      written.push(path.join(dir, name));
+    }
+  };
+  write(path.join(workDir, 'results'), 'last');
+  if (save) {
+    write(resultsDir, 'latest');
+    const stamp = report.startedAt.replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z');
+    const copy = path.join(resultsDir, `${stamp}.json`);
+    fs.copyFileSync(path.join(resultsDir, 'latest.json'), copy);
+    written.push(copy);
+  }
+  return written;
+}

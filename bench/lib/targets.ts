@@ -1,0 +1,92 @@
+import { ratio, type CaseResult, type Measurement, type TargetResult } from './results.js';
+
+const fmt = (n: number, digits = 0): string =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+function ref(c: CaseResult | undefined, system: string): Measurement | undefined {
+  return c?.references.find((r) => r.system === system);
+}
+
+/** A ratio target: Zonal's figure in case `id` against reference `system`. */
+function ratioTarget(
+  cases: CaseResult[],
+  target: string,
+  id: string,
+  system: string,
+  min: number,
+): TargetResult {
+  const c = cases.find((x) => x.id === id);
+  const r = ref(c, system);
+  const q = c && r ? ratio(c, r) : undefined;
+  if (c?.subject === undefined || r === undefined || q === undefined)
+    return { target, required: `≥ ${min}×`, measured: '—', status: 'not measured' };
+  const flagged = c.subject.flag ?? r.flag;
+  return {
+    target,
+    required: `≥ ${min.toFixed(2)}×`,
+    measured: `${q.toFixed(2)}× (${fmt(c.subject.value)} vs ${fmt(r.value)} ${c.unit})${flagged ? ` ⚠ ${flagged}` : ''}`,
+    status: q >= min && !flagged ? 'met' : 'not met',
+  };
+}
+
+/** The issue's performance targets, judged from the cases of this run. */
+export function evaluateTargets(cases: CaseResult[]): TargetResult[] {
+  const byId = (id: string): CaseResult | undefined => cases.find((c) => c.id === id);
+  const out: TargetResult[] = [
+    ratioTarget(cases, 'GET 4 KiB, session auth, c16 vs nginx (1 worker)', 'get-4k-c16', 'nginx', 0.4),
+    ratioTarget(cases, 'GET 4 KiB, session auth, c64 vs nginx (1 worker)', 'get-4k-c64', 'nginx', 0.4),
+    ratioTarget(cases, 'PUT 4 KiB, fsync off, c16 vs nginx WebDAV PUT', 'put-4k-fsync-off-c16', 'nginx', 0.5),
+    ratioTarget(
+      cases,
+      'PUT 4 KiB, fsync on, c16 vs single-stream 4 KiB write+fsync',
+      'put-4k-fsync-on-c16',
+      'disk (1 stream, fsync)',
+      1.5,
+    ),
+  ];
+  const cs = byId('create-session-c16') ?? cases.find((c) => c.scenario === 'create-session');
+  out.push(
+    cs?.subject
+      ? {
+          target: 'CreateSession per second',
+          required: '≥ 10,000/s',
+          measured: `${fmt(cs.subject.value)}/s (c${cs.concurrency})${cs.subject.flag ? ` ⚠ ${cs.subject.flag}` : ''}`,
+          status: cs.subject.value >= 10_000 && !cs.subject.flag ? 'met' : 'not met',
+        }
+      : { target: 'CreateSession per second', required: '≥ 10,000/s', measured: '—', status: 'not measured' },
+  );
+  const cold = byId('cold-start');
+  out.push(
+    cold?.subject
+      ? {
+          target: 'Cold start to first served request (median)',
+          required: '< 300 ms',
+          measured: `${cold.subject.value.toFixed(0)} ms${cold.subject.flag ? ` ⚠ ${cold.subject.flag}` : ''}`,
+          status: cold.subject.value < 300 && !cold.subject.flag ? 'met' : 'not met',
+        }
+      : {
+          target: 'Cold start to first served request (median)',
+          required: '< 300 ms',
+          measured: '—',
+          status: 'not measured',
+        },
+  );
+  const stream = byId('stream-rss');
+  const growth = stream?.subject?.detail?.['rssGrowthMiB'];
+  out.push(
+    stream?.subject && typeof growth === 'number'
+      ? {
+          target: `RSS flat while streaming ${stream.subject.detail?.['sizeGiB']} GiB (PUT then GET)`,
+          required: 'growth < 64 MiB',
+          measured: `+${growth.toFixed(0)} MiB (peak ${stream.subject.value.toFixed(0)} MiB)`,
+          status: growth < 64 && !stream.subject.flag ? 'met' : 'not met',
+        }
+      : {
+          target: 'RSS flat while streaming 5 GiB',
+          required: 'growth < 64 MiB',
+          measured: '—',
+          status: 'not measured',
+        },
+  );
+  return out;
+}

@@ -1,0 +1,95 @@
+/**
+ * `npm run bench`: starts Zonal, nginx and s3rver, drives them with wrk (requests presigned
+ * beforehand), and writes bench/results/latest.{json,md,svg}. See bench/README.md.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { stopAll } from './lib/children.js';
+import { BenchContext } from './lib/context.js';
+import { ensureTools } from './lib/install.js';
+import { machineInfo } from './lib/machine.js';
+import { parseOptions, USAGE } from './lib/options.js';
+import { workDir } from './lib/paths.js';
+import { printReport, writeReport } from './lib/report.js';
+import type { BenchReport, CaseResult } from './lib/results.js';
+import { evaluateTargets } from './lib/targets.js';
+import { selectScenarios, SCENARIOS } from './scenarios/index.js';
+
+// The SDK's notice about future Node versions is noise in a benchmark's output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2), process.env);
+  if (options.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (options.list) {
+    for (const s of SCENARIOS) console.log(`${s.id.padEnd(16)} ${s.description}`);
+    return 0;
+  }
+  const scenarios = selectScenarios(options.only);
+  const ctx = new BenchContext(options);
+  ensureTools({
+    wrk: scenarios.some((s) => s.needs.wrk),
+    nginx: ctx.wants('nginx') && scenarios.some((s) => s.needs.nginx),
+    s3rver: ctx.wants('s3rver') && scenarios.some((s) => s.needs.s3rver),
+  });
+  // Every run starts from empty data dirs: nothing left over skews a figure.
+  for (const dir of ['data', 'nginx', 'wrk', 'disk', 'logs'])
+    fs.rmSync(path.join(workDir, dir), { recursive: true, force: true });
+
+  const startedAt = new Date();
+  const cases: CaseResult[] = [];
+  const failures: BenchReport['failures'] = [];
+  try {
+    for (const scenario of scenarios) {
+      console.log(`\n== ${scenario.id}: ${scenario.description}`);
+      try {
+        cases.push(...(await scenario.run(ctx)));
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        console.error(`!! ${scenario.id} failed: ${message}`);
+        failures.push({ scenario: scenario.id, error: message });
+      }
+    }
+  } finally {
+    await ctx.close();
+    await stopAll();
+  }
+  const report: BenchReport = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    settings: {
+      seconds: options.seconds,
+      threads: options.threads,
+      quick: options.quick,
+      only: options.only,
+      systems: options.systems,
+    },
+    machine: machineInfo(),
+    cases,
+    targets: evaluateTargets(cases),
+    failures,
+  };
+  printReport(report);
+  const written = writeReport(report, options.save);
+  console.log(`\nResults: ${written.join(', ')}`);
+  const flagged = cases.flatMap((c) => [c.subject, ...c.references]).filter((m) => m?.flag !== undefined);
+  if (failures.length > 0 || flagged.length > 0) {
+    console.error(`\n${failures.length} scenario(s) failed, ${flagged.length} measurement(s) flagged.`);
+    return 1;
+  }
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  async (err) => {
+    console.error(err instanceof Error ? err.stack : err);
+    await stopAll();
+    process.exitCode = 1;
+  },
+);

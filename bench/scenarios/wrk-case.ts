@@ -1,0 +1,97 @@
+import type { BenchContext } from '../lib/context.js';
+import { request } from '../lib/http-probe.js';
+import type { CaseResult, Measurement } from '../lib/results.js';
+import { runWrk } from '../lib/wrk.js';
+
+/** One system under one load: where to send which requests. */
+export interface Arm {
+  system: string;
+  endpoint: string;
+  method: 'GET' | 'PUT';
+  paths: string[];
+  body?: Buffer;
+  /** Checked on one request before the run: status 200 (2xx for PUT) and, if set, this body length. */
+  expectLength?: number;
+}
+
+/** Sends the first request once by hand: a server that does not answer 2xx is not measured. */
+async function preflight(arm: Arm): Promise<void> {
+  const url = arm.endpoint + arm.paths[0];
+  const res = await request(url, { method: arm.method, ...(arm.body ? { body: arm.body } : {}) });
+  const ok = arm.method === 'GET' ? res.status === 200 : res.status >= 200 && res.status < 300;
+  if (!ok)
+    throw new Error(
+      `${arm.system}: ${arm.method} ${url} answered ${res.status}: ${res.body.toString().slice(0, 300)}`,
+    );
+  if (arm.expectLength !== undefined && res.body.length !== arm.expectLength)
+    throw new Error(`${arm.system}: ${url} returned ${res.body.length} bytes, expected ${arm.expectLength}`);
+}
+
+/** Runs wrk against one arm and turns its summary into a measurement (flagged on any error). */
+export async function measureArm(
+  ctx: BenchContext,
+  arm: Arm,
+  connections: number,
+  name: string,
+): Promise<Measurement> {
+  await preflight(arm);
+  const r = await runWrk({
+    endpoint: arm.endpoint,
+    method: arm.method,
+    paths: arm.paths,
+    ...(arm.body ? { body: arm.body } : {}),
+    connections,
+    seconds: ctx.options.seconds,
+    threads: ctx.options.threads,
+    name,
+  });
+  await ctx.trimLogs();
+  const m: Measurement = {
+    system: arm.system,
+    value: r.requestsPerSecond,
+    latencyMs: { p50: r.latencyMs.p50, p99: r.latencyMs.p99 },
+    errors: r.errorCount,
+    detail: { wrk: r },
+  };
+  if (r.errorCount > 0) m.flag = `${r.errorCount} failed requests (${JSON.stringify(r.errors)})`;
+  if (r.requests === 0) m.flag = 'no request completed';
+  const lat = m.latencyMs!;
+  console.log(
+    `    ${arm.system.padEnd(18)} c${String(connections).padEnd(3)} ${Math.round(r.requestsPerSecond)
+      .toString()
+      .padStart(
+        7,
+      )} req/s  p50 ${lat.p50.toFixed(2)} ms  p99 ${lat.p99.toFixed(2)} ms${m.flag ? `  !! ${m.flag}` : ''}`,
+  );
+  return m;
+}
+
+/** Runs every arm at each concurrency; the first arm is the subject (Zonal), the rest references. */
+export async function wrkCases(
+  ctx: BenchContext,
+  base: { scenario: string; title: string; note?: string },
+  arms: Arm[],
+  concurrencies: number[],
+): Promise<CaseResult[]> {
+  const cases: CaseResult[] = [];
+  for (const c of concurrencies) {
+    const measured: Measurement[] = [];
+    for (const arm of arms) {
+      const slug = arm.system.replace(/[^a-z0-9]+/gi, '-');
+      measured.push(await measureArm(ctx, arm, c, `${base.scenario}-c${c}-${slug}`));
+    }
+    const [subject, ...references] = measured;
+    cases.push({
+      id: `${base.scenario}-c${c}`,
+      scenario: base.scenario,
+      title: `${base.title}, c${c}`,
+      unit: 'req/s',
+      higherIsBetter: true,
+      concurrency: c,
+      ...(subject ? { subject } : {}),
+      references,
+      ...(base.note ? { note: base.note } : {}),
+    });
+  }
+  return cases;
+}

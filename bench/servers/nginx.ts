@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { freePort, isRunning, spawnTracked } from '../lib/children.js';
+import { waitForHttp } from '../lib/http-probe.js';
+import { nginxPath } from '../lib/install.js';
+import { workDir } from '../lib/paths.js';
+import { stopper, type BenchServer } from './server.js';
+
+export const nginxDir = path.join(workDir, 'nginx');
+/** Static files (same bytes as the Zonal objects) live here, served at `/`. */
+export const nginxRoot = path.join(nginxDir, 'www');
+/** WebDAV PUTs go under this URL prefix (and directory inside the root). */
+export const NGINX_DAV_PREFIX = '/dav/';
+
+/**
+ * One worker, keep-alive, sendfile, a buffered access log (Zonal logs every request too),
+ * temp files next to the root so that a WebDAV PUT ends in a rename on the same filesystem.
+ */
+function config(port: number): string {
+  const user = process.getuid?.() === 0 ? 'user root root;' : '';
+  const tmp = (name: string): string => path.join(nginxDir, 'tmp', name);
+  return `${user}
+worker_processes 1;
+daemon off;
+master_process on;
+pid ${path.join(nginxDir, 'nginx.pid')};
+error_log ${path.join(nginxDir, 'error.log')} warn;
+events { worker_connections 4096; }
+http {
+  default_type application/octet-stream;
+  access_log ${path.join(nginxDir, 'access.log')} combined buffer=256k flush=1s;
+  sendfile on;
+  tcp_nopush on;
+  tcp_nodelay on;
+  keepalive_timeout 120s;
+  keepalive_requests 100000000;
+  client_body_temp_path ${tmp('client-body')};
+  proxy_temp_path ${tmp('proxy')};
+  fastcgi_temp_path ${tmp('fastcgi')};
+  uwsgi_temp_path ${tmp('uwsgi')};
+  scgi_temp_path ${tmp('scgi')};
+  server {
+    listen 127.0.0.1:${port} backlog=4096;
+    root ${nginxRoot};
+    location / { }
+    location ${NGINX_DAV_PREFIX} {
+      dav_methods PUT;
+      create_full_put_path on;
+      client_max_body_size 64m;
+      client_body_buffer_size 1m;
+    }
+  }
+}
+`;
+}
+
+/** Writes the config for `port` and spawns nginx in the foreground (no wait). */
+export function spawnNginx(port: number) {
+  const binary = nginxPath();
+  if (binary === undefined) throw new Error('nginx is not installed');
+  fs.mkdirSync(path.join(nginxDir, 'tmp'), { recursive: true });
+  fs.mkdirSync(path.join(nginxRoot, NGINX_DAV_PREFIX), { recursive: true });
+  const confFile = path.join(nginxDir, 'nginx.conf');
+  fs.writeFileSync(confFile, config(port));
+  const errorLog = path.join(nginxDir, 'error.log');
+  const child = spawnTracked(binary, ['-p', nginxDir, '-c', confFile, '-e', errorLog], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return { child, logFile: errorLog };
+}
+
+/** Starts nginx and waits until it answers (a 404 for `/` without index is an answer). */
+export async function startNginx(): Promise<BenchServer> {
+  const port = await freePort();
+  const { child, logFile } = spawnNginx(port);
+  const endpoint = `http://127.0.0.1:${port}`;
+  await waitForHttp(
+    `${endpoint}/`,
+    (s) => s > 0,
+    15_000,
+    10,
+    () => isRunning(child),
+  );
+  // SIGQUIT would wait for keep-alive connections; SIGTERM is nginx's fast shutdown.
+  return {
+    label: 'nginx',
+    endpoint,
+    child,
+    logFiles: [logFile, path.join(nginxDir, 'access.log')],
+    stop: stopper(child, 'SIGTERM'),
+  };
+}

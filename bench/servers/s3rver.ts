@@ -1,0 +1,35 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { freePort, isRunning, spawnTracked } from '../lib/children.js';
+import { waitForHttp } from '../lib/http-probe.js';
+import { distBenchDir, workDir } from '../lib/paths.js';
+import { openLog, stopper, type BenchServer } from './server.js';
+
+/** s3rver accepts any well-formed signature made with these (its documented defaults). */
+export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+/** A regular (general purpose) bucket name: s3rver knows nothing of directory buckets. */
+export const S3RVER_BUCKET = 'bench';
+
+export async function startS3rver(): Promise<BenchServer> {
+  const port = await freePort();
+  const directory = path.join(workDir, 'data', 's3rver');
+  fs.mkdirSync(directory, { recursive: true });
+  fs.mkdirSync(path.join(workDir, 'logs'), { recursive: true });
+  const logFile = path.join(workDir, 'logs', 's3rver.log');
+  const log = openLog(logFile);
+  const child = spawnTracked(
+    process.execPath,
+    [path.join(distBenchDir, 'servers/s3rver-main.js'), String(port), directory, S3RVER_BUCKET],
+    { stdio: ['ignore', log, log] },
+  );
+  fs.closeSync(log);
+  const endpoint = `http://127.0.0.1:${port}`;
+  await waitForHttp(
+    `${endpoint}/`,
+    (s) => s > 0,
+    15_000,
+    10,
+    () => isRunning(child),
+  );
+  return { label: 's3rver', endpoint, child, logFiles: [logFile], stop: stopper(child) };
+}
