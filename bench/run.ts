@@ -2,14 +2,12 @@
  * `npm run bench`: starts Zonal, nginx and s3rver, drives them with wrk (requests presigned
  * beforehand), and writes bench/results/latest.{json,md,svg}. See bench/README.md.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { stopAll } from './lib/children.js';
 import { BenchContext } from './lib/context.js';
 import { ensureTools } from './lib/install.js';
 import { machineInfo } from './lib/machine.js';
 import { parseOptions, USAGE } from './lib/options.js';
-import { workDir } from './lib/paths.js';
+import { cleanRunDir, otherCpuLoad, prepareRunDir } from './lib/run-dir.js';
 import { printReport, writeReport } from './lib/report.js';
 import type { BenchReport, CaseResult } from './lib/results.js';
 import { evaluateTargets } from './lib/targets.js';
@@ -35,9 +33,12 @@ async function main(): Promise<number> {
     nginx: ctx.wants('nginx') && scenarios.some((s) => s.needs.nginx),
     s3rver: ctx.wants('s3rver') && scenarios.some((s) => s.needs.s3rver),
   });
-  // Every run starts from empty data dirs: nothing left over skews a figure.
-  for (const dir of ['data', 'nginx', 'wrk', 'disk', 'logs'])
-    fs.rmSync(path.join(workDir, dir), { recursive: true, force: true });
+  prepareRunDir();
+  const busy = await otherCpuLoad();
+  if (busy > 0.15)
+    console.warn(
+      `!! the machine is ${Math.round(busy * 100)}% busy before the run: figures will be low and noisy`,
+    );
 
   const startedAt = new Date();
   const cases: CaseResult[] = [];
@@ -56,6 +57,7 @@ async function main(): Promise<number> {
   } finally {
     await ctx.close();
     await stopAll();
+    cleanRunDir();
   }
   const report: BenchReport = {
     startedAt: startedAt.toISOString(),
@@ -68,6 +70,7 @@ async function main(): Promise<number> {
       systems: options.systems,
     },
     machine: machineInfo(),
+    cpuBusyBefore: busy,
     cases,
     targets: evaluateTargets(cases),
     failures,

@@ -1,5 +1,11 @@
 import http from 'node:http';
 
+/** A URL fit for a message: a presigned query (signature, session token) is left out. */
+export function redact(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? url : `${url.slice(0, q)}?…`;
+}
+
 export interface ProbeResponse {
   status: number;
   body: Buffer;
@@ -47,7 +53,7 @@ export async function waitForHttp(
   const deadline = performance.now() + timeoutMs;
   let last = 'no answer';
   while (performance.now() < deadline) {
-    if (!isAlive()) throw new Error(`server exited before answering ${url} (${last})`);
+    if (!isAlive()) throw new Error(`server exited before answering ${redact(url)} (${last})`);
     try {
       const res = await request(url, { method: 'GET' });
       if (accept(res.status)) return performance.now();
@@ -57,5 +63,5 @@ export async function waitForHttp(
     }
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms (${last})`);
+  throw new Error(`${redact(url)} did not answer within ${timeoutMs} ms (${last})`);
 }

@@ -28,6 +28,8 @@ function machineLines(report: BenchReport): string[] {
     `- Tools: ${m.wrk}, ${m.nginx} (1 worker), ${m.s3rver}`,
     `- Load: wrk, ${report.settings.threads} threads, keep-alive, ${report.settings.seconds} s per run, loopback` +
       (report.settings.quick ? ' (--quick smoke run: figures are indicative only)' : ''),
+    `- CPU busy before the run (other processes): ${Math.round(report.cpuBusyBefore * 100)}%` +
+      (report.cpuBusyBefore > 0.15 ? ' ⚠ the machine was not quiet: figures are low and noisy' : ''),
   ];
 }
 

@@ -59,6 +59,8 @@ export interface BenchReport {
   finishedAt: string;
   settings: { seconds: number; threads: number; quick: boolean; only: string[]; systems: string[] };
   machine: MachineInfo;
+  /** Share of CPU time busy in the second before the run (other processes): > 0.15 spoils figures. */
+  cpuBusyBefore: number;
   cases: CaseResult[];
   targets: TargetResult[];
   /** Scenarios that threw: their cases are missing. */

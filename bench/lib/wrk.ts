@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { exited, spawnTracked } from './children.js';
-import { workDir } from './paths.js';
+import { runDir } from './paths.js';
 
 /** What one wrk run measured. Latencies in milliseconds. */
 export interface WrkResult {
@@ -106,7 +106,7 @@ interface WrkJson {
 /** Runs wrk as a separate process with keep-alive connections and parses its summary. */
 export async function runWrk(job: WrkJob): Promise<WrkResult> {
   if (job.paths.length === 0) throw new Error('wrk job without paths');
-  const dir = path.join(workDir, 'wrk');
+  const dir = path.join(runDir, 'wrk');
   fs.mkdirSync(dir, { recursive: true });
   const pathsFile = path.join(dir, `${job.name}.paths`);
   fs.writeFileSync(pathsFile, job.paths.join('\n') + '\n');

@@ -1,8 +1,25 @@
+import { coldStartScenario } from './cold-start.js';
+import { createSessionScenario } from './create-session.js';
 import { getScenario } from './get.js';
+import { listScenario } from './list.js';
+import { multipartScenario } from './multipart.js';
+import { putScenario } from './put.js';
 import type { Scenario } from './scenario.js';
+import { streamRssScenario } from './stream-rss.js';
 
 /** Every scenario, in the order a full run takes them. */
-export const SCENARIOS: Scenario[] = [getScenario('4k'), getScenario('64k'), getScenario('1m')];
+export const SCENARIOS: Scenario[] = [
+  coldStartScenario,
+  getScenario('4k'),
+  getScenario('64k'),
+  getScenario('1m'),
+  putScenario('4k'),
+  putScenario('1m'),
+  createSessionScenario,
+  listScenario,
+  multipartScenario,
+  streamRssScenario,
+];
 
 /** Scenarios whose id equals or starts with one of `only` (all when empty). */
 export function selectScenarios(only: string[]): Scenario[] {

@@ -1,5 +1,5 @@
 import type { BenchContext } from '../lib/context.js';
-import { request } from '../lib/http-probe.js';
+import { redact, request } from '../lib/http-probe.js';
 import type { CaseResult, Measurement } from '../lib/results.js';
 import { runWrk } from '../lib/wrk.js';
 
@@ -12,19 +12,26 @@ export interface Arm {
   body?: Buffer;
   /** Checked on one request before the run: status 200 (2xx for PUT) and, if set, this body length. */
   expectLength?: number;
+  /** Further check of that first response body: a message when it is wrong. */
+  checkBody?: (body: Buffer) => string | undefined;
 }
 
 /** Sends the first request once by hand: a server that does not answer 2xx is not measured. */
 async function preflight(arm: Arm): Promise<void> {
   const url = arm.endpoint + arm.paths[0];
+  const shown = redact(url);
   const res = await request(url, { method: arm.method, ...(arm.body ? { body: arm.body } : {}) });
   const ok = arm.method === 'GET' ? res.status === 200 : res.status >= 200 && res.status < 300;
   if (!ok)
     throw new Error(
-      `${arm.system}: ${arm.method} ${url} answered ${res.status}: ${res.body.toString().slice(0, 300)}`,
+      `${arm.system}: ${arm.method} ${shown} answered ${res.status}: ${res.body.toString().slice(0, 300)}`,
     );
   if (arm.expectLength !== undefined && res.body.length !== arm.expectLength)
-    throw new Error(`${arm.system}: ${url} returned ${res.body.length} bytes, expected ${arm.expectLength}`);
+    throw new Error(
+      `${arm.system}: ${shown} returned ${res.body.length} bytes, expected ${arm.expectLength}`,
+    );
+  const wrong = arm.checkBody?.(res.body);
+  if (wrong !== undefined) throw new Error(`${arm.system}: ${shown}: ${wrong}`);
 }
 
 /** Runs wrk against one arm and turns its summary into a measurement (flagged on any error). */
@@ -69,7 +76,7 @@ export async function measureArm(
 /** Runs every arm at each concurrency; the first arm is the subject (Zonal), the rest references. */
 export async function wrkCases(
   ctx: BenchContext,
-  base: { scenario: string; title: string; note?: string },
+  base: { scenario: string; title: string; note?: string; unit?: 'req/s' | 'ops/s' },
   arms: Arm[],
   concurrencies: number[],
 ): Promise<CaseResult[]> {
@@ -85,7 +92,7 @@ export async function wrkCases(
       id: `${base.scenario}-c${c}`,
       scenario: base.scenario,
       title: `${base.title}, c${c}`,
-      unit: 'req/s',
+      unit: base.unit ?? 'req/s',
       higherIsBetter: true,
       concurrency: c,
       ...(subject ? { subject } : {}),

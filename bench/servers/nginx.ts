@@ -3,10 +3,10 @@ import path from 'node:path';
 import { freePort, isRunning, spawnTracked } from '../lib/children.js';
 import { waitForHttp } from '../lib/http-probe.js';
 import { nginxPath } from '../lib/install.js';
-import { workDir } from '../lib/paths.js';
+import { runDir } from '../lib/paths.js';
 import { stopper, type BenchServer } from './server.js';
 
-export const nginxDir = path.join(workDir, 'nginx');
+export const nginxDir = path.join(runDir, 'nginx');
 /** Static files (same bytes as the Zonal objects) live here, served at `/`. */
 export const nginxRoot = path.join(nginxDir, 'www');
 /** WebDAV PUTs go under this URL prefix (and directory inside the root). */
@@ -16,19 +16,19 @@ export const NGINX_DAV_PREFIX = '/dav/';
  * One worker, keep-alive, sendfile, a buffered access log (Zonal logs every request too),
  * temp files next to the root so that a WebDAV PUT ends in a rename on the same filesystem.
  */
-function config(port: number): string {
+function config(port: number, instance: string): string {
   const user = process.getuid?.() === 0 ? 'user root root;' : '';
   const tmp = (name: string): string => path.join(nginxDir, 'tmp', name);
   return `${user}
 worker_processes 1;
 daemon off;
 master_process on;
-pid ${path.join(nginxDir, 'nginx.pid')};
-error_log ${path.join(nginxDir, 'error.log')} warn;
+pid ${path.join(nginxDir, `${instance}.pid`)};
+error_log ${path.join(nginxDir, `${instance}-error.log`)} warn;
 events { worker_connections 4096; }
 http {
   default_type application/octet-stream;
-  access_log ${path.join(nginxDir, 'access.log')} combined buffer=256k flush=1s;
+  access_log ${path.join(nginxDir, `${instance}-access.log`)} combined buffer=256k flush=1s;
   sendfile on;
   tcp_nopush on;
   tcp_nodelay on;
@@ -54,25 +54,28 @@ http {
 `;
 }
 
-/** Writes the config for `port` and spawns nginx in the foreground (no wait). */
-export function spawnNginx(port: number) {
+/**
+ * Writes the config for `port` and spawns nginx in the foreground (no wait). Instances have
+ * their own config, pid and log files; they share the root.
+ */
+export function spawnNginx(port: number, instance = 'nginx') {
   const binary = nginxPath();
   if (binary === undefined) throw new Error('nginx is not installed');
   fs.mkdirSync(path.join(nginxDir, 'tmp'), { recursive: true });
   fs.mkdirSync(path.join(nginxRoot, NGINX_DAV_PREFIX), { recursive: true });
-  const confFile = path.join(nginxDir, 'nginx.conf');
-  fs.writeFileSync(confFile, config(port));
-  const errorLog = path.join(nginxDir, 'error.log');
+  const confFile = path.join(nginxDir, `${instance}.conf`);
+  fs.writeFileSync(confFile, config(port, instance));
+  const errorLog = path.join(nginxDir, `${instance}-error.log`);
   const child = spawnTracked(binary, ['-p', nginxDir, '-c', confFile, '-e', errorLog], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  return { child, logFile: errorLog };
+  return { child, logFile: errorLog, accessLog: path.join(nginxDir, `${instance}-access.log`) };
 }
 
 /** Starts nginx and waits until it answers (a 404 for `/` without index is an answer). */
 export async function startNginx(): Promise<BenchServer> {
   const port = await freePort();
-  const { child, logFile } = spawnNginx(port);
+  const { child, logFile, accessLog } = spawnNginx(port);
   const endpoint = `http://127.0.0.1:${port}`;
   await waitForHttp(
     `${endpoint}/`,
@@ -86,7 +89,7 @@ export async function startNginx(): Promise<BenchServer> {
     label: 'nginx',
     endpoint,
     child,
-    logFiles: [logFile, path.join(nginxDir, 'access.log')],
+    logFiles: [logFile, accessLog],
     stop: stopper(child, 'SIGTERM'),
   };
 }

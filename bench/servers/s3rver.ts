@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, isRunning, spawnTracked } from '../lib/children.js';
 import { waitForHttp } from '../lib/http-probe.js';
-import { distBenchDir, workDir } from '../lib/paths.js';
+import { distBenchDir, runDir } from '../lib/paths.js';
 import { openLog, stopper, type BenchServer } from './server.js';
 
 /** s3rver accepts any well-formed signature made with these (its documented defaults). */
@@ -12,10 +12,10 @@ export const S3RVER_BUCKET = 'bench';
 
 export async function startS3rver(): Promise<BenchServer> {
   const port = await freePort();
-  const directory = path.join(workDir, 'data', 's3rver');
+  const directory = path.join(runDir, 'data', 's3rver');
   fs.mkdirSync(directory, { recursive: true });
-  fs.mkdirSync(path.join(workDir, 'logs'), { recursive: true });
-  const logFile = path.join(workDir, 'logs', 's3rver.log');
+  fs.mkdirSync(path.join(runDir, 'logs'), { recursive: true });
+  const logFile = path.join(runDir, 'logs', 's3rver.log');
   const log = openLog(logFile);
   const child = spawnTracked(
     process.execPath,

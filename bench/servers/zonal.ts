@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, isRunning, spawnTracked } from '../lib/children.js';
 import { waitForHttp } from '../lib/http-probe.js';
-import { workDir, zonalBin } from '../lib/paths.js';
+import { runDir, zonalBin } from '../lib/paths.js';
 import { openLog, stopper, type BenchServer } from './server.js';
 
 /** Root credentials the harness gives Zonal (through the environment), so it can sign. */
@@ -25,15 +25,15 @@ export interface ZonalOptions {
 }
 
 export function zonalDataDir(name: string): string {
-  return path.join(workDir, 'data', name);
+  return path.join(runDir, 'data', name);
 }
 
 /** Spawns `node bin/zonal.js serve` without waiting for it (cold-start timing uses this). */
 export function spawnZonal(options: ZonalOptions, port: number) {
   const dataDir = zonalDataDir(options.dataDirName);
   fs.mkdirSync(dataDir, { recursive: true });
-  fs.mkdirSync(path.join(workDir, 'logs'), { recursive: true });
-  const logFile = path.join(workDir, 'logs', `${options.dataDirName}.log`);
+  fs.mkdirSync(path.join(runDir, 'logs'), { recursive: true });
+  const logFile = path.join(runDir, 'logs', `${options.dataDirName}.log`);
   const log = openLog(logFile);
   const args = [
     ...(options.nodeArgs ?? []),
@@ -63,8 +63,8 @@ export function spawnZonal(options: ZonalOptions, port: number) {
 }
 
 /** Starts Zonal and waits until it answers HTTP (any status: an unsigned GET / is a 403). */
-export async function startZonal(options: ZonalOptions): Promise<BenchServer> {
-  const port = await freePort();
+export async function startZonal(options: ZonalOptions, port?: number): Promise<BenchServer> {
+  port ??= await freePort();
   const { child, logFile } = spawnZonal(options, port);
   const endpoint = `http://127.0.0.1:${port}`;
   try {

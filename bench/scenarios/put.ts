@@ -1,0 +1,113 @@
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { bodyOf, putKeys, SIZE_LABEL, SIZES, type SizeName } from '../lib/datasets.js';
+import { fsyncRate } from '../lib/disk.js';
+import type { CaseResult, Measurement } from '../lib/results.js';
+import type { S3Target } from '../lib/s3-targets.js';
+import { NGINX_DAV_PREFIX } from '../servers/nginx.js';
+import type { BenchContext } from '../lib/context.js';
+import type { Scenario } from './scenario.js';
+import { measureArm, type Arm } from './wrk-case.js';
+
+/** Presigned PUTs carry UNSIGNED-PAYLOAD: wrk sends the same body without hashing it. */
+async function putArm(system: string, target: S3Target, size: SizeName): Promise<Arm> {
+  return {
+    system,
+    endpoint: target.server.endpoint,
+    method: 'PUT',
+    paths: await Promise.all(
+      putKeys(size).map((Key) => target.presign(new PutObjectCommand({ Bucket: target.bucket, Key }))),
+    ),
+    body: bodyOf(size),
+  };
+}
+
+/** After the load: the object wrk wrote last is there with the right size. */
+async function checkStored(target: S3Target, size: SizeName, m: Measurement): Promise<void> {
+  const head = await target.client.send(
+    new HeadObjectCommand({ Bucket: target.bucket, Key: putKeys(size)[0] }),
+  );
+  if (head.ContentLength !== SIZES[size])
+    m.flag = `stored object has ${head.ContentLength} bytes, expected ${SIZES[size]}`;
+}
+
+async function measurePut(ctx: BenchContext, size: SizeName, c: number): Promise<CaseResult[]> {
+  const scenario = `put-${size}`;
+  const name = (system: string): string => `${scenario}-c${c}-${system}`;
+  const body = bodyOf(size);
+  let disk: Measurement | undefined;
+  if (ctx.wants('disk')) {
+    const rate = fsyncRate(body.length, ctx.options.quick ? 1 : 3);
+    disk = {
+      system: 'disk (1 stream, fsync)',
+      value: rate.opsPerSecond,
+      latencyMs: { p50: rate.p50, p99: rate.p99 },
+      errors: 0,
+    };
+    console.log(`    disk: ${Math.round(rate.opsPerSecond)} ${SIZE_LABEL[size]} write+fsync/s, one stream`);
+  }
+  const zonal = await ctx.zonalTarget(true);
+  const on = await measureArm(ctx, await putArm('zonal (fsync on)', zonal, size), c, name('zonal-fsync-on'));
+  await checkStored(zonal, size, on);
+  const zonalOff = await ctx.zonalTarget(false);
+  const off = await measureArm(
+    ctx,
+    await putArm('zonal (fsync off)', zonalOff, size),
+    c,
+    name('zonal-fsync-off'),
+  );
+  await checkStored(zonalOff, size, off);
+  const refs: Measurement[] = [];
+  if (ctx.wants('nginx')) {
+    const nginx = await ctx.nginx();
+    const arm: Arm = {
+      system: 'nginx',
+      endpoint: nginx.endpoint,
+      method: 'PUT',
+      paths: putKeys(size).map((k) => `${NGINX_DAV_PREFIX}${k}`),
+      body,
+    };
+    refs.push(await measureArm(ctx, arm, c, name('nginx')));
+  }
+  if (ctx.wants('s3rver'))
+    refs.push(
+      await measureArm(ctx, await putArm('s3rver', await ctx.s3rverTarget(), size), c, name('s3rver')),
+    );
+  const title = `PUT ${SIZE_LABEL[size]}`;
+  return [
+    {
+      id: `${scenario}-fsync-on-c${c}`,
+      scenario,
+      title: `${title}, fsync on, c${c}`,
+      unit: 'req/s',
+      higherIsBetter: true,
+      concurrency: c,
+      subject: on,
+      references: [...(disk ? [disk] : []), ...refs],
+      note: 'nginx and s3rver never fsync',
+    },
+    {
+      id: `${scenario}-fsync-off-c${c}`,
+      scenario,
+      title: `${title}, fsync off, c${c}`,
+      unit: 'req/s',
+      higherIsBetter: true,
+      concurrency: c,
+      subject: off,
+      references: refs,
+    },
+  ];
+}
+
+/** PUT of one size: Zonal with fsync on and off vs nginx WebDAV PUT vs s3rver (and the disk's fsync rate). */
+export function putScenario(size: SizeName): Scenario {
+  return {
+    id: `put-${size}`,
+    description: `PUT ${SIZE_LABEL[size]} (${putKeys(size).length} keys overwritten in turn), c16: Zonal fsync on/off vs nginx WebDAV vs s3rver vs one-stream write+fsync`,
+    needs: { wrk: true, nginx: true, s3rver: true },
+    async run(ctx) {
+      const cases: CaseResult[] = [];
+      for (const c of ctx.concurrencies([16])) cases.push(...(await measurePut(ctx, size, c)));
+      return cases;
+    },
+  };
+}
