@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG, isValidRegion, type ServerConfig } from '../config.js';
+import { createLogger, logLevelFromEnv } from '../observability/request-log.js';
 import { startZonal, type RunningZonal } from '../server/start.js';
 
 export const SERVE_USAGE = `Usage: zonal serve [options]
@@ -108,7 +109,8 @@ export async function serve(args: string[]): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  const zonal = await startZonal(config);
+  const logger = createLogger(logLevelFromEnv(process.env, 'info')); // JSON request lines on stdout
+  const zonal = await startZonal(config, process.env, undefined, undefined, logger);
   console.log(banner(zonal));
   await stopped;
   await zonal.close();

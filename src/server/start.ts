@@ -8,7 +8,7 @@ import { SessionTokenSealer } from '../auth/session-token.js';
 import type { ServerConfig } from '../config.js';
 import { IdentityStore } from '../identity/identity-store.js';
 import { EmbeddedStore } from '../storage/embedded-store.js';
-import { ZonalServer, type ZonalStats } from './zonal-server.js';
+import { ZonalServer, type ZonalServerOptions, type ZonalStats } from './zonal-server.js';
 
 export interface RunningZonal {
   readonly config: ServerConfig;
@@ -31,6 +31,7 @@ export async function startZonal(
   env: NodeJS.ProcessEnv = process.env,
   onInternalError: (err: unknown) => void = (err) => console.error('internal error:', err),
   onWarning: (message: string) => void = (message) => console.warn('warning:', message),
+  logger?: ZonalServerOptions['logger'], // request log; absent: none (tests)
 ): Promise<RunningZonal> {
   const dataDir = path.resolve(config.dataDir);
   try {
@@ -71,6 +72,7 @@ export async function startZonal(
       stats,
     },
     onInternalError,
+    logger,
   });
   let address;
   try {

@@ -1,0 +1,101 @@
+/**
+ * Follows each request from arrival to the response's 'close' and records it once: counters
+ * and latency in RequestMetrics, and a request log line when the logger takes info.
+ *
+ * Bytes are counted on the connection: the growth of `socket.bytesRead` / `bytesWritten`
+ * since the previous request on the same socket ended. That covers bodies of every encoding
+ * (aws-chunked, chunked, a body cut short) and costs two reads per request; it includes the
+ * request and status lines and headers, so it is at least the bodies' size. Totals are exact;
+ * a kept-alive client that already sent its next request may see those bytes counted for the
+ * previous one.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { Logger, RequestLogLine } from './request-log.js';
+import { ABORTED, RequestMetrics } from './request-metrics.js';
+
+const RECORD = Symbol('zonal.requestRecord');
+const READ_MARK = Symbol('zonal.bytesReadMark');
+const WRITTEN_MARK = Symbol('zonal.bytesWrittenMark');
+
+type ObservedResponse = ServerResponse & { [RECORD]?: RequestRecord };
+type MarkedSocket = Socket & { [READ_MARK]?: number; [WRITTEN_MARK]?: number };
+
+/** What the request flow learns about a request; the server fills these in as it goes. */
+export class RequestRecord {
+  op = 'Unknown';
+  bucket: string | undefined = undefined;
+  accessKeyId: string | undefined = undefined;
+  errorCode: string | undefined = undefined;
+
+  constructor(
+    readonly observer: RequestObserver,
+    readonly requestId: string,
+    readonly method: string,
+    readonly socket: MarkedSocket,
+    readonly startedAt: number,
+  ) {}
+}
+
+/** One listener for every response (`this` is the response): no closure per request. */
+function onResponseClose(this: ObservedResponse): void {
+  const record = this[RECORD];
+  if (record !== undefined) record.observer.finish(record, this);
+}
+
+export class RequestObserver {
+  readonly metrics = new RequestMetrics();
+  private readonly logRequests: boolean;
+
+  constructor(private readonly logger: Logger | undefined) {
+    this.logRequests = logger?.isLevelEnabled('info') ?? false;
+  }
+
+  /** Starts following a request; returns the record the server fills in. */
+  begin(req: IncomingMessage, res: ServerResponse, requestId: string): RequestRecord {
+    const record = new RequestRecord(
+      this,
+      requestId,
+      req.method ?? 'GET',
+      req.socket as MarkedSocket,
+      performance.now(),
+    );
+    (res as ObservedResponse)[RECORD] = record;
+    res.on('close', onResponseClose);
+    return record;
+  }
+
+  finish(record: RequestRecord, res: ServerResponse): void {
+    const ms = performance.now() - record.startedAt;
+    const { socket } = record;
+    const read = socket.bytesRead;
+    const written = socket.bytesWritten ?? 0;
+    const bytesIn = read - (socket[READ_MARK] ?? 0);
+    const bytesOut = written - (socket[WRITTEN_MARK] ?? 0);
+    socket[READ_MARK] = read;
+    socket[WRITTEN_MARK] = written;
+    const completed = res.writableFinished;
+    this.metrics.record(record.op, completed ? res.statusCode : ABORTED, ms / 1000, bytesIn, bytesOut);
+    if (!this.logRequests) return;
+    const line: RequestLogLine = {
+      reqId: record.requestId,
+      method: record.method,
+      op: record.op,
+      bucket: record.bucket,
+      status: res.headersSent ? res.statusCode : undefined,
+      code: record.errorCode,
+      aborted: completed ? undefined : true,
+      bytesIn,
+      bytesOut,
+      ms: Math.round(ms * 1000) / 1000,
+      accessKeyId: record.accessKeyId,
+    };
+    this.logger!.info(line);
+  }
+
+  /** A failure that is the server's fault, with its stack. */
+  internalError(err: unknown, requestId: string | undefined): void {
+    this.logger?.error({ err, reqId: requestId }, 'internal error');
+  }
+}
