@@ -76,7 +76,7 @@ async function main(): Promise<number> {
     failures,
   };
   printReport(report);
-  const written = writeReport(report, options.save);
+  const written = await writeReport(report, options.save);
   console.log(`\nResults: ${written.join(', ')}`);
   const flagged = cases.flatMap((c) => [c.subject, ...c.references]).filter((m) => m?.flag !== undefined);
   if (failures.length > 0 || flagged.length > 0) {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { resultsDir, workDir } from './paths.js';
+import { benchDir, resultsDir, workDir } from './paths.js';
 import { ratio, type BenchReport, type CaseResult, type Measurement } from './results.js';
 import { ratioChart } from './svg-chart.js';
 
@@ -99,11 +99,30 @@ export function printReport(report: BenchReport): void {
   for (const f of report.failures) console.log(`  FAILED ${f.scenario}: ${f.error.split('\n')[0]}`);
 }
 
+/** Replaces the "Latest results" section of bench/README.md with this run's table. */
+async function updateReadme(report: BenchReport): Promise<string | undefined> {
+  const file = path.join(benchDir, 'README.md');
+  if (!fs.existsSync(file)) return undefined;
+  const text = fs.readFileSync(file, 'utf8');
+  const start = '<!-- latest:start -->';
+  const end = '<!-- latest:end -->';
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  if (i < 0 || j < i) return undefined;
+  const table = markdown(report).replace('(latest.svg)', '(results/latest.svg)').trim();
+  const updated = `${text.slice(0, i + start.length)}\n${table}\n${text.slice(j)}`;
+  // Formatted as `npm run lint` expects (prettier aligns Markdown tables).
+  const prettier = await import('prettier');
+  const config = (await prettier.resolveConfig(file)) ?? {};
+  fs.writeFileSync(file, await prettier.format(updated, { ...config, filepath: file }));
+  return file;
+}
+
 /**
  * Always writes bench/.work/results/last.*; with `save`, also bench/results/latest.* and a
- * timestamped JSON copy. Returns the paths written.
+ * timestamped JSON copy and the README's latest table. Returns the paths written.
  */
-export function writeReport(report: BenchReport, save: boolean): string[] {
+export async function writeReport(report: BenchReport, save: boolean): Promise<string[]> {
   const written: string[] = [];
   const write = (dir: string, base: string): void => {
     fs.mkdirSync(dir, { recursive: true });
@@ -124,6 +143,8 @@ export function writeReport(report: BenchReport, save: boolean): string[] {
     const copy = path.join(resultsDir, `${stamp}.json`);
     fs.copyFileSync(path.join(resultsDir, 'latest.json'), copy);
     written.push(copy);
+    const readme = await updateReadme(report);
+    if (readme !== undefined) written.push(readme);
   }
   return written;
 }

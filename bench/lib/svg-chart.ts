@@ -26,15 +26,16 @@ export function ratioChart(report: BenchReport): string {
     }
   }
   const rowH = 22;
-  const labelW = 360;
-  const plotW = 520;
-  const top = 56;
-  const width = labelW + plotW + 90;
+  const labelW = 380;
+  const plotLeft = labelW + 16;
+  const plotW = 560;
+  const top = 60;
+  const width = plotLeft + plotW + 70;
   const height = top + Math.max(1, bars.length) * rowH + 40;
-  const maxLog = 4; // 1/16× … 16×
+  const maxLog = 5; // 1/32× … 32×
   const x = (v: number): number => {
     const l = Math.max(-maxLog, Math.min(maxLog, Math.log2(v)));
-    return labelW + ((l + maxLog) / (2 * maxLog)) * plotW;
+    return plotLeft + ((l + maxLog) / (2 * maxLog)) * plotW;
   };
   const out: string[] = [];
   out.push(
@@ -43,6 +44,15 @@ export function ratioChart(report: BenchReport): string {
     `<text x="10" y="20" font-size="15" font-weight="bold">Zonal relative to each reference (log scale; right of 1× = Zonal faster)</text>`,
     `<text x="10" y="38" fill="#555">${escape(`${report.machine.cpu}, ${report.machine.cores} cores · ${report.startedAt.slice(0, 10)} · wrk ${report.settings.threads} threads, ${report.settings.seconds} s/run`)}</text>`,
   );
+  const systems = [...new Set(bars.map((b) => b.system))];
+  systems.forEach((system, i) => {
+    const lx = width - 200;
+    const ly = 14 + i * 16;
+    out.push(
+      `<rect x="${lx}" y="${ly - 9}" width="10" height="10" fill="${colorOf(system)}"/>`,
+      `<text x="${lx + 14}" y="${ly}" fill="#333">vs ${escape(system)}</text>`,
+    );
+  });
   for (let l = -maxLog; l <= maxLog; l++) {
     const gx = x(2 ** l);
     out.push(
@@ -57,10 +67,14 @@ export function ratioChart(report: BenchReport): string {
     const left = Math.min(x0, x1);
     const w = Math.max(1, Math.abs(x1 - x0));
     const text = `${b.advantage >= 10 ? b.advantage.toFixed(1) : b.advantage.toFixed(2)}×${b.flagged ? ' ⚠' : ''}`;
+    // A value that would run into the labels is written inside its bar instead.
+    const inside = x1 < x0 && x1 - 56 < plotLeft;
+    const tx = x1 >= x0 ? x1 + 4 : inside ? x1 + 4 : x1 - 4;
+    const anchor = x1 >= x0 || inside ? 'start' : 'end';
     out.push(
-      `<text x="${labelW - 8}" y="${y + 15}" text-anchor="end">${escape(b.label)}</text>`,
+      `<text x="${labelW}" y="${y + 15}" text-anchor="end">${escape(b.label)}</text>`,
       `<rect x="${left}" y="${y + 4}" width="${w}" height="${rowH - 8}" fill="${colorOf(b.system)}" opacity="${b.flagged ? 0.4 : 0.85}"/>`,
-      `<text x="${x1 >= x0 ? x1 + 4 : x1 - 4}" y="${y + 15}" text-anchor="${x1 >= x0 ? 'start' : 'end'}" fill="#222">${escape(text)}</text>`,
+      `<text x="${tx}" y="${y + 15}" text-anchor="${anchor}" fill="${inside ? '#fff' : '#222'}">${escape(text)}</text>`,
     );
   });
   out.push('</svg>');
