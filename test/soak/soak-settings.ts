@@ -8,7 +8,10 @@ export interface SoakSettings {
   durationMs: number;
   /** Samples taken before this (from the start of the load) are the warm-up, ms. */
   warmupMs: number;
-  /** `--session-duration` of the server: short, so sessions expire and renew all the time. */
+  /**
+   * `--session-duration` of the server: short, so sessions expire and renew all the time
+   * (default 5 s; `ZONAL_SOAK_SESSION_SECONDS` to change it).
+   */
   sessionSeconds: number;
   /** Seed of the operation mix, printed so that a failing run can be replayed. */
   seed: number;
@@ -37,7 +40,10 @@ export function soakSettings(env: NodeJS.ProcessEnv = process.env): SoakSettings
     // Heaps, buffer pools, SQLite's page cache and the agents' socket pools fill up first;
     // growth is judged on what follows. A fifth of the run, between 6 s and 60 s.
     warmupMs: Math.min(60_000, Math.max(6_000, durationMs / 5)),
-    sessionSeconds: 5,
+    sessionSeconds:
+      env.ZONAL_SOAK_SESSION_SECONDS !== undefined
+        ? positiveInteger('ZONAL_SOAK_SESSION_SECONDS', env.ZONAL_SOAK_SESSION_SECONDS)
+        : 5,
     seed:
       env.ZONAL_SOAK_SEED !== undefined
         ? positiveInteger('ZONAL_SOAK_SEED', env.ZONAL_SOAK_SEED)

@@ -5,7 +5,8 @@
  * file descriptors are sampled each second and must not grow.
  *
  * Short (20 s) in `npm test`; `ZONAL_SOAK=1` (`npm run soak`) runs 10 minutes,
- * `ZONAL_SOAK_SECONDS=N` any length, `ZONAL_SOAK_SEED=S` replays an operation mix.
+ * `ZONAL_SOAK_SECONDS=N` any length, `ZONAL_SOAK_SESSION_SECONDS=N` another session lifetime,
+ * `ZONAL_SOAK_SEED=S` replays an operation mix.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -24,10 +25,17 @@ import { startServerProcess } from '../helpers/cli-server.js';
 import { blobInventory } from '../helpers/data-dir.js';
 import { PROCESS_ROOT_ENV, PROCESS_ROOT_KEY, seededBytes } from '../helpers/process-clients.js';
 import { createBucketInput } from '../helpers/zonal-fixture.js';
-import { describeFigures, growthFigures, growthViolations, idleViolations, rssTimeline } from './growth.js';
+import {
+  describeFigures,
+  growthFigures,
+  growthViolations,
+  idleViolations,
+  RSS_GROWTH_BYTES,
+  rssTimeline,
+} from './growth.js';
 import { HttpStatuses } from './http-statuses.js';
 import { ObjectWorker, type StoredObject } from './object-worker.js';
-import { ProcessSampler } from './process-sampler.js';
+import { otherFds, ProcessSampler } from './process-sampler.js';
 import { Random } from './random.js';
 import { RawMistakes } from './raw-mistakes.js';
 import { ReaderWorker } from './reader-worker.js';
@@ -49,7 +57,7 @@ test(
       ['--port', '0', '--data-dir', dataDir, '--session-duration', String(settings.sessionSeconds)],
       PROCESS_ROOT_ENV,
     );
-    const sampler = new ProcessSampler(server.child.pid!);
+    const sampler = new ProcessSampler(server.child.pid!, dataDir);
     const clients: ZonalClients[] = [];
     const statuses = new HttpStatuses();
     const client = (endpoint: string, mode: SessionModeChoice = 'ReadWrite'): ZonalClients => {
@@ -154,7 +162,7 @@ test(
       const idle = sampler.samples[0]!;
       let after = sampler.take();
       const settleBy = Date.now() + 10_000;
-      while ((after.fds !== idle.fds || after.sockets !== idle.sockets) && Date.now() < settleBy) {
+      while (idleViolations(idle, after).length > 0 && Date.now() < settleBy) {
         await sleep(100);
         after = sampler.take();
       }
@@ -164,6 +172,8 @@ test(
       const sessionStats = clients.map((c) => c.sessions.stats());
       const sum = (key: 'created' | 'refreshes' | 'misses' | 'failures'): number =>
         sessionStats.reduce((n, s) => n + s[key], 0);
+      // Runs of 5 minutes or more are judged on the heap's working size (see RSS_GROWTH_BYTES).
+      const rssTolerance = RSS_GROWTH_BYTES[settings.durationMs >= 300_000 ? 'long' : 'short'];
       const figures = growthFigures(sampler.samples, loadStartMs, settings.warmupMs, loadEndMs);
       const summary =
         `soak ${seconds.toFixed(0)} s: ${tally.total} operations (${(tally.total / seconds).toFixed(0)}/s), ` +
@@ -173,7 +183,10 @@ test(
       console.log(`# ${summary}`);
       t.diagnostic(summary);
       for (const line of describeFigures(figures)) t.diagnostic(line);
-      t.diagnostic(`after the load, connections closed: ${after.fds} fds, ${after.sockets} sockets`);
+      t.diagnostic(
+        `after the load, connections closed: ${after.fds} fds (idle ${idle.fds}): ${after.sockets} sockets ` +
+          `(idle ${idle.sockets}), ${after.dirs} shard dirs, ${after.requestFiles} blob files, ${otherFds(after)} other (idle ${otherFds(idle)})`,
+      );
       t.diagnostic(
         `RSS MiB by tenth of the load: ${rssTimeline(sampler.samples, loadStartMs, loadEndMs).join(', ')}`,
       );
@@ -217,7 +230,11 @@ test(
         { orphans: [], missing: [], uploads: 0, tmp: 0 },
         'no blob left behind or lost',
       );
-      assert.deepEqual(growthViolations(figures), [], 'no growth of memory, descriptors or connections');
+      assert.deepEqual(
+        growthViolations(figures, rssTolerance),
+        [],
+        'no growth of memory, descriptors or connections',
+      );
       assert.deepEqual(idleViolations(idle, after), [], 'nothing left open after the load');
     } finally {
       sampler.stop();
