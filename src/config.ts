@@ -1,3 +1,12 @@
+/** PEM files for HTTPS. */
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+}
+
+/** HTTPS from the operator's PEM files, or from a self-signed certificate kept in the data dir. */
+export type TlsConfig = TlsFiles | { selfSigned: true };
+
 /** Server settings, with the embedded defaults `zonal serve` starts with. */
 export interface ServerConfig {
   host: string;
@@ -10,6 +19,16 @@ export interface ServerConfig {
   fsync: boolean;
   /** The identities file (accounts, users, access keys); default `<dataDir>/iam.json`. */
   iamFile?: string;
+  /** Serve HTTPS instead of HTTP. */
+  tls?: TlsConfig;
+  /** Open connections served at once; more are answered 503 SlowDown and closed. */
+  maxConnections: number;
+  /** Time a client has to send a complete request head, ms. */
+  headersTimeoutMs: number;
+  /** Time a request body or a response may make no progress, ms (then 400 RequestTimeout). */
+  requestTimeoutMs: number;
+  /** Time an idle kept-alive connection stays open between requests, ms. */
+  keepAliveTimeoutMs: number;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -19,6 +38,11 @@ export const DEFAULT_CONFIG: ServerConfig = {
   region: 'us-east-1',
   sessionDurationSeconds: 300,
   fsync: true,
+  maxConnections: 1024,
+  // S3 closes a connection that sends nothing for about 20 s with RequestTimeout.
+  headersTimeoutMs: 20_000,
+  requestTimeoutMs: 20_000,
+  keepAliveTimeoutMs: 65_000,
 };
 
 /** Regions look like `us-east-1`, `eu-central-2`, `us-gov-west-1`. */

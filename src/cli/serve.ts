@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_CONFIG, isValidRegion, type ServerConfig } from '../config.js';
+import { DEFAULT_CONFIG, isValidRegion, type ServerConfig, type TlsConfig } from '../config.js';
 import { createLogger, logLevelFromEnv } from '../observability/request-log.js';
 import { startZonal, type RunningZonal } from '../server/start.js';
 
@@ -13,6 +13,15 @@ export const SERVE_USAGE = `Usage: zonal serve [options]
   --fsync=<true|false>       fsync every write (default true; false only for throwaway servers)
   --iam-file <file>          accounts, users and access keys (default <data-dir>/iam.json);
                              re-read when it changes, updated by the IAM API
+  --tls-cert <pem>           serve HTTPS with this certificate (chain) ...
+  --tls-key <pem>            ... and this private key
+  --tls-self-signed          serve HTTPS with a certificate for localhost, 127.0.0.1 and ::1,
+                             generated once into the data dir
+  --max-connections <n>      connections served at once; more get 503 SlowDown (default ${DEFAULT_CONFIG.maxConnections})
+  --headers-timeout <secs>   time to send a request's headers (default ${DEFAULT_CONFIG.headersTimeoutMs / 1000})
+  --request-timeout <secs>   time a request body or response may stall; then 400 RequestTimeout
+                             (default ${DEFAULT_CONFIG.requestTimeoutMs / 1000})
+  --keep-alive-timeout <secs> time an idle connection stays open (default ${DEFAULT_CONFIG.keepAliveTimeoutMs / 1000})
 
 Root credentials come from ZONAL_ROOT_ACCESS_KEY_ID / ZONAL_ROOT_SECRET_ACCESS_KEY, or are
 generated once and kept in the data dir.`;
@@ -47,8 +56,18 @@ export function parseServeArgs(args: string[]): ServerConfig {
       'session-duration': { type: 'string' },
       fsync: { type: 'string' },
       'iam-file': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'tls-self-signed': { type: 'boolean' },
+      'max-connections': { type: 'string' },
+      'headers-timeout': { type: 'string' },
+      'request-timeout': { type: 'string' },
+      'keep-alive-timeout': { type: 'string' },
     },
   });
+  const seconds = (name: 'headers-timeout' | 'request-timeout' | 'keep-alive-timeout', fallbackMs: number) =>
+    values[name] === undefined ? fallbackMs : parseInteger(name, values[name], 1, 3600) * 1000;
+  const tls = tlsOption(values['tls-cert'], values['tls-key'], values['tls-self-signed'] ?? false);
   const config: ServerConfig = {
     host: values.host ?? DEFAULT_CONFIG.host,
     port: values.port === undefined ? DEFAULT_CONFIG.port : parseInteger('port', values.port, 0, 65535),
@@ -60,15 +79,51 @@ export function parseServeArgs(args: string[]): ServerConfig {
         : parseInteger('session-duration', values['session-duration'], 1, 12 * 3600),
     fsync: values.fsync === undefined ? DEFAULT_CONFIG.fsync : parseBoolean('fsync', values.fsync),
     ...(values['iam-file'] !== undefined ? { iamFile: values['iam-file'] } : {}),
+    ...(tls !== undefined ? { tls } : {}),
+    maxConnections:
+      values['max-connections'] === undefined
+        ? DEFAULT_CONFIG.maxConnections
+        : parseInteger('max-connections', values['max-connections'], 1, 1_000_000),
+    headersTimeoutMs: seconds('headers-timeout', DEFAULT_CONFIG.headersTimeoutMs),
+    requestTimeoutMs: seconds('request-timeout', DEFAULT_CONFIG.requestTimeoutMs),
+    keepAliveTimeoutMs: seconds('keep-alive-timeout', DEFAULT_CONFIG.keepAliveTimeoutMs),
   };
   if (!isValidRegion(config.region)) throw new Error(`--region ${config.region} is not a region name`);
   return config;
 }
 
-function banner(zonal: RunningZonal): string {
+function tlsOption(
+  cert: string | undefined,
+  key: string | undefined,
+  selfSigned: boolean,
+): TlsConfig | undefined {
+  if (selfSigned) {
+    if (cert !== undefined || key !== undefined)
+      throw new Error('--tls-self-signed cannot be combined with --tls-cert/--tls-key');
+    return { selfSigned: true };
+  }
+  if (cert === undefined && key === undefined) return undefined;
+  if (cert === undefined || key === undefined) throw new Error('--tls-cert and --tls-key go together');
+  return { certFile: cert, keyFile: key };
+}
+
+/** How a client trusts the certificate, for the banner; nothing for plain HTTP. */
+function tlsLines(zonal: RunningZonal, selfSigned: boolean): string[] {
+  const tls = zonal.config.tls;
+  if (tls === undefined || !('certFile' in tls)) return [];
+  if (!selfSigned) return [`TLS certificate ${tls.certFile}`];
+  return [
+    `TLS: self-signed certificate for localhost, 127.0.0.1 and ::1 in ${tls.certFile}`,
+    `  trust it with NODE_EXTRA_CA_CERTS=${tls.certFile}, or in code:`,
+    `  requestHandler: new NodeHttpHandler({ httpsAgent: new https.Agent({ ca: fs.readFileSync('${tls.certFile}') }) })`,
+  ];
+}
+
+function banner(zonal: RunningZonal, selfSigned: boolean): string {
   const { identity, fromEnvironment } = zonal.root;
   const lines = [
     `Zonal listening on ${zonal.endpoint} (region ${zonal.config.region}, data in ${zonal.config.dataDir}, fsync ${zonal.config.fsync ? 'on' : 'off'})`,
+    ...tlsLines(zonal, selfSigned),
   ];
   if (fromEnvironment) {
     lines.push(`Root credentials: access key ${identity.accessKeyId} from ZONAL_ROOT_ACCESS_KEY_ID.`);
@@ -111,7 +166,7 @@ export async function serve(args: string[]): Promise<number> {
   });
   const logger = createLogger(logLevelFromEnv(process.env, 'info')); // JSON request lines on stdout
   const zonal = await startZonal(config, process.env, undefined, undefined, logger);
-  console.log(banner(zonal));
+  console.log(banner(zonal, config.tls !== undefined && 'selfSigned' in config.tls));
   await stopped;
   await zonal.close();
   return 0;

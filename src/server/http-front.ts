@@ -1,13 +1,162 @@
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import type net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { newRequestId } from '../auth/random-ids.js';
+import type { ServerConfig, TlsConfig, TlsFiles } from '../config.js';
+import {
+  badRequest,
+  headerSectionTooLarge,
+  MAX_HEADER_BYTES,
+  rawErrorResponse,
+  requestTimeout,
+  slowDown,
+} from './limits.js';
+import { sendError, setCommonHeaders } from './respond.js';
+import type { S3Error } from './s3-error.js';
 
 export type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
+/** What the listening socket needs from the configuration. */
+export type FrontOptions = Pick<
+  ServerConfig,
+  'maxConnections' | 'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'tls'
+>;
+
+/** How long a socket that was answered and half-closed may linger before it is destroyed. */
+const LINGER_MS = 5_000;
+
+interface Exchange {
+  req: http.IncomingMessage;
+  res: http.ServerResponse;
+}
+
 /**
- * The listening socket's settings: protocol, keep-alive and the limits a client may not exceed.
- * Kept apart from the request flow so transport concerns live in one place.
+ * The listening socket: HTTP or HTTPS, keep-alive, and the limits a client may not exceed,
+ * each answered with the S3 error AWS gives instead of Node's bare status lines. Kept apart
+ * from the request flow so transport concerns live in one place.
  */
-export function createHttpFront(handler: RequestHandler): http.Server {
-  const server = http.createServer({ keepAlive: true }, handler);
-  server.keepAliveTimeout = 65_000;
+export function createHttpFront(handler: RequestHandler, options: FrontOptions): http.Server {
+  const settings = {
+    keepAlive: true,
+    maxHeaderSize: MAX_HEADER_BYTES,
+    headersTimeout: options.headersTimeoutMs,
+    // No limit on a whole request: a 5 GiB upload may take long. Stalls are caught by the
+    // idle timeout below instead.
+    requestTimeout: 0,
+    // Node checks headersTimeout only this often (default 30 s).
+    connectionsCheckingInterval: Math.min(5_000, Math.max(25, Math.floor(options.headersTimeoutMs / 4))),
+    // A request without Host gets an S3 error from onRequest, not Node's bare 400.
+    requireHostHeader: false,
+  };
+  const tls = tlsFiles(options.tls);
+  const server: http.Server = tls
+    ? https.createServer({
+        ...settings,
+        cert: fs.readFileSync(tls.certFile),
+        key: fs.readFileSync(tls.keyFile),
+        handshakeTimeout: options.headersTimeoutMs,
+      })
+    : http.createServer(settings);
+  server.keepAliveTimeout = options.keepAliveTimeoutMs;
+
+  /** The request each socket is serving, for the idle timeout to judge. */
+  const inFlight = new WeakMap<Duplex, Exchange>();
+  const overLimit = limitConnections(server, options.maxConnections, tls !== undefined);
+
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const socket = req.socket;
+    const exchange = { req, res };
+    inFlight.set(socket, exchange);
+    res.once('close', () => {
+      if (inFlight.get(socket) === exchange) inFlight.delete(socket);
+    });
+    socket.setTimeout(options.requestTimeoutMs);
+    if (overLimit.has(socket)) return answer(exchange, slowDown());
+    if (req.httpVersion === '1.1' && req.headers.host === undefined) return answer(exchange, badRequest());
+    handler(req, res);
+  });
+
+  // Fired after requestTimeoutMs without a byte either way, and after keepAliveTimeout on an
+  // idle connection. Only a client that stalls mid-request is answered; see stalledBy.
+  server.on('timeout', (socket: net.Socket) => {
+    const exchange = inFlight.get(socket);
+    if (exchange === undefined) return void socket.destroy();
+    const stall = stalledBy(exchange);
+    if (stall === 'server') return;
+    if (stall === 'client sending' && !exchange.res.headersSent) return answer(exchange, requestTimeout());
+    socket.destroy();
+  });
+
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    const s3err = clientErrorAnswer(err);
+    const exchange = inFlight.get(socket);
+    if (s3err === undefined || !socket.writable) return void socket.destroy();
+    // A framing error in the middle of a body: the handler owns the response.
+    if (exchange !== undefined) {
+      if (exchange.res.headersSent) return void socket.destroy();
+      return answer(exchange, s3err);
+    }
+    socket.end(rawErrorResponse(s3err));
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  });
   return server;
+}
+
+function tlsFiles(tls: TlsConfig | undefined): TlsFiles | undefined {
+  if (tls === undefined) return undefined;
+  if (!('certFile' in tls)) throw new Error('TLS: the self-signed certificate must be prepared first');
+  return tls;
+}
+
+/**
+ * Counts open connections. Those accepted beyond `max` are remembered and their requests
+ * answered 503 SlowDown; beyond twice `max` Node closes new connections unanswered, so a
+ * flood of idle connections cannot exhaust file descriptors.
+ */
+function limitConnections(server: http.Server, max: number, tls: boolean): WeakSet<Duplex> {
+  const overLimit = new WeakSet<Duplex>();
+  let open = 0;
+  server.maxConnections = max * 2;
+  server.on('connection', (socket: net.Socket) => {
+    open += 1;
+    socket.once('close', () => (open -= 1));
+    if (!tls && open > max) overLimit.add(socket);
+  });
+  // Requests arrive on the TLS socket, which exists once the handshake is done.
+  if (tls) server.on('secureConnection', (socket: Duplex) => open > max && overLimit.add(socket));
+  return overLimit;
+}
+
+/**
+ * Who an idle request is waiting on. A request body that stopped while the server keeps up
+ * (its buffer is not full) is the client's stall, and so is a response the client stopped
+ * reading; a complete request the server is still working on is not.
+ */
+function stalledBy({ req, res }: Exchange): 'client sending' | 'client reading' | 'server' {
+  if (!req.complete) return req.readableLength >= req.readableHighWaterMark ? 'server' : 'client sending';
+  return res.writableNeedDrain ? 'client reading' : 'server';
+}
+
+/** The S3 error for a request Node's parser refused; undefined for a failed socket. */
+function clientErrorAnswer(err: NodeJS.ErrnoException): S3Error | undefined {
+  if (err.code === 'HPE_HEADER_OVERFLOW') return headerSectionTooLarge();
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return requestTimeout();
+  if (err.code?.startsWith('HPE_')) return badRequest();
+  return undefined;
+}
+
+/** Answers with an S3 error and closes the connection (the request may be unread). */
+function answer({ req, res }: Exchange, err: S3Error): void {
+  const requestId = res.getHeader('x-amz-request-id');
+  const id = typeof requestId === 'string' ? requestId : newRequestId();
+  if (requestId === undefined) setCommonHeaders(res, id);
+  res.setHeader('Connection', 'close');
+  // Once answered, Node forgets the request and never tells it that its socket closed; a
+  // handler still reading the body must learn it, so that it fails and cleans up.
+  if (!req.complete) req.socket.once('close', () => req.destroy());
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  sendError(res, req.method ?? 'GET', id, q === -1 ? url : url.slice(0, q), err);
 }

@@ -8,12 +8,13 @@ import { SessionTokenSealer } from '../auth/session-token.js';
 import type { ServerConfig } from '../config.js';
 import { IdentityStore } from '../identity/identity-store.js';
 import { EmbeddedStore } from '../storage/embedded-store.js';
+import { prepareTls } from './tls.js';
 import { ZonalServer, type ZonalServerOptions, type ZonalStats } from './zonal-server.js';
 
 export interface RunningZonal {
   readonly config: ServerConfig;
   readonly root: RootCredentials;
-  /** `http://host:port` as bound (the real port when 0 was asked). */
+  /** `http://host:port` (`https://` with TLS) as bound (the real port when 0 was asked). */
   readonly endpoint: string;
   readonly port: number;
   readonly server: ZonalServer;
@@ -40,6 +41,9 @@ export async function startZonal(
   } catch (err) {
     throw new Error(`data dir ${dataDir} is not usable: ${whyNotUsable(dataDir, err)}`);
   }
+  // Resolved before anything opens: a self-signed certificate becomes the files it lives in.
+  const tls = config.tls === undefined ? undefined : await prepareTls(config.tls, dataDir);
+  if (tls !== undefined) config = { ...config, tls: { certFile: tls.certFile, keyFile: tls.keyFile } };
   const root = loadRootCredentials(dataDir, env);
   // A bad identities file stops the start here, with a message naming the problem.
   const identities = IdentityStore.open({
@@ -86,7 +90,7 @@ export async function startZonal(
   return {
     config,
     root,
-    endpoint: `http://${host}:${address.port}`,
+    endpoint: `${tls ? 'https' : 'http'}://${host}:${address.port}`,
     port: address.port,
     server,
     store,

@@ -81,7 +81,7 @@ export class ZonalServer {
       region: services.config.region,
       onInternalError: (err) => this.internalError(err, undefined),
     });
-    this.http = createHttpFront((req, res) => void this.handle(req, res));
+    this.http = createHttpFront((req, res) => void this.handle(req, res), services.config);
   }
 
   listen(port: number, host: string): Promise<AddressInfo> {
