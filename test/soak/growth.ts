@@ -182,5 +182,11 @@ export function describeFigures(f: GrowthFigures): string[] {
   const line = (name: string, s: SeriesFigures, unit: (n: number) => string): string =>
     `${name}: idle ${unit(s.idle)}, after warm-up ${unit(s.start)}, end ${unit(s.end)}, max ${unit(s.max)} ` +
     `(warm-up max ${unit(s.warmupMax)}; median first third ${unit(s.firstThirdMedian)}, last third ${unit(s.lastThirdMedian)})`;
-  return [line('RSS MiB', f.rss, mib), line('fds', f.fds, String), line('sockets', f.sockets, String)];
+  return [
+    line('RSS MiB', f.rss, mib),
+    line('fds', f.fds, String),
+    line('fds but shard dirs', f.workingFds, String),
+    line('sockets', f.sockets, String),
+    line('shard dirs', f.dirs, String),
+  ];
 }
