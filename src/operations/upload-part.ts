@@ -48,15 +48,17 @@ export async function uploadPart(ctx: RequestContext, services: ZonalServices): 
   const algorithm = upload.checksumAlgorithm ?? expected.algorithm ?? 'crc32';
   const blob = await receiveBlob(ctx, services, algorithm, expected);
   const etag = newEtag();
-  services.store.putPart({
-    uploadId: upload.uploadId,
-    partNumber,
-    blobId: blob.blobId,
-    size: blob.size,
-    etag,
-    checksums: { [algorithm]: blob.checksum },
-    lastModified: new Date(),
-  });
+  await services.store.commitGrouped(() =>
+    services.store.putPart({
+      uploadId: upload.uploadId,
+      partNumber,
+      blobId: blob.blobId,
+      size: blob.size,
+      etag,
+      checksums: { [algorithm]: blob.checksum },
+      lastModified: new Date(),
+    }),
+  );
   sendEmpty(ctx, 200, {
     ETag: etag,
     ...encryptionHeaders(upload.encryption),

@@ -12,6 +12,7 @@ import { rename } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { GroupSync, pathFlusher } from './group-sync.js';
 
 const BLOB_ID = /^[0-9a-f]{32}$/;
 const SHARD = /^[0-9a-f]{2}$/;
@@ -124,6 +125,11 @@ export class BlobFiles {
 
   /** Shard directories known to exist (created lazily: 256 mkdirs cost ~80 ms at startup). */
   private readonly shards = new Set<string>();
+  /** One group fsync per shard directory (fds kept open, at most 256). */
+  private readonly shardSyncs = new Map<string, { sync: GroupSync; close: () => void }>();
+  /** Background unlinks in flight, and who waits for them to finish. */
+  private unlinking = 0;
+  private readonly unlinkWaiters: Array<() => void> = [];
 
   /** Free bytes a blob write must leave (see MIN_RESERVE); 0 disables the check. */
   readonly reserve: number;
@@ -178,7 +184,7 @@ export class BlobFiles {
       const size = await streamToFile(source, tmp, this.fsync, () => this.checkSpace());
       this.ensureShard(path.dirname(final));
       await rename(tmp, final);
-      if (this.fsync) syncDir(path.dirname(final));
+      if (this.fsync) await this.syncShard(path.dirname(final));
       return { blobId, size };
     } catch (err) {
       removeQuietly(tmp);
@@ -187,12 +193,46 @@ export class BlobFiles {
     }
   }
 
+  /** The rename into a shard must be durable before a row points at the blob; writers share fsyncs. */
+  private syncShard(dir: string): Promise<void> {
+    let group = this.shardSyncs.get(dir);
+    if (group === undefined) {
+      const flusher = pathFlusher(dir);
+      group = { sync: new GroupSync(flusher.flush), close: flusher.close };
+      this.shardSyncs.set(dir, group);
+    }
+    return group.sync.sync();
+  }
+
+  /** Closes the directory fds kept for fsync. */
+  close(): void {
+    for (const group of this.shardSyncs.values()) group.close();
+    this.shardSyncs.clear();
+  }
+
   /** Creates a shard directory on first use; its entry in `blobs/` must be durable too. */
   private ensureShard(dir: string): void {
     if (this.shards.has(dir)) return;
     fs.mkdirSync(dir, { recursive: true });
     if (this.fsync) syncDir(this.blobsDir);
     this.shards.add(dir);
+  }
+
+  /**
+   * Deletes a blob in the thread pool: an unlink costs a journal update, too slow for the event
+   * loop. Errors are ignored, the sweep at the next start removes what is left.
+   */
+  removeInBackground(blobId: string): void {
+    this.unlinking++;
+    fs.unlink(this.pathOf(blobId), () => {
+      if (--this.unlinking === 0) for (const resolve of this.unlinkWaiters.splice(0)) resolve();
+    });
+  }
+
+  /** Resolves when every background removal started so far has finished. */
+  unlinked(): Promise<void> {
+    if (this.unlinking === 0) return Promise.resolve();
+    return new Promise((resolve) => this.unlinkWaiters.push(resolve));
   }
 
   /** Deletes a blob; a missing one is fine (it may have been swept already). */

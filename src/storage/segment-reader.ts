@@ -48,6 +48,28 @@ export function spansOf(segments: readonly Segment[], range: { start: number; en
   return spans;
 }
 
+/** Reads [span.start, span.end] of `file` into `out` at `offset`; returns the byte count. */
+export function readSpanSync(
+  file: string,
+  span: { start: number; end: number },
+  out: Buffer,
+  offset: number,
+): number {
+  const length = span.end - span.start + 1;
+  const fd = fs.openSync(file, 'r');
+  try {
+    let done = 0;
+    while (done < length) {
+      const n = fs.readSync(fd, out, offset + done, length - done, span.start + done);
+      if (n === 0) throw new Error(`blob file ${file} is shorter than its segment`);
+      done += n;
+    }
+    return length;
+  } finally {
+    closeQuietly(fd);
+  }
+}
+
 const CHUNK = 64 * 1024;
 
 /** Closing a read-only fd cannot lose data; a failure must not crash the stream. */

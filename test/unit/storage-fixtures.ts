@@ -161,6 +161,12 @@ export function blobNames(dir: string): string[] {
     .sort();
 }
 
+/** `blobNames` once the unlinks the store started in the background have finished. */
+export async function settledBlobNames(store: EmbeddedStore, dir: string): Promise<string[]> {
+  await store.blobsUnlinked();
+  return blobNames(dir);
+}
+
 export function blobPath(dir: string, blobId: string): string {
   return path.join(dir, 'blobs', blobId.slice(0, 2), blobId);
 }

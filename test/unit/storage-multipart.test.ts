@@ -7,6 +7,7 @@ import {
   BUCKET,
   blobExists,
   blobNames,
+  settledBlobNames,
   blobsOf,
   bucketRecord,
   closed,
@@ -60,7 +61,7 @@ test('putPart records parts; replacing one unlinks the old blob', async (t) => {
   const p1b = await putPart(store, uploadId, 1, 'first, again');
   assert.deepEqual(store.allParts(uploadId), [p1b, p2]);
   assert.equal(blobExists(dir, p1.blobId), false);
-  assert.deepEqual(blobNames(dir), [p1b.blobId, p2.blobId].sort());
+  assert.deepEqual(await settledBlobNames(store, dir), [p1b.blobId, p2.blobId].sort());
 
   // Re-recording a part with its own blob keeps the blob.
   store.putPart({ ...p2, etag: '"same-blob"' });
@@ -74,7 +75,7 @@ test('putPart to a missing upload is NoSuchUpload and discards the blob', async 
   const uploadId = createUpload(store, 'big');
   await putPart(store, uploadId, 1, 'part one');
   assert.equal(store.deleteUpload(uploadId), true);
-  assert.deepEqual(blobNames(dir), []);
+  assert.deepEqual(await settledBlobNames(store, dir), []);
 
   const late = await writeSegment(store, 'too late');
   assert.throws(
@@ -90,9 +91,9 @@ test('putPart to a missing upload is NoSuchUpload and discards the blob', async 
       }),
     isNoSuchUpload(uploadId),
   );
-  assert.deepEqual(blobNames(dir), []);
+  assert.deepEqual(await settledBlobNames(store, dir), []);
   await assert.rejects(putPart(store, 'no-such-upload', 1, 'x'), isNoSuchUpload('no-such-upload'));
-  assert.deepEqual(blobNames(dir), []);
+  assert.deepEqual(await settledBlobNames(store, dir), []);
 });
 
 test('listParts pages in part-number order', async (t) => {
@@ -282,7 +283,7 @@ test('completeUpload makes parts segments and unlinks unused parts and the previ
   assert.equal(store.getUpload(uploadId), undefined);
   assert.deepEqual(store.allParts(uploadId), []);
   assert.equal(store.countUploads(BUCKET), 0);
-  assert.deepEqual(blobNames(dir), blobsOf(record));
+  assert.deepEqual(await settledBlobNames(store, dir), blobsOf(record));
   for (const id of blobsOf(previous)) assert.equal(blobExists(dir, id), false);
   assert.equal(blobExists(dir, parts[3]!.blobId), false);
   assert.equal((await readAll(store.openObject(record))).toString(), 'one two three ');
@@ -290,7 +291,7 @@ test('completeUpload makes parts segments and unlinks unused parts and the previ
   // Completed is gone: a second completion, or a late part, is NoSuchUpload.
   assert.throws(() => store.completeUpload(uploadId, completedFrom), isNoSuchUpload(uploadId));
   await assert.rejects(putPart(store, uploadId, 5, 'late'), isNoSuchUpload(uploadId));
-  assert.deepEqual(blobNames(dir), blobsOf(record));
+  assert.deepEqual(await settledBlobNames(store, dir), blobsOf(record));
 });
 
 test('completeUpload that fails changes nothing', async (t) => {
@@ -298,7 +299,7 @@ test('completeUpload that fails changes nothing', async (t) => {
   store.createBucket(bucketRecord());
   const existing = await put(store, 'big', 'existing');
   const { uploadId, parts } = await uploadWithParts(store, 'big', ['a', 'b']);
-  const before = blobNames(dir);
+  const before = await settledBlobNames(store, dir);
   const unchanged = (): void => {
     assert.deepEqual(store.getObject(BUCKET, 'big'), existing);
     assert.equal(store.getUpload(uploadId)?.key, 'big');

@@ -8,7 +8,7 @@ import type { ObjectRecord, Segment } from '../../src/storage/types.js';
 import {
   BUCKET,
   blobExists,
-  blobNames,
+  settledBlobNames,
   blobsOf,
   bucketRecord,
   closed,
@@ -68,7 +68,7 @@ test('an empty object has no segments and reads as nothing', async (t) => {
   assert.deepEqual(empty.segments, []);
   assert.equal(empty.size, 0);
   assert.deepEqual(store.getObject(BUCKET, 'empty'), empty);
-  assert.deepEqual(blobNames(dir), []);
+  assert.deepEqual(await settledBlobNames(store, dir), []);
   assert.equal((await readAll(store.openObject(empty))).length, 0);
   assert.throws(() => store.openObject(empty, { start: 0, end: 0 }), RangeError);
 });
@@ -131,7 +131,7 @@ test('an overwrite waits for a reader of the old object, then unlinks its blobs'
 
   assert.equal((await readAll(reader)).toString(), 'old-1 old-2');
   await closed(reader);
-  assert.deepEqual(blobNames(dir), blobsOf(replacement));
+  assert.deepEqual(await settledBlobNames(store, dir), blobsOf(replacement));
 });
 
 test('a delete waits for a reader that is destroyed unread', async (t) => {
@@ -148,10 +148,10 @@ test('a delete waits for a reader that is destroyed unread', async (t) => {
   first.destroy();
   await closed(first);
   // The second reader still holds the first segment; the others are free.
-  assert.deepEqual(blobNames(dir), [a!]);
+  assert.deepEqual(await settledBlobNames(store, dir), [a!]);
   assert.equal((await readAll(second)).toString(), 'one');
   await closed(second);
-  assert.deepEqual(blobNames(dir), []);
+  assert.deepEqual(await settledBlobNames(store, dir), []);
 });
 
 test('a reader that fails still releases its leases', async (t) => {
@@ -166,7 +166,7 @@ test('a reader that fails still releases its leases', async (t) => {
   assert.ok(blobExists(dir, obj.segments[0]!.blobId));
   await assert.rejects(readAll(reader), { code: 'ENOENT' });
   await closed(reader);
-  assert.deepEqual(blobNames(dir), []);
+  assert.deepEqual(await settledBlobNames(store, dir), []);
 });
 
 // --- updateObject -------------------------------------------------------------------------
@@ -183,7 +183,7 @@ test('updateObject appends a segment and keeps the existing blobs', async (t) =>
   });
   assert.deepEqual(seen, first);
   assert.deepEqual(store.getObject(BUCKET, 'log'), updated);
-  assert.deepEqual(blobNames(dir), blobsOf(updated));
+  assert.deepEqual(await settledBlobNames(store, dir), blobsOf(updated));
   assert.deepEqual(blobsOf(updated), [...blobsOf(first), segment.blobId].sort());
   assert.equal((await readAll(store.openObject(updated))).toString(), 'line 1\nline 2\n');
 
@@ -209,7 +209,7 @@ test('updateObject failures: a rejected record loses only its new blob', async (
   );
   assert.equal(blobExists(dir, rejected.blobId), false);
   assert.deepEqual(store.getObject(BUCKET, 'k'), current);
-  assert.deepEqual(blobNames(dir), blobsOf(current));
+  assert.deepEqual(await settledBlobNames(store, dir), blobsOf(current));
 
   // build throws: the store never saw the new blob, so the caller still owns (and discards) it.
   const unseen = await writeSegment(store, 'd');
@@ -224,7 +224,7 @@ test('updateObject failures: a rejected record loses only its new blob', async (
   assert.ok(blobExists(dir, unseen.blobId));
   store.discardBlob(unseen.blobId);
   assert.deepEqual(store.getObject(BUCKET, 'k'), current);
-  assert.deepEqual(blobNames(dir), blobsOf(current));
+  assert.deepEqual(await settledBlobNames(store, dir), blobsOf(current));
 
   // A record for another key is a bug.
   const stray = await writeSegment(store, 'e');
@@ -250,7 +250,7 @@ test('updateObject unlinks the old blobs the new record drops', async (t) => {
   const current = await putSegments(store, 'k', ['a', 'b', 'c']);
   const merged = await writeSegment(store, 'bc');
   const compacted = store.updateObject(BUCKET, 'k', (cur) => objectRecord('k', [cur!.segments[0]!, merged]));
-  assert.deepEqual(blobNames(dir), blobsOf(compacted));
+  assert.deepEqual(await settledBlobNames(store, dir), blobsOf(compacted));
   assert.ok(blobExists(dir, current.segments[0]!.blobId));
   assert.equal((await readAll(store.openObject(compacted))).toString(), 'abc');
 });
@@ -282,12 +282,12 @@ test('renameObject moves the record and its blobs, replacing the destination', a
   assert.equal(store.getObject(BUCKET, 'from'), undefined);
   assert.deepEqual(store.getObject(BUCKET, 'to'), { ...src, key: 'to' });
   // The destination's old blob is gone; the moved ones stay.
-  assert.deepEqual(blobNames(dir), blobsOf(src));
+  assert.deepEqual(await settledBlobNames(store, dir), blobsOf(src));
   assert.equal((await readAll(store.openObject(result.record!))).toString(), '1234');
 
   // To a new key, nothing is unlinked.
   const again = store.renameObject(BUCKET, 'to', 'a/b/c', moveTo('a/b/c'));
-  assert.deepEqual(blobNames(dir), blobsOf(again.record));
+  assert.deepEqual(await settledBlobNames(store, dir), blobsOf(again.record));
   assert.equal(store.countObjects(BUCKET), 1);
 });
 
@@ -306,7 +306,7 @@ test('renameObject of a missing source: build gets undefined; a throw changes no
   );
   assert.deepEqual(seen, [undefined, dst]);
   assert.deepEqual(store.getObject(BUCKET, 'to'), dst);
-  assert.deepEqual(blobNames(dir), blobsOf(dst));
+  assert.deepEqual(await settledBlobNames(store, dir), blobsOf(dst));
 
   // A build that smuggles in blobs the source does not own is a bug.
   const src = await put(store, 'from', 'src');
