@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
-import { generate } from 'selfsigned';
 import type { TlsConfig, TlsFiles } from '../config.js';
 
 /** Where `--tls-self-signed` keeps its certificate and key, inside the data dir. */
@@ -71,6 +70,8 @@ async function selfSignedCertificate(dataDir: string): Promise<PreparedTls> {
     }
   }
   const now = Date.now();
+  // Loaded only here: the library costs ~50-400 ms of start-up that plain HTTP never needs.
+  const { generate } = await import('selfsigned');
   const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
     keyType: 'ec',
     curve: 'P-256',
