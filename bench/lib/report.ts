@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { benchDir, resultsDir, workDir } from './paths.js';
-import { ratio, type BenchReport, type CaseResult, type Measurement } from './results.js';
+import { NOISY, ratio, type BenchReport, type CaseResult, type Measurement } from './results.js';
 import { ratioChart } from './svg-chart.js';
 
 const fmt = (n: number, digits = 0): string =>
@@ -19,6 +19,17 @@ function ratioText(c: CaseResult, r: Measurement): string {
   return q === undefined ? '' : `${q >= 10 ? q.toFixed(1) : q.toFixed(2)}×`;
 }
 
+function noiseSummary(report: BenchReport): string {
+  const shares = report.cases
+    .flatMap((c) => [c.subject, ...c.references])
+    .map((m) => m?.otherCpu)
+    .filter((x): x is number => x !== undefined)
+    .sort((a, b) => a - b);
+  if (shares.length === 0) return 'an unknown share';
+  const pct = (x: number): string => `${Math.round(x * 100)}%`;
+  return `${pct(shares[Math.floor(shares.length / 2)]!)} (median), ${pct(shares[shares.length - 1]!)} (max)`;
+}
+
 /** The machine and settings lines shared by the Markdown and the console output. */
 function machineLines(report: BenchReport): string[] {
   const m = report.machine;
@@ -29,7 +40,8 @@ function machineLines(report: BenchReport): string[] {
     `- Load: wrk, ${report.settings.threads} threads, keep-alive, ${report.settings.seconds} s per run, loopback` +
       (report.settings.quick ? ' (--quick smoke run: figures are indicative only)' : ''),
     `- CPU busy before the run (other processes): ${Math.round(report.cpuBusyBefore * 100)}%` +
-      (report.cpuBusyBefore > 0.15 ? ' ⚠ the machine was not quiet: figures are low and noisy' : ''),
+      (report.cpuBusyBefore > 0.15 ? ' ⚠ the machine was not quiet: figures are low and noisy' : '') +
+      `; during the wrk runs, other processes used ${noiseSummary(report)} of the CPUs`,
   ];
 }
 
@@ -53,7 +65,11 @@ export function markdown(report: BenchReport): string {
       ...c.references.map((r) => [r, false] as [Measurement, boolean]),
     ];
     rows.forEach(([m, isSubject], i) => {
-      const notes = [m.flag ? `⚠ ${m.flag}` : '', i === 0 && c.note ? c.note : '']
+      const noisy =
+        m.otherCpu !== undefined && m.otherCpu > NOISY
+          ? `noisy: others used ${Math.round(m.otherCpu * 100)}% CPU`
+          : '';
+      const notes = [m.flag ? `⚠ ${m.flag}` : '', noisy, i === 0 && c.note ? c.note : '']
         .filter((s) => s)
         .join('; ');
       lines.push(

@@ -1,3 +1,6 @@
+/** Above this share of CPU used by other processes during a measurement, it is marked noisy. */
+export const NOISY = 0.1;
+
 /** What one system scored in one case. */
 export interface Measurement {
   /** zonal, zonal (fsync off), nginx, s3rver, disk… */
@@ -7,6 +10,8 @@ export interface Measurement {
   latencyMs?: { p50: number; p99: number };
   /** Requests that failed (connect/read/write errors, timeouts, non-2xx/3xx statuses). */
   errors: number;
+  /** Share of all CPUs other processes used during the measurement (0–1): noise. */
+  otherCpu?: number;
   /** Set when the figure must not be trusted as is (errors, failed checks). */
   flag?: string;
   /** Anything else worth keeping in the JSON (raw wrk figures, samples…). */

@@ -1,6 +1,7 @@
 import type { BenchContext } from '../lib/context.js';
+import { watchOtherCpu } from '../lib/cpu-share.js';
 import { redact, request } from '../lib/http-probe.js';
-import type { CaseResult, Measurement } from '../lib/results.js';
+import { NOISY, type CaseResult, type Measurement } from '../lib/results.js';
 import { runWrk } from '../lib/wrk.js';
 
 /** One system under one load: where to send which requests. */
@@ -42,6 +43,7 @@ export async function measureArm(
   name: string,
 ): Promise<Measurement> {
   await preflight(arm);
+  const otherCpu = watchOtherCpu();
   const r = await runWrk({
     endpoint: arm.endpoint,
     method: arm.method,
@@ -52,12 +54,14 @@ export async function measureArm(
     threads: ctx.options.threads,
     name,
   });
+  const others = otherCpu();
   await ctx.trimLogs();
   const m: Measurement = {
     system: arm.system,
     value: r.requestsPerSecond,
     latencyMs: { p50: r.latencyMs.p50, p99: r.latencyMs.p99 },
     errors: r.errorCount,
+    otherCpu: others,
     detail: { wrk: r },
   };
   if (r.errorCount > 0) m.flag = `${r.errorCount} failed requests (${JSON.stringify(r.errors)})`;
@@ -68,7 +72,7 @@ export async function measureArm(
       .toString()
       .padStart(
         7,
-      )} req/s  p50 ${lat.p50.toFixed(2)} ms  p99 ${lat.p99.toFixed(2)} ms${m.flag ? `  !! ${m.flag}` : ''}`,
+      )} req/s  p50 ${lat.p50.toFixed(2)} ms  p99 ${lat.p99.toFixed(2)} ms${others > NOISY ? `  (others used ${Math.round(others * 100)}% CPU)` : ''}${m.flag ? `  !! ${m.flag}` : ''}`,
   );
   return m;
 }
