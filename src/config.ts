@@ -29,6 +29,8 @@ export interface ServerConfig {
   requestTimeoutMs: number;
   /** Time an idle kept-alive connection stays open between requests, ms. */
   keepAliveTimeoutMs: number;
+  /** Server processes sharing the port and the data dir (node:cluster); 1 = no cluster. */
+  workers: number;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -43,6 +45,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   headersTimeoutMs: 20_000,
   requestTimeoutMs: 20_000,
   keepAliveTimeoutMs: 65_000,
+  workers: 1,
 };
 
 /** Regions look like `us-east-1`, `eu-central-2`, `us-gov-west-1`. */

@@ -1,7 +1,9 @@
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG, isValidRegion, type ServerConfig, type TlsConfig } from '../config.js';
 import { createLogger, logLevelFromEnv } from '../observability/request-log.js';
 import { startZonal, type RunningZonal } from '../server/start.js';
+import { isWorker, startWorkers } from '../server/workers.js';
 
 export const SERVE_USAGE = `Usage: zonal serve [options]
 
@@ -17,6 +19,8 @@ export const SERVE_USAGE = `Usage: zonal serve [options]
   --tls-key <pem>            ... and this private key
   --tls-self-signed          serve HTTPS with a certificate for localhost, 127.0.0.1 and ::1,
                              generated once into the data dir
+  --workers <n>              server processes sharing the port and data dir (default 1;
+                             try the number of cores, see bench/README.md)
   --max-connections <n>      connections served at once; more get 503 SlowDown (default ${DEFAULT_CONFIG.maxConnections})
   --headers-timeout <secs>   time to send a request's headers (default ${DEFAULT_CONFIG.headersTimeoutMs / 1000})
   --request-timeout <secs>   time a request body or response may stall; then 400 RequestTimeout
@@ -63,6 +67,7 @@ export function parseServeArgs(args: string[]): ServerConfig {
       'headers-timeout': { type: 'string' },
       'request-timeout': { type: 'string' },
       'keep-alive-timeout': { type: 'string' },
+      workers: { type: 'string' },
     },
   });
   const seconds = (name: 'headers-timeout' | 'request-timeout' | 'keep-alive-timeout', fallbackMs: number) =>
@@ -87,6 +92,10 @@ export function parseServeArgs(args: string[]): ServerConfig {
     headersTimeoutMs: seconds('headers-timeout', DEFAULT_CONFIG.headersTimeoutMs),
     requestTimeoutMs: seconds('request-timeout', DEFAULT_CONFIG.requestTimeoutMs),
     keepAliveTimeoutMs: seconds('keep-alive-timeout', DEFAULT_CONFIG.keepAliveTimeoutMs),
+    workers:
+      values.workers === undefined
+        ? DEFAULT_CONFIG.workers
+        : parseInteger('workers', values.workers, 1, availableParallelism() * 4),
   };
   if (!isValidRegion(config.region)) throw new Error(`--region ${config.region} is not a region name`);
   return config;
@@ -108,7 +117,7 @@ function tlsOption(
 }
 
 /** How a client trusts the certificate, for the banner; nothing for plain HTTP. */
-function tlsLines(zonal: RunningZonal, selfSigned: boolean): string[] {
+function tlsLines(zonal: Pick<RunningZonal, 'config'>, selfSigned: boolean): string[] {
   const tls = zonal.config.tls;
   if (tls === undefined || !('certFile' in tls)) return [];
   if (!selfSigned) return [`TLS certificate ${tls.certFile}`];
@@ -119,7 +128,7 @@ function tlsLines(zonal: RunningZonal, selfSigned: boolean): string[] {
   ];
 }
 
-function banner(zonal: RunningZonal, selfSigned: boolean): string {
+function banner(zonal: Pick<RunningZonal, 'root' | 'config' | 'endpoint'>, selfSigned: boolean): string {
   const { identity, fromEnvironment } = zonal.root;
   const lines = [
     `Zonal listening on ${zonal.endpoint} (region ${zonal.config.region}, data in ${zonal.config.dataDir}, fsync ${zonal.config.fsync ? 'on' : 'off'})`,
@@ -164,10 +173,21 @@ export async function serve(args: string[]): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  const selfSigned = config.tls !== undefined && 'selfSigned' in config.tls;
+  if (config.workers > 1 && !isWorker()) {
+    const workers = await startWorkers(config, process.env, (message) => console.warn('warning:', message));
+    console.log(banner(workers, selfSigned) + `\n${config.workers} worker processes share the port.`);
+    await stopped;
+    await workers.close();
+    return 0;
+  }
   const logger = createLogger(logLevelFromEnv(process.env, 'info')); // JSON request lines on stdout
   const zonal = await startZonal(config, process.env, undefined, undefined, logger);
-  console.log(banner(zonal, config.tls !== undefined && 'selfSigned' in config.tls));
+  // A worker's primary prints the banner once for all.
+  if (!isWorker()) console.log(banner(zonal, selfSigned));
   await stopped;
   await zonal.close();
+  // The IPC channel to the primary would keep a worker alive.
+  if (isWorker()) process.disconnect?.();
   return 0;
 }

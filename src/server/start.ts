@@ -1,6 +1,7 @@
 import { AccessPolicies } from '../access/access-policies.js';
 import { RequestAuthorizer } from '../access/request-authorizer.js';
 import { sessionCreators } from '../access/session-creators.js';
+import cluster from 'node:cluster';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadRootCredentials, type RootCredentials } from '../auth/credentials.js';
@@ -34,13 +35,7 @@ export async function startZonal(
   onWarning: (message: string) => void = (message) => console.warn('warning:', message),
   logger?: ZonalServerOptions['logger'], // request log; absent: none (tests)
 ): Promise<RunningZonal> {
-  const dataDir = path.resolve(config.dataDir);
-  try {
-    fs.mkdirSync(dataDir, { recursive: true });
-    fs.accessSync(dataDir, fs.constants.W_OK);
-  } catch (err) {
-    throw new Error(`data dir ${dataDir} is not usable: ${whyNotUsable(dataDir, err)}`);
-  }
+  const dataDir = prepareDataDir(config);
   // Resolved before anything opens: a self-signed certificate becomes the files it lives in.
   const tls = config.tls === undefined ? undefined : await prepareTls(config.tls, dataDir);
   if (tls !== undefined) config = { ...config, tls: { certFile: tls.certFile, keyFile: tls.keyFile } };
@@ -54,7 +49,8 @@ export async function startZonal(
   });
   let store: EmbeddedStore;
   try {
-    store = EmbeddedStore.open({ dataDir, fsync: config.fsync });
+    // A worker of `--workers N` shares the data dir with its siblings (workers.ts).
+    store = EmbeddedStore.open({ dataDir, fsync: config.fsync, shared: cluster.isWorker });
   } catch (err) {
     identities.close();
     throw err;
@@ -102,6 +98,18 @@ export async function startZonal(
       store.close();
     },
   };
+}
+
+/** Creates the data dir if needed; returns its absolute path. Fails with a clear message if unusable. */
+export function prepareDataDir(config: ServerConfig): string {
+  const dataDir = path.resolve(config.dataDir);
+  try {
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.accessSync(dataDir, fs.constants.W_OK);
+  } catch (err) {
+    throw new Error(`data dir ${dataDir} is not usable: ${whyNotUsable(dataDir, err)}`);
+  }
+  return dataDir;
 }
 
 /**

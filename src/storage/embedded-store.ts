@@ -70,7 +70,17 @@ export interface EmbeddedStoreOptions {
   dataDir: string;
   /** fsync blobs, their directories and the SQLite WAL before acknowledging a write. */
   fsync: boolean;
+  /**
+   * Other processes use this data dir too (`--workers`): no orphan sweep at open (it would
+   * delete their in-flight blobs; the primary sweeps before they start), and freed blobs are
+   * unlinked only after SHARED_UNLINK_DELAY_MS, since this process's blob leases cannot see a
+   * reader in another process that looked the object up just before the change.
+   */
+  shared?: boolean;
 }
+
+/** How long a freed blob stays on disk when processes share the data dir. */
+export const SHARED_UNLINK_DELAY_MS = 5 * 60 * 1000;
 
 /** What CreateMultipartUpload records; the store assigns the id. */
 export type NewUpload = Omit<UploadRecord, 'uploadId'>;
@@ -177,6 +187,7 @@ export class EmbeddedStore {
     private readonly db: Database.Database,
     private readonly blobs: BlobFiles,
     fsync: boolean,
+    private readonly shared: boolean,
   ) {
     this.s = prepareStatements(db);
     if (fsync) {
@@ -211,9 +222,9 @@ export class EmbeddedStore {
         cause: err,
       });
     }
-    const store = new EmbeddedStore(db, blobs, opts.fsync);
+    const store = new EmbeddedStore(db, blobs, opts.fsync, opts.shared ?? false);
     try {
-      store.removeOrphans();
+      if (!opts.shared) store.removeOrphans();
     } catch (err) {
       store.close();
       throw new Error(`cannot clean up the data directory ${dataDir}: ${errorMessage(err)}`, { cause: err });
@@ -791,11 +802,16 @@ export class EmbeddedStore {
   }
 
   private unlinkCommitted(blobId: string): void {
-    try {
-      this.blobs.removeInBackground(blobId);
-    } catch {
-      // Left for the next sweep.
-    }
+    const unlink = (): void => {
+      try {
+        this.blobs.removeInBackground(blobId);
+      } catch {
+        // Left for the next sweep.
+      }
+    };
+    // Left for the sweep at the next start if the process stops first.
+    if (this.shared) setTimeout(unlink, SHARED_UNLINK_DELAY_MS).unref();
+    else unlink();
   }
 
   /**

@@ -1,0 +1,100 @@
+/**
+ * Multi-core mode (`zonal serve --workers N`): N server processes from node:cluster share the
+ * listening port and the data dir. The primary serves nothing; it prepares the data dir once
+ * (creates secrets, runs migrations and the orphan sweep, which would delete another process's
+ * in-flight blobs if a worker ran it), forks the workers, restarts one that dies, and stops
+ * them all on shutdown. Workers open the store in shared mode (see EmbeddedStoreOptions.shared).
+ */
+import cluster, { type Worker } from 'node:cluster';
+import path from 'node:path';
+import { loadRootCredentials } from '../auth/credentials.js';
+import { SessionTokenSealer } from '../auth/session-token.js';
+import type { ServerConfig } from '../config.js';
+import { IdentityStore } from '../identity/identity-store.js';
+import { EmbeddedStore } from '../storage/embedded-store.js';
+import { prepareDataDir, type RunningZonal } from './start.js';
+import { prepareTls } from './tls.js';
+
+/** What the primary knows of the running cluster: enough for the banner and a clean stop. */
+export type RunningWorkers = Pick<RunningZonal, 'config' | 'root' | 'endpoint' | 'port'> & {
+  close(): Promise<void>;
+};
+
+/** True in a process forked by `startWorkers`: it serves, sharing the data dir. */
+export function isWorker(): boolean {
+  return cluster.isWorker;
+}
+
+export async function startWorkers(
+  config: ServerConfig,
+  env: NodeJS.ProcessEnv,
+  onWarning: (message: string) => void,
+): Promise<RunningWorkers> {
+  const dataDir = prepareDataDir(config);
+  const tls = config.tls === undefined ? undefined : await prepareTls(config.tls, dataDir);
+  if (tls !== undefined) config = { ...config, tls: { certFile: tls.certFile, keyFile: tls.keyFile } };
+  const root = loadRootCredentials(dataDir, env);
+  // Everything a worker would otherwise create on first start, created once, here.
+  IdentityStore.open({
+    file: path.resolve(config.iamFile ?? path.join(dataDir, 'iam.json')),
+    defaultRoot: root.identity,
+    watch: false,
+    onWarning,
+  }).close();
+  SessionTokenSealer.fromDataDir(dataDir);
+  EmbeddedStore.open({ dataDir, fsync: config.fsync }).close();
+
+  let stopping = false;
+  const fork = (): Worker => cluster.fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    onWarning(`worker ${worker.process.pid} exited (${signal ?? code}); starting another`);
+    fork();
+  });
+  const listening = new Promise<{ address: string; port: number }>((resolve, reject) => {
+    let ready = 0;
+    cluster.on('listening', (_worker, address) => {
+      if (++ready === config.workers)
+        resolve({ address: address.address ?? config.host, port: address.port });
+    });
+    // A worker that cannot start (port taken, bad config) exits before listening.
+    cluster.once('exit', (_worker, code) => {
+      if (ready < config.workers) reject(new Error(`a worker failed to start (exit code ${code})`));
+    });
+  });
+  for (let i = 0; i < config.workers; i++) fork();
+  let bound;
+  try {
+    bound = await listening;
+  } catch (err) {
+    stopping = true;
+    await stopAll();
+    throw err;
+  }
+  const host = bound.address.includes(':') ? `[${bound.address}]` : bound.address;
+  return {
+    config,
+    root,
+    endpoint: `${tls ? 'https' : 'http'}://${host}:${bound.port}`,
+    port: bound.port,
+    close: async () => {
+      stopping = true;
+      await stopAll();
+    },
+  };
+}
+
+/** SIGTERM to every worker (each stops gracefully), resolved when all have exited. */
+function stopAll(): Promise<void> {
+  const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+  return Promise.all(
+    workers.map(
+      (worker) =>
+        new Promise<void>((resolve) => {
+          if (worker.isDead()) return resolve();
+          worker.once('exit', () => resolve());
+          worker.process.kill('SIGTERM');
+        }),
+    ),
+  ).then(() => undefined);
+}
