@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readJsonFile, writeSecretJsonFile } from '../util/files.js';
 import { LruMap } from '../util/lru.js';
+import { randomBytes } from './random-ids.js';
 
 export type SessionMode = 'ReadWrite' | 'ReadOnly';
 
@@ -78,7 +79,7 @@ export class SessionTokenSealer {
 
   seal(claims: SessionClaims): string {
     const key = this.keys.get(this.activeId)!;
-    const iv = crypto.randomBytes(IV_BYTES);
+    const iv = randomBytes(IV_BYTES);
     const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
     cipher.setAAD(aad(this.activeId));
     const body = Buffer.concat([cipher.update(JSON.stringify(claims), 'utf8'), cipher.final()]);

@@ -4,7 +4,7 @@
  * is one Map access. A change (IAM API or an edit of the file) builds a whole new snapshot and
  * swaps it in one assignment; a request never sees half a change.
  *
- * The file is watched by polling (fs.watchFile), which follows the path and so survives editors
+ * The file is watched by polling its stat, which follows the path and so survives editors
  * that save by writing a new file and renaming it over the old one. A file that fails validation
  * on re-read is reported through `onWarning` and ignored: the previous identities stay.
  */
@@ -113,7 +113,7 @@ export class IdentityStore implements CredentialLookup {
   private snapshot: Snapshot;
   /** The file's text as last read or written by us; null when the file did not exist. */
   private diskText: string | null;
-  private watching = false;
+  private watchTimer: NodeJS.Timeout | undefined;
   private readonly reserved: Map<string, string>;
 
   private constructor(
@@ -340,8 +340,8 @@ export class IdentityStore implements CredentialLookup {
 
   /** Stops watching the file. */
   close(): void {
-    if (this.watching) fs.unwatchFile(this.options.file, this.onFileChange);
-    this.watching = false;
+    if (this.watchTimer !== undefined) clearInterval(this.watchTimer);
+    this.watchTimer = undefined;
   }
 
   // --- internals -----------------------------------------------------------------------------
@@ -425,13 +425,25 @@ export class IdentityStore implements CredentialLookup {
     this.diskText = text;
   }
 
+  /**
+   * Polls the file's identity (inode, size, times) from a baseline taken here, synchronously,
+   * then re-reads once: an edit made after the baseline changes the identity, one made before
+   * is caught by the re-read. (fs.watchFile takes its baseline asynchronously, so under load
+   * an edit landing before that first stat was never reported.)
+   */
   private startWatching(): void {
-    fs.watchFile(
-      this.options.file,
-      { persistent: false, interval: this.options.watchIntervalMs ?? DEFAULT_WATCH_INTERVAL_MS },
-      this.onFileChange,
-    );
-    this.watching = true;
+    let seen = fileIdentity(this.options.file);
+    this.onFileChange();
+    const poll = (): void => {
+      fs.stat(this.options.file, (err, stat) => {
+        const now = err ? 'missing' : identityOf(stat);
+        if (now === seen || this.watchTimer === undefined) return;
+        seen = now;
+        this.onFileChange();
+      });
+    };
+    this.watchTimer = setInterval(poll, this.options.watchIntervalMs ?? DEFAULT_WATCH_INTERVAL_MS);
+    this.watchTimer.unref();
   }
 
   private readonly onFileChange = (): void => {
@@ -673,4 +685,17 @@ function buildSnapshot(
     snapshot: { data, byKey, users, rootKeys, accountIds: Object.freeze([...rootKeys.keys()]) },
     filled,
   };
+}
+
+/** What changes when a file is edited or replaced. */
+function identityOf(stat: fs.Stats): string {
+  return `${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
+}
+
+function fileIdentity(file: string): string {
+  try {
+    return identityOf(fs.statSync(file));
+  } catch {
+    return 'missing';
+  }
 }

@@ -79,6 +79,17 @@ export interface EmbeddedStoreOptions {
   shared?: boolean;
 }
 
+/** Bucket records cached at most (cleared whole when full: buckets are few). */
+const BUCKET_CACHE_SIZE = 10_000;
+/** How stale a cached bucket record may be when other processes share the data dir. */
+const BUCKET_CACHE_SHARED_MS = 1000;
+
+/** Cached records are shared by requests: no caller may change one. */
+function freezeBucket(record: BucketRecord): BucketRecord {
+  if (record.encryption) Object.freeze(record.encryption);
+  return Object.freeze(record);
+}
+
 /** How long a freed blob stays on disk when processes share the data dir. */
 export const SHARED_UNLINK_DELAY_MS = 5 * 60 * 1000;
 
@@ -146,6 +157,8 @@ export class EmbeddedStore {
   private readonly s: Statements;
   private readonly leases: BlobLeases;
   private closed = false;
+  /** name → record (undefined: no such bucket) and when it was read; see getBucket. */
+  private readonly bucketCache = new Map<string, { record: BucketRecord | undefined; at: number }>();
   /** Group fsync of the SQLite WAL (only when writes are fsynced). */
   private readonly wal: { sync: GroupSync; close: () => void } | undefined;
   private lastTokenPurge = 0;
@@ -267,12 +280,26 @@ export class EmbeddedStore {
   // --- buckets ----------------------------------------------------------------------------
 
   createBucket(bucket: BucketRecord): void {
+    this.bucketCache.clear();
     this.txCreateBucket(bucket);
   }
 
+  /**
+   * Every request looks its bucket up (often twice), so records are cached. This process's
+   * changes clear the cache; with `shared`, another process's change (a new bucket policy,
+   * say) is seen within BUCKET_CACHE_SHARED_MS.
+   */
   getBucket(name: string): BucketRecord | undefined {
+    const now = Date.now();
+    const cached = this.bucketCache.get(name);
+    if (cached !== undefined && (!this.shared || now - cached.at < BUCKET_CACHE_SHARED_MS)) {
+      return cached.record;
+    }
     const row = this.s.getBucket.get(name);
-    return row && rowToBucket(row);
+    const record = row && freezeBucket(rowToBucket(row));
+    if (this.bucketCache.size >= BUCKET_CACHE_SIZE) this.bucketCache.clear();
+    this.bucketCache.set(name, { record, at: now });
+    return record;
   }
 
   listBuckets(ownerAccountId: string, after: string | undefined, limit: number): BucketListPage {
@@ -286,17 +313,20 @@ export class EmbeddedStore {
   }
 
   deleteBucket(name: string): void {
+    this.bucketCache.clear();
     this.txDeleteBucket(name);
   }
 
   /** Sets (or with undefined removes) the bucket policy. 404 NoSuchBucket if absent. */
   setBucketPolicy(name: string, policy: string | undefined): void {
+    this.bucketCache.clear();
     if (this.s.setBucketPolicy.run(policy ?? null, name).changes === 0) throw noSuchBucket(name);
   }
 
   /** Sets (or with undefined resets to SSE-S3) the default encryption. 404 NoSuchBucket if absent. */
   setBucketEncryption(name: string, encryption: BucketEncryption | undefined): void {
     const json = encryption === undefined ? null : JSON.stringify(encryption);
+    this.bucketCache.clear();
     if (this.s.setBucketEncryption.run(json, name).changes === 0) throw noSuchBucket(name);
   }
 
