@@ -6,7 +6,7 @@ import { header, type RequestContext } from '../server/request-context.js';
 import { sendEmpty, sendXml } from '../server/respond.js';
 import { invalidArgument, noSuchUpload, notImplemented } from '../server/s3-error.js';
 import type { ZonalServices } from '../server/zonal-server.js';
-import type { UploadRecord } from '../storage/types.js';
+import type { ObjectChecksums, UploadRecord } from '../storage/types.js';
 import { existingBucket } from './buckets.js';
 import { copySourceOf } from './copy-source.js';
 import { encryptionHeaders } from './object-headers.js';
@@ -37,6 +37,30 @@ export function partNumberOf(ctx: RequestContext): number {
   return n;
 }
 
+/** Records a part whose bytes are in `blob` (one group commit); returns its new ETag. */
+async function recordPart(
+  services: ZonalServices,
+  upload: UploadRecord,
+  partNumber: number,
+  blob: { blobId: string; size: number },
+  checksums: ObjectChecksums,
+  lastModified: Date,
+): Promise<string> {
+  const etag = newEtag();
+  await services.store.commitGrouped(() =>
+    services.store.putPart({
+      uploadId: upload.uploadId,
+      partNumber,
+      blobId: blob.blobId,
+      size: blob.size,
+      etag,
+      checksums,
+      lastModified,
+    }),
+  );
+  return etag;
+}
+
 /** UploadPart: streams one part to a blob, checksummed with the upload's algorithm. */
 export async function uploadPart(ctx: RequestContext, services: ZonalServices): Promise<void> {
   const upload = uploadOf(ctx, services);
@@ -47,17 +71,13 @@ export async function uploadPart(ctx: RequestContext, services: ZonalServices): 
   const expected = expectedChecksum(ctx);
   const algorithm = upload.checksumAlgorithm ?? expected.algorithm ?? 'crc32';
   const blob = await receiveBlob(ctx, services, algorithm, expected);
-  const etag = newEtag();
-  await services.store.commitGrouped(() =>
-    services.store.putPart({
-      uploadId: upload.uploadId,
-      partNumber,
-      blobId: blob.blobId,
-      size: blob.size,
-      etag,
-      checksums: { [algorithm]: blob.checksum },
-      lastModified: new Date(),
-    }),
+  const etag = await recordPart(
+    services,
+    upload,
+    partNumber,
+    blob,
+    { [algorithm]: blob.checksum },
+    new Date(),
   );
   sendEmpty(ctx, 200, {
     ETag: etag,
@@ -99,17 +119,8 @@ export async function uploadPartCopy(ctx: RequestContext, services: ZonalService
   pipeline(bytes, hasher).catch(() => undefined);
   const blob = await services.store.writeBlob(hasher);
   const checksum = hasher.checksums()[algorithm]!;
-  const etag = newEtag();
   const lastModified = new Date();
-  services.store.putPart({
-    uploadId: upload.uploadId,
-    partNumber,
-    blobId: blob.blobId,
-    size: blob.size,
-    etag,
-    checksums: { [algorithm]: checksum },
-    lastModified,
-  });
+  const etag = await recordPart(services, upload, partNumber, blob, { [algorithm]: checksum }, lastModified);
   for (const [name, value] of Object.entries(encryptionHeaders(upload.encryption)))
     ctx.res.setHeader(name, value);
   sendXml(ctx, 200, {
