@@ -5,7 +5,7 @@
 import { stopAll } from './lib/children.js';
 import { BenchContext } from './lib/context.js';
 import { ensureTools } from './lib/install.js';
-import { machineInfo } from './lib/machine.js';
+import { gitCommit, machineInfo } from './lib/machine.js';
 import { parseOptions, USAGE } from './lib/options.js';
 import { cleanRunDir, otherCpuLoad, prepareRunDir } from './lib/run-dir.js';
 import { printReport, writeReport } from './lib/report.js';
@@ -64,11 +64,13 @@ async function main(): Promise<number> {
     finishedAt: new Date().toISOString(),
     settings: {
       seconds: options.seconds,
+      warmupSeconds: options.warmupSeconds,
       threads: options.threads,
       quick: options.quick,
       only: options.only,
       systems: options.systems,
     },
+    commit: gitCommit(),
     machine: machineInfo(),
     cpuBusyBefore: busy,
     cases,

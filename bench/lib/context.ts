@@ -8,6 +8,9 @@ import { s3rverTarget, zonalTarget, type S3Target } from './s3-targets.js';
 
 type ZonalTarget = Awaited<ReturnType<typeof zonalTarget>>;
 
+const zonalName = (fsync: boolean, workers: number): string =>
+  `zonal${fsync ? '' : '-nofsync'}${workers > 1 ? `-w${workers}` : ''}`;
+
 /**
  * The servers of one run, started on first use and kept until the end (an idle server costs
  * nothing measurable), plus the options every scenario reads.
@@ -40,31 +43,32 @@ export class BenchContext {
     return server;
   }
 
-  zonal(fsync = true): Promise<BenchServer> {
-    const name = fsync ? 'zonal' : 'zonal-nofsync';
+  /** Zonal with fsync on or off, as one process or with `--workers n` (multi-core mode). */
+  zonal(fsync = true, workers = 1): Promise<BenchServer> {
+    const name = zonalName(fsync, workers);
     return this.server(name, () =>
       startZonal({
         fsync,
         dataDirName: name,
         nodeArgs: this.options.zonalNodeArgs,
-        serveArgs: this.options.zonalServeArgs,
+        serveArgs: [...(workers > 1 ? ['--workers', String(workers)] : []), ...this.options.zonalServeArgs],
       }),
     );
   }
 
-  nginx(): Promise<BenchServer> {
-    return this.server('nginx', startNginx);
+  nginx(workers = 1): Promise<BenchServer> {
+    return this.server(workers === 1 ? 'nginx' : `nginx-w${workers}`, () => startNginx(workers));
   }
 
   s3rver(): Promise<BenchServer> {
     return this.server('s3rver', startS3rver);
   }
 
-  zonalTarget(fsync = true): Promise<ZonalTarget> {
-    const name = fsync ? 'zonal' : 'zonal-nofsync';
+  zonalTarget(fsync = true, workers = 1): Promise<ZonalTarget> {
+    const name = zonalName(fsync, workers);
     let target = this.targets.get(name);
     if (target === undefined) {
-      target = this.zonal(fsync).then(zonalTarget);
+      target = this.zonal(fsync, workers).then(zonalTarget);
       this.targets.set(name, target);
     }
     return target as Promise<ZonalTarget>;

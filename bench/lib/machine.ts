@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { nginxPath, s3rverModuleDir } from './install.js';
-import { workDir } from './paths.js';
+import { repoRoot, workDir } from './paths.js';
 
 function sh(command: string, args: string[]): string {
   const r = spawnSync(command, args, { encoding: 'utf8' });
@@ -69,4 +69,15 @@ export function machineInfo() {
     nginx: nginx ? (/nginx\/[^\s]+/.exec(sh(nginx, ['-v']))?.[0] ?? 'unknown') : 'not installed',
     s3rver: `s3rver ${s3rver}`,
   };
+}
+
+/** HEAD's short hash, marked when src/ or bin/ have uncommitted changes (what dist/ was built from). */
+export function gitCommit(): string {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' });
+  if (head.status !== 0) return 'unknown';
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src', 'bin'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
+  return `${head.stdout.trim()}${dirty.stdout.trim() !== '' ? ' + uncommitted changes' : ''}`;
 }

@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 export interface Options {
   /** Seconds per wrk run (BENCH_SECONDS, default 10; --quick: 2). */
   seconds: number;
+  /** Unrecorded wrk run before each measurement, so every server is warm (JIT, caches): BENCH_WARMUP, default 2; --quick: 1. */
+  warmupSeconds: number;
   quick: boolean;
   /** Scenario ids or prefixes to run (--only get-4k,put-4k); empty: all. */
   only: string[];
@@ -32,6 +34,7 @@ export const USAGE = `Usage: node dist/bench/run.js [options]   (npm run bench -
   --list                list the scenarios
 Environment:
   BENCH_SECONDS          seconds per wrk run (default 10)
+  BENCH_WARMUP           seconds of unrecorded load before each run (default 2; 0 for none)
   BENCH_THREADS          wrk threads (default 2)
   BENCH_ZONAL_NODE_ARGS  node flags for the Zonal process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
   BENCH_ZONAL_ARGS       extra \`zonal serve\` flags`;
@@ -62,6 +65,9 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
   const quick = values.quick ?? false;
   const seconds = quick ? 2 : Number(env.BENCH_SECONDS ?? 10);
   if (!Number.isFinite(seconds) || seconds < 1) throw new Error('BENCH_SECONDS must be a number ≥ 1');
+  const warmupSeconds = quick ? 1 : Number(env.BENCH_WARMUP ?? 2);
+  if (!Number.isInteger(warmupSeconds) || warmupSeconds < 0)
+    throw new Error('BENCH_WARMUP must be an integer ≥ 0');
   const only = (values.only ?? []).flatMap(list);
   const systemsArg = list(values.systems);
   const systems = systemsArg.includes('none') ? ['none'] : systemsArg;
@@ -73,6 +79,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
   const partial = quick || only.length > 0 || systems.length > 0 || concurrency.length > 0;
   return {
     seconds,
+    warmupSeconds,
     quick,
     only,
     systems,

@@ -37,7 +37,8 @@ function machineLines(report: BenchReport): string[] {
     `- Machine: ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM; ${m.os}, ${m.kernel}; Node ${m.node}`,
     `- Disk: ${m.disk}`,
     `- Tools: ${m.wrk}, ${m.nginx} (1 worker), ${m.s3rver}`,
-    `- Load: wrk, ${report.settings.threads} threads, keep-alive, ${report.settings.seconds} s per run, loopback` +
+    `- Zonal at commit ${report.commit}`,
+    `- Load: wrk, ${report.settings.threads} threads, keep-alive, ${report.settings.seconds} s per run after ${report.settings.warmupSeconds} s of warm-up, loopback` +
       (report.settings.quick ? ' (--quick smoke run: figures are indicative only)' : ''),
     `- CPU busy before the run (other processes): ${Math.round(report.cpuBusyBefore * 100)}%` +
       (report.cpuBusyBefore > 0.15 ? ' ⚠ the machine was not quiet: figures are low and noisy' : '') +

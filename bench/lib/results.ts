@@ -62,7 +62,16 @@ export interface MachineInfo {
 export interface BenchReport {
   startedAt: string;
   finishedAt: string;
-  settings: { seconds: number; threads: number; quick: boolean; only: string[]; systems: string[] };
+  settings: {
+    seconds: number;
+    warmupSeconds: number;
+    threads: number;
+    quick: boolean;
+    only: string[];
+    systems: string[];
+  };
+  /** The commit the run measured (with "+ uncommitted changes" when src/ differed from it). */
+  commit: string;
   machine: MachineInfo;
   /** Share of CPU time busy in the second before the run (other processes): > 0.15 spoils figures. */
   cpuBusyBefore: number;

@@ -2,6 +2,7 @@ import { coldStartScenario } from './cold-start.js';
 import { createSessionScenario } from './create-session.js';
 import { getScenario } from './get.js';
 import { listScenario } from './list.js';
+import { multiCoreScenario } from './multi-core.js';
 import { multipartScenario } from './multipart.js';
 import { putScenario } from './put.js';
 import type { Scenario } from './scenario.js';
@@ -19,6 +20,7 @@ export const SCENARIOS: Scenario[] = [
   listScenario,
   multipartScenario,
   streamRssScenario,
+  multiCoreScenario,
 ];
 
 /** Scenarios whose id equals or starts with one of `only` (all when empty). */

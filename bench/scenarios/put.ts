@@ -1,25 +1,12 @@
-import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { bodyOf, putKeys, SIZE_LABEL, SIZES, type SizeName } from '../lib/datasets.js';
 import { fsyncRate } from '../lib/disk.js';
 import type { CaseResult, Measurement } from '../lib/results.js';
 import type { S3Target } from '../lib/s3-targets.js';
-import { NGINX_DAV_PREFIX } from '../servers/nginx.js';
 import type { BenchContext } from '../lib/context.js';
+import { nginxPutArm, s3PutArm } from './arms.js';
 import type { Scenario } from './scenario.js';
-import { measureArm, type Arm } from './wrk-case.js';
-
-/** Presigned PUTs carry UNSIGNED-PAYLOAD: wrk sends the same body without hashing it. */
-async function putArm(system: string, target: S3Target, size: SizeName): Promise<Arm> {
-  return {
-    system,
-    endpoint: target.server.endpoint,
-    method: 'PUT',
-    paths: await Promise.all(
-      putKeys(size).map((Key) => target.presign(new PutObjectCommand({ Bucket: target.bucket, Key }))),
-    ),
-    body: bodyOf(size),
-  };
-}
+import { measureArm } from './wrk-case.js';
 
 /** After the load: the object wrk wrote last is there with the right size. */
 async function checkStored(target: S3Target, size: SizeName, m: Measurement): Promise<void> {
@@ -40,7 +27,12 @@ async function measurePut(ctx: BenchContext, size: SizeName, c: number): Promise
     ctx.wants('disk') ? fsyncRate(body.length, ctx.options.quick ? 1 : 3) : undefined;
   const before = diskRate();
   const zonal = await ctx.zonalTarget(true);
-  const on = await measureArm(ctx, await putArm('zonal (fsync on)', zonal, size), c, name('zonal-fsync-on'));
+  const on = await measureArm(
+    ctx,
+    await s3PutArm('zonal (fsync on)', zonal, size),
+    c,
+    name('zonal-fsync-on'),
+  );
   await checkStored(zonal, size, on);
   const after = diskRate();
   let disk: Measurement | undefined;
@@ -60,26 +52,18 @@ async function measurePut(ctx: BenchContext, size: SizeName, c: number): Promise
   const zonalOff = await ctx.zonalTarget(false);
   const off = await measureArm(
     ctx,
-    await putArm('zonal (fsync off)', zonalOff, size),
+    await s3PutArm('zonal (fsync off)', zonalOff, size),
     c,
     name('zonal-fsync-off'),
   );
   await checkStored(zonalOff, size, off);
   const refs: Measurement[] = [];
   if (ctx.wants('nginx')) {
-    const nginx = await ctx.nginx();
-    const arm: Arm = {
-      system: 'nginx',
-      endpoint: nginx.endpoint,
-      method: 'PUT',
-      paths: putKeys(size).map((k) => `${NGINX_DAV_PREFIX}${k}`),
-      body,
-    };
-    refs.push(await measureArm(ctx, arm, c, name('nginx')));
+    refs.push(await measureArm(ctx, nginxPutArm('nginx', await ctx.nginx(), size), c, name('nginx')));
   }
   if (ctx.wants('s3rver'))
     refs.push(
-      await measureArm(ctx, await putArm('s3rver', await ctx.s3rverTarget(), size), c, name('s3rver')),
+      await measureArm(ctx, await s3PutArm('s3rver', await ctx.s3rverTarget(), size), c, name('s3rver')),
     );
   const title = `PUT ${SIZE_LABEL[size]}`;
   return [

@@ -43,17 +43,19 @@ export async function measureArm(
   name: string,
 ): Promise<Measurement> {
   await preflight(arm);
-  const otherCpu = watchOtherCpu();
-  const r = await runWrk({
+  const job = {
     endpoint: arm.endpoint,
     method: arm.method,
     paths: arm.paths,
     ...(arm.body ? { body: arm.body } : {}),
     connections,
-    seconds: ctx.options.seconds,
     threads: ctx.options.threads,
     name,
-  });
+  };
+  // Warm-up, not recorded: a fresh process has cold JIT and caches; every system gets the same.
+  if (ctx.options.warmupSeconds > 0) await runWrk({ ...job, seconds: ctx.options.warmupSeconds });
+  const otherCpu = watchOtherCpu();
+  const r = await runWrk({ ...job, seconds: ctx.options.seconds });
   const others = otherCpu();
   await ctx.trimLogs();
   const m: Measurement = {
@@ -80,7 +82,8 @@ export async function measureArm(
 /** Runs every arm at each concurrency; the first arm is the subject (Zonal), the rest references. */
 export async function wrkCases(
   ctx: BenchContext,
-  base: { scenario: string; title: string; note?: string; unit?: 'req/s' | 'ops/s' },
+  /** `key` names the cases (`<key>-c<n>`, default the scenario id). */
+  base: { scenario: string; key?: string; title: string; note?: string; unit?: 'req/s' | 'ops/s' },
   arms: Arm[],
   concurrencies: number[],
 ): Promise<CaseResult[]> {
@@ -89,11 +92,11 @@ export async function wrkCases(
     const measured: Measurement[] = [];
     for (const arm of arms) {
       const slug = arm.system.replace(/[^a-z0-9]+/gi, '-');
-      measured.push(await measureArm(ctx, arm, c, `${base.scenario}-c${c}-${slug}`));
+      measured.push(await measureArm(ctx, arm, c, `${base.key ?? base.scenario}-c${c}-${slug}`));
     }
     const [subject, ...references] = measured;
     cases.push({
-      id: `${base.scenario}-c${c}`,
+      id: `${base.key ?? base.scenario}-c${c}`,
       scenario: base.scenario,
       title: `${base.title}, c${c}`,
       unit: base.unit ?? 'req/s',

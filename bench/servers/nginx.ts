@@ -16,11 +16,11 @@ export const NGINX_DAV_PREFIX = '/dav/';
  * One worker, keep-alive, sendfile, a buffered access log (Zonal logs every request too),
  * temp files next to the root so that a WebDAV PUT ends in a rename on the same filesystem.
  */
-function config(port: number, instance: string): string {
+function config(port: number, instance: string, workers: number): string {
   const user = process.getuid?.() === 0 ? 'user root root;' : '';
   const tmp = (name: string): string => path.join(nginxDir, 'tmp', name);
   return `${user}
-worker_processes 1;
+worker_processes ${workers};
 daemon off;
 master_process on;
 pid ${path.join(nginxDir, `${instance}.pid`)};
@@ -58,13 +58,13 @@ http {
  * Writes the config for `port` and spawns nginx in the foreground (no wait). Instances have
  * their own config, pid and log files; they share the root.
  */
-export function spawnNginx(port: number, instance = 'nginx') {
+export function spawnNginx(port: number, instance = 'nginx', workers = 1) {
   const binary = nginxPath();
   if (binary === undefined) throw new Error('nginx is not installed');
   fs.mkdirSync(path.join(nginxDir, 'tmp'), { recursive: true });
   fs.mkdirSync(path.join(nginxRoot, NGINX_DAV_PREFIX), { recursive: true });
   const confFile = path.join(nginxDir, `${instance}.conf`);
-  fs.writeFileSync(confFile, config(port, instance));
+  fs.writeFileSync(confFile, config(port, instance, workers));
   const errorLog = path.join(nginxDir, `${instance}-error.log`);
   const child = spawnTracked(binary, ['-p', nginxDir, '-c', confFile, '-e', errorLog], {
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -73,9 +73,13 @@ export function spawnNginx(port: number, instance = 'nginx') {
 }
 
 /** Starts nginx and waits until it answers (a 404 for `/` without index is an answer). */
-export async function startNginx(): Promise<BenchServer> {
+export async function startNginx(workers = 1): Promise<BenchServer> {
   const port = await freePort();
-  const { child, logFile, accessLog } = spawnNginx(port);
+  const { child, logFile, accessLog } = spawnNginx(
+    port,
+    workers === 1 ? 'nginx' : `nginx-w${workers}`,
+    workers,
+  );
   const endpoint = `http://127.0.0.1:${port}`;
   await waitForHttp(
     `${endpoint}/`,
@@ -86,7 +90,7 @@ export async function startNginx(): Promise<BenchServer> {
   );
   // SIGQUIT would wait for keep-alive connections; SIGTERM is nginx's fast shutdown.
   return {
-    label: 'nginx',
+    label: workers === 1 ? 'nginx' : `nginx (${workers} workers)`,
     endpoint,
     child,
     logFiles: [logFile, accessLog],
