@@ -3,8 +3,16 @@ import { ratio, type BenchReport } from './results.js';
 const escape = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-const COLORS: Record<string, string> = { nginx: '#2e7d32', s3rver: '#1565c0' };
-const colorOf = (system: string): string => COLORS[system] ?? '#8d6e63';
+/** One colour per kind of reference (nginx with any number of workers is one kind). */
+const KINDS: { prefix: string; label: string; color: string }[] = [
+  { prefix: 'nginx', label: 'vs nginx', color: '#2e7d32' },
+  { prefix: 's3rver', label: 'vs s3rver', color: '#1565c0' },
+  { prefix: 'disk', label: 'vs the disk', color: '#8d6e63' },
+  { prefix: 'zonal', label: 'vs one Zonal process', color: '#7b1fa2' },
+];
+const kindOf = (system: string) =>
+  KINDS.find((k) => system.startsWith(k.prefix)) ?? { prefix: '', label: 'vs other', color: '#757575' };
+const colorOf = (system: string): string => kindOf(system).color;
 
 /**
  * A hand-made SVG bar chart: for each case and reference, how Zonal compares, on a log scale
@@ -29,7 +37,7 @@ export function ratioChart(report: BenchReport): string {
   const labelW = 380;
   const plotLeft = labelW + 16;
   const plotW = 560;
-  const top = 60;
+  const top = 74;
   const width = plotLeft + plotW + 70;
   const height = top + Math.max(1, bars.length) * rowH + 40;
   const maxLog = 5; // 1/32× … 32×
@@ -44,15 +52,15 @@ export function ratioChart(report: BenchReport): string {
     `<text x="10" y="20" font-size="15" font-weight="bold">Zonal relative to each reference (log scale; right of 1× = Zonal faster)</text>`,
     `<text x="10" y="38" fill="#555">${escape(`${report.machine.cpu}, ${report.machine.cores} cores · ${report.startedAt.slice(0, 10)} · wrk ${report.settings.threads} threads, ${report.settings.seconds} s/run`)}</text>`,
   );
-  const systems = [...new Set(bars.map((b) => b.system))];
-  systems.forEach((system, i) => {
-    const lx = width - 200;
-    const ly = 14 + i * 16;
+  // Legend: one row under the subtitle.
+  let lx = 10;
+  for (const kind of KINDS.filter((k) => bars.some((b) => kindOf(b.system).prefix === k.prefix))) {
     out.push(
-      `<rect x="${lx}" y="${ly - 9}" width="10" height="10" fill="${colorOf(system)}"/>`,
-      `<text x="${lx + 14}" y="${ly}" fill="#333">vs ${escape(system)}</text>`,
+      `<rect x="${lx}" y="${46}" width="10" height="10" fill="${kind.color}"/>`,
+      `<text x="${lx + 14}" y="${55}" fill="#333">${escape(kind.label)}</text>`,
     );
-  });
+    lx += 28 + kind.label.length * 7;
+  }
   for (let l = -maxLog; l <= maxLog; l++) {
     const gx = x(2 ** l);
     out.push(
