@@ -216,13 +216,9 @@ export class BlobFiles {
       this.checkSpace();
       const head = await readHead(source, SMALL_BLOB_BYTES);
       this.ensureShard(path.dirname(final));
-      let size: number;
-      if (head.rest === undefined) {
-        size = await this.writeSmall(final, head.bytes);
-      } else {
-        size = await streamToFile(head.rest, tmp, this.fsync, () => this.checkSpace());
-        await rename(tmp, final);
-      }
+      if (head.rest === undefined) return { blobId, size: await this.writeSmall(final, head.bytes) };
+      const size = await streamToFile(head.rest, tmp, this.fsync, () => this.checkSpace());
+      await rename(tmp, final);
       if (this.fsync) await this.syncShard(path.dirname(final));
       return { blobId, size };
     } catch (err) {
@@ -242,7 +238,14 @@ export class BlobFiles {
     const fd = fs.openSync(final, 'wx');
     try {
       fs.writeSync(fd, bytes);
-      if (this.fsync) await new Promise<void>((ok, fail) => fs.fsync(fd, (e) => (e ? fail(e) : ok())));
+      if (this.fsync) {
+        // The name is final already, so the file and its directory entry sync side by side.
+        const file = new Promise<void>((ok, fail) => fs.fsync(fd, (e) => (e ? fail(e) : ok())));
+        // allSettled: the fd must stay open until its fsync has finished, even if the other failed.
+        const [fileSync, dirSync] = await Promise.allSettled([file, this.syncShard(path.dirname(final))]);
+        if (fileSync.status === 'rejected') throw fileSync.reason;
+        if (dirSync.status === 'rejected') throw dirSync.reason;
+      }
     } finally {
       fs.closeSync(fd);
     }
