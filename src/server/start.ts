@@ -94,6 +94,8 @@ export async function startZonal(
     stats,
     close: async () => {
       await server.close();
+      // Freed blobs are unlinked in the background; a graceful stop lets those finish.
+      await store.blobsUnlinked();
       identities.close();
       store.close();
     },
