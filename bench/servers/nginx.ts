@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort, isRunning, spawnTracked } from '../lib/children.js';
-import { waitForHttp } from '../lib/http-probe.js';
+import { freePort, spawnTracked } from '../lib/children.js';
 import { nginxPath } from '../lib/install.js';
 import { runDir } from '../lib/paths.js';
-import { stopper, type BenchServer } from './server.js';
+import { stopper, type BenchServer, waitUntilAnswering } from './server.js';
 
 export const nginxDir = path.join(runDir, 'nginx');
 /** Static files (same bytes as the Zonal objects) live here, served at `/`. */
@@ -80,14 +79,7 @@ export async function startNginx(workers = 1): Promise<BenchServer> {
     workers === 1 ? 'nginx' : `nginx-w${workers}`,
     workers,
   );
-  const endpoint = `http://127.0.0.1:${port}`;
-  await waitForHttp(
-    `${endpoint}/`,
-    (s) => s > 0,
-    15_000,
-    10,
-    () => isRunning(child),
-  );
+  const endpoint = await waitUntilAnswering(port, child);
   // SIGQUIT would wait for keep-alive connections; SIGTERM is nginx's fast shutdown.
   return {
     label: workers === 1 ? 'nginx' : `nginx (${workers} workers)`,

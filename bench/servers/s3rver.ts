@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort, isRunning, spawnTracked } from '../lib/children.js';
-import { waitForHttp } from '../lib/http-probe.js';
+import { freePort, spawnTracked } from '../lib/children.js';
 import { distBenchDir, runDir } from '../lib/paths.js';
-import { openLog, stopper, type BenchServer } from './server.js';
+import { openLog, stopper, type BenchServer, waitUntilAnswering } from './server.js';
 
 /** s3rver accepts any well-formed signature made with these (its documented defaults). */
 export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -23,13 +22,6 @@ export async function startS3rver(): Promise<BenchServer> {
     { stdio: ['ignore', log, log] },
   );
   fs.closeSync(log);
-  const endpoint = `http://127.0.0.1:${port}`;
-  await waitForHttp(
-    `${endpoint}/`,
-    (s) => s > 0,
-    15_000,
-    10,
-    () => isRunning(child),
-  );
+  const endpoint = await waitUntilAnswering(port, child);
   return { label: 's3rver', endpoint, child, logFiles: [logFile], stop: stopper(child) };
 }

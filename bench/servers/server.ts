@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { stopChild } from '../lib/children.js';
+import { isRunning, stopChild } from '../lib/children.js';
+import { waitForHttp } from '../lib/http-probe.js';
 
 /** One server under test, running as its own process on the loopback. */
 export interface BenchServer {
@@ -42,4 +43,20 @@ export function trimLog(file: string, maxBytes = 64 * 1024 * 1024): void {
 
 export function stopper(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): () => Promise<void> {
   return () => stopChild(child, signal);
+}
+
+/**
+ * Waits until the server on `port` answers HTTP at all (any status: readiness, not
+ * correctness), failing early if `child` exits. Returns its endpoint.
+ */
+export async function waitUntilAnswering(port: number, child: ChildProcess): Promise<string> {
+  const endpoint = `http://127.0.0.1:${port}`;
+  await waitForHttp(
+    `${endpoint}/`,
+    (s) => s > 0,
+    15_000,
+    10,
+    () => isRunning(child),
+  );
+  return endpoint;
 }

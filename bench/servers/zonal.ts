@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort, isRunning, spawnTracked } from '../lib/children.js';
-import { waitForHttp } from '../lib/http-probe.js';
+import { freePort, spawnTracked } from '../lib/children.js';
 import { runDir, zonalBin } from '../lib/paths.js';
-import { openLog, stopper, type BenchServer } from './server.js';
+import { openLog, stopper, type BenchServer, waitUntilAnswering } from './server.js';
 
 /** Root credentials the harness gives Zonal (through the environment), so it can sign. */
 export const BENCH_ROOT = {
@@ -66,15 +65,9 @@ export function spawnZonal(options: ZonalOptions, port: number) {
 export async function startZonal(options: ZonalOptions, port?: number): Promise<BenchServer> {
   port ??= await freePort();
   const { child, logFile } = spawnZonal(options, port);
-  const endpoint = `http://127.0.0.1:${port}`;
+  let endpoint: string;
   try {
-    await waitForHttp(
-      `${endpoint}/`,
-      (s) => s > 0,
-      15_000,
-      10,
-      () => isRunning(child),
-    );
+    endpoint = await waitUntilAnswering(port, child);
   } catch (err) {
     throw new Error(`${(err as Error).message}; see ${logFile}`);
   }
