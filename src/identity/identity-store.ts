@@ -595,6 +595,22 @@ function buildSnapshot(
   };
 
   const byKey = new Map<string, IamIdentity>();
+  /** Lists a key (with its date filled in) and, while active, records whom it signs as. */
+  const recordKey = (
+    key: AccessKeyRecord,
+    listed: AccessKeyInfo[],
+    signer: Omit<IamIdentity, 'accessKeyId' | 'secretAccessKey'>,
+  ): void => {
+    fillKeyDate(key);
+    listed.push(keyInfo(key));
+    if ((key.status ?? 'Active') === 'Active') {
+      byKey.set(key.accessKeyId, {
+        ...signer,
+        accessKeyId: key.accessKeyId,
+        secretAccessKey: key.secretAccessKey,
+      });
+    }
+  };
   const users = new Map<string, Map<string, UserEntry>>();
   const rootKeys = new Map<string, readonly AccessKeyInfo[]>();
   byKey.set(defaultRoot.accessKeyId, defaultRoot);
@@ -611,17 +627,7 @@ function buildSnapshot(
     const accountId = account.id;
     const roots = [...(rootKeys.get(accountId) ?? [])];
     for (const key of account.rootAccessKeys ?? []) {
-      fillKeyDate(key);
-      roots.push(keyInfo(key));
-      if ((key.status ?? 'Active') === 'Active') {
-        byKey.set(key.accessKeyId, {
-          accountId,
-          accessKeyId: key.accessKeyId,
-          secretAccessKey: key.secretAccessKey,
-          arn: rootArn(accountId),
-          isRoot: true,
-        });
-      }
+      recordKey(key, roots, { accountId, arn: rootArn(accountId), isRoot: true });
     }
     rootKeys.set(accountId, roots);
 
@@ -644,19 +650,13 @@ function buildSnapshot(
       const arn = userArn(accountId, userPath, user.name);
       const accessKeys: AccessKeyInfo[] = [];
       for (const key of user.accessKeys ?? []) {
-        fillKeyDate(key);
-        accessKeys.push(keyInfo(key));
-        if ((key.status ?? 'Active') === 'Active') {
-          byKey.set(key.accessKeyId, {
-            accountId,
-            accessKeyId: key.accessKeyId,
-            secretAccessKey: key.secretAccessKey,
-            arn,
-            isRoot: false,
-            userName: user.name,
-            userId: user.userId,
-          });
-        }
+        recordKey(key, accessKeys, {
+          accountId,
+          arn,
+          isRoot: false,
+          userName: user.name,
+          userId: user.userId,
+        });
       }
       const documents = new Map<string, unknown>();
       const policies: IdentityPolicy[] = [];
