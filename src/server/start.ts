@@ -35,18 +35,9 @@ export async function startZonal(
   onWarning: (message: string) => void = (message) => console.warn('warning:', message),
   logger?: ZonalServerOptions['logger'], // request log; absent: none (tests)
 ): Promise<RunningZonal> {
-  const dataDir = prepareDataDir(config);
-  // Resolved before anything opens: a self-signed certificate becomes the files it lives in.
-  const tls = config.tls === undefined ? undefined : await prepareTls(config.tls, dataDir);
-  if (tls !== undefined) config = { ...config, tls: { certFile: tls.certFile, keyFile: tls.keyFile } };
-  const root = loadRootCredentials(dataDir, env);
-  // A bad identities file stops the start here, with a message naming the problem.
-  const identities = IdentityStore.open({
-    file: path.resolve(config.iamFile ?? path.join(dataDir, 'iam.json')),
-    defaultRoot: root.identity,
-    watch: true,
-    onWarning,
-  });
+  const prepared = await prepareStart(config, env, onWarning, true);
+  config = prepared.config;
+  const { dataDir, root, identities } = prepared;
   let store: EmbeddedStore;
   try {
     // A worker of `--workers N` shares the data dir with its siblings (workers.ts).
@@ -86,7 +77,7 @@ export async function startZonal(
   return {
     config,
     root,
-    endpoint: `${tls ? 'https' : 'http'}://${host}:${address.port}`,
+    endpoint: `${config.tls ? 'https' : 'http'}://${host}:${address.port}`,
     port: address.port,
     server,
     store,
@@ -100,6 +91,31 @@ export async function startZonal(
       store.close();
     },
   };
+}
+
+/**
+ * What every start does first, in order: the data dir, the TLS files (resolved before anything
+ * opens: a self-signed certificate becomes the files it lives in), the root credentials, and
+ * the identities file (a bad one stops the start here, with a message naming the problem).
+ * Returns the config with TLS as files.
+ */
+export async function prepareStart(
+  config: ServerConfig,
+  env: NodeJS.ProcessEnv,
+  onWarning: (message: string) => void,
+  watchIdentities: boolean,
+): Promise<{ config: ServerConfig; dataDir: string; root: RootCredentials; identities: IdentityStore }> {
+  const dataDir = prepareDataDir(config);
+  const tls = config.tls === undefined ? undefined : await prepareTls(config.tls, dataDir);
+  if (tls !== undefined) config = { ...config, tls: { certFile: tls.certFile, keyFile: tls.keyFile } };
+  const root = loadRootCredentials(dataDir, env);
+  const identities = IdentityStore.open({
+    file: path.resolve(config.iamFile ?? path.join(dataDir, 'iam.json')),
+    defaultRoot: root.identity,
+    watch: watchIdentities,
+    onWarning,
+  });
+  return { config, dataDir, root, identities };
 }
 
 /** Creates the data dir if needed; returns its absolute path. Fails with a clear message if unusable. */

@@ -6,14 +6,10 @@
  * them all on shutdown. Workers open the store in shared mode (see EmbeddedStoreOptions.shared).
  */
 import cluster, { type Worker } from 'node:cluster';
-import path from 'node:path';
-import { loadRootCredentials } from '../auth/credentials.js';
 import { SessionTokenSealer } from '../auth/session-token.js';
 import type { ServerConfig } from '../config.js';
-import { IdentityStore } from '../identity/identity-store.js';
 import { EmbeddedStore } from '../storage/embedded-store.js';
-import { prepareDataDir, type RunningZonal } from './start.js';
-import { prepareTls } from './tls.js';
+import { prepareStart, type RunningZonal } from './start.js';
 
 /** What the primary knows of the running cluster: enough for the banner and a clean stop. */
 export type RunningWorkers = Pick<RunningZonal, 'config' | 'root' | 'endpoint' | 'port'> & {
@@ -30,17 +26,11 @@ export async function startWorkers(
   env: NodeJS.ProcessEnv,
   onWarning: (message: string) => void,
 ): Promise<RunningWorkers> {
-  const dataDir = prepareDataDir(config);
-  const tls = config.tls === undefined ? undefined : await prepareTls(config.tls, dataDir);
-  if (tls !== undefined) config = { ...config, tls: { certFile: tls.certFile, keyFile: tls.keyFile } };
-  const root = loadRootCredentials(dataDir, env);
   // Everything a worker would otherwise create on first start, created once, here.
-  IdentityStore.open({
-    file: path.resolve(config.iamFile ?? path.join(dataDir, 'iam.json')),
-    defaultRoot: root.identity,
-    watch: false,
-    onWarning,
-  }).close();
+  const prepared = await prepareStart(config, env, onWarning, false);
+  prepared.identities.close();
+  config = prepared.config;
+  const { dataDir, root } = prepared;
   SessionTokenSealer.fromDataDir(dataDir);
   EmbeddedStore.open({ dataDir, fsync: config.fsync }).close();
 
@@ -75,7 +65,7 @@ export async function startWorkers(
   return {
     config,
     root,
-    endpoint: `${tls ? 'https' : 'http'}://${host}:${bound.port}`,
+    endpoint: `${config.tls ? 'https' : 'http'}://${host}:${bound.port}`,
     port: bound.port,
     close: async () => {
       stopping = true;
