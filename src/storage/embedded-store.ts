@@ -358,7 +358,7 @@ export class EmbeddedStore {
   /** Removes a blob no row references (a write that will not be committed). Waits for leases. */
   discardBlob(blobId: string): void {
     this.blobs.pathOf(blobId); // validate
-    if (!this.leases.deferUnlink(blobId)) this.blobs.remove(blobId);
+    this.unlinkRefused([blobId]);
   }
 
   /** Streams one blob; its fd is opened now (see BlobFiles.open). Prefer `openObject`. */
