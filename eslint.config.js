@@ -1,6 +1,101 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * Dependencies point one way (docs/ARCHITECTURE.md): each folder of src/ may import only the
+ * folders below it. `forbidden` lists, per folder, what it must not import.
+ */
+const ABOVE_PROTOCOL = [
+  'http',
+  'auth',
+  'access',
+  'identity',
+  'storage',
+  'operations',
+  'iam-api',
+  'observability',
+  'server',
+  'cli',
+  'client',
+];
+const LAYERS = {
+  util: ['errors', 'protocol', ...ABOVE_PROTOCOL, 'config'],
+  errors: ['protocol', ...ABOVE_PROTOCOL, 'config'],
+  protocol: ABOVE_PROTOCOL,
+  storage: [
+    'http',
+    'auth',
+    'access',
+    'identity',
+    'operations',
+    'iam-api',
+    'observability',
+    'server',
+    'cli',
+    'client',
+  ],
+  auth: ['http', 'access', 'storage', 'operations', 'iam-api', 'observability', 'server', 'cli', 'client'],
+  identity: ['http', 'storage', 'operations', 'iam-api', 'observability', 'server', 'cli', 'client'],
+  http: [
+    'access',
+    'identity',
+    'storage',
+    'operations',
+    'iam-api',
+    'observability',
+    'server',
+    'cli',
+    'client',
+  ],
+  access: ['operations', 'iam-api', 'observability', 'server', 'cli', 'client'],
+  operations: ['iam-api', 'observability', 'server', 'cli', 'client'],
+  'iam-api': ['storage', 'operations', 'observability', 'server', 'cli', 'client'],
+  observability: [
+    'http',
+    'auth',
+    'access',
+    'identity',
+    'storage',
+    'operations',
+    'iam-api',
+    'server',
+    'cli',
+    'client',
+  ],
+  client: [
+    'http',
+    'auth',
+    'access',
+    'identity',
+    'storage',
+    'operations',
+    'iam-api',
+    'observability',
+    'server',
+    'cli',
+  ],
+  server: ['cli', 'client'],
+};
+
+/** A relative import that reaches `folder` of src/ from anywhere inside src/. */
+const reaching = (folder) =>
+  folder === 'config' ? String.raw`^(\.\./)+config\.js$` : String.raw`^(\.\./)+${folder}(/|\.js$)`;
+
+const layerRules = Object.entries(LAYERS).map(([folder, forbidden]) => ({
+  files: [`src/${folder}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: forbidden.map((target) => ({
+          regex: reaching(target),
+          message: `src/${folder}/ may not import src/${target}: dependencies point one way (docs/ARCHITECTURE.md).`,
+        })),
+      },
+    ],
+  },
+}));
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'zonal-data/', 'bench/results/', 'bench/.deps/', 'bench/.work/'] },
   js.configs.recommended,
@@ -8,6 +103,28 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  ...layerRules,
+  {
+    // The policy language is below identities; the authorizer above them.
+    files: ['src/identity/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...LAYERS.identity.map((target) => ({
+              regex: reaching(target),
+              message: `src/identity/ may not import src/${target}: dependencies point one way (docs/ARCHITECTURE.md).`,
+            })),
+            {
+              regex: String.raw`^(\.\./)+access/(?!policy/)`,
+              message: 'src/identity/ may use the policy language (access/policy/) but not the authorizer.',
+            },
+          ],
+        },
+      ],
     },
   },
   {

@@ -1,11 +1,11 @@
-import { S3Error } from '../server/s3-error.js';
+import { S3Error } from '../errors/s3-error.js';
 import { parsePolicy, PolicyError, type ParsedPolicy } from './policy/index.js';
 import { globFromText, globMatch } from './policy/wildcard.js';
 
 /** S3's limit on a bucket policy document. */
 export const MAX_BUCKET_POLICY_BYTES = 20 * 1024;
 
-export const malformedPolicy = (message: string): S3Error => new S3Error('MalformedPolicy', message, 400);
+export const malformedPolicy = (message: string): S3Error => new S3Error('MalformedPolicy', message);
 
 function asList(value: unknown): unknown[] {
   return Array.isArray(value) ? value : value === undefined ? [] : [value];

@@ -1,6 +1,6 @@
 import type { TLSSocket } from 'node:tls';
 import type { IamIdentity } from '../auth/credentials.js';
-import type { RequestContext } from '../server/request-context.js';
+import type { RequestContext } from '../http/request-context.js';
 import type { BucketRecord } from '../storage/types.js';
 
 export type ConditionContext = Record<string, string | string[] | undefined>;

@@ -1,9 +1,9 @@
 import type { IamIdentity } from '../auth/credentials.js';
 import type { SessionClaims, SessionMode } from '../auth/session-token.js';
 import { bucketArn } from '../protocol/bucket-names.js';
-import { READ_ONLY_OPERATIONS, type OperationName } from '../server/operation-table.js';
-import type { RequestContext } from '../server/request-context.js';
-import { accessDenied } from '../server/s3-error.js';
+import { READ_ONLY_OPERATIONS, type OperationName } from '../protocol/operations.js';
+import type { RequestContext } from '../http/request-context.js';
+import { accessDenied } from '../errors/s3-error.js';
 import type { BucketRecord } from '../storage/types.js';
 import type { AccessDecision, AccessPolicies } from './access-policies.js';
 import { conditionContext } from './condition-context.js';

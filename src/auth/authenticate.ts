@@ -1,11 +1,11 @@
-import type { OperationName } from '../server/operation-table.js';
+import type { OperationName } from '../protocol/operations.js';
 import {
   accessDenied,
   authorizationHeaderMalformed,
   authorizationQueryParametersError,
   invalidRequest,
   S3Error,
-} from '../server/s3-error.js';
+} from '../errors/s3-error.js';
 import type { CredentialLookup, IamIdentity } from './credentials.js';
 import type { SessionClaims, SessionTokenSealer } from './session-token.js';
 import { SigningKeyCache } from './signing-key-cache.js';
@@ -34,11 +34,9 @@ export interface AuthScope {
   sessions: boolean;
 }
 
-const invalidToken = (): S3Error =>
-  new S3Error('InvalidToken', 'The provided token is malformed or otherwise invalid.', 400);
+const invalidToken = (): S3Error => new S3Error('InvalidToken');
 
-export const expiredToken = (): S3Error =>
-  new S3Error('ExpiredToken', 'The provided token has expired.', 400);
+export const expiredToken = (): S3Error => new S3Error('ExpiredToken');
 
 /**
  * Authentication only: proves who signed the request (SigV4 with an IAM key, or with session
@@ -73,14 +71,9 @@ export class Authenticator {
     if (sigv4.securityToken !== undefined) throw invalidToken(); // Zonal issues no STS credentials.
     const identity = this.credentials.lookup(sigv4.accessKeyId);
     if (!identity) {
-      throw new S3Error(
-        'InvalidAccessKeyId',
-        'The AWS Access Key Id you provided does not exist in our records.',
-        403,
-        {
-          AWSAccessKeyId: sigv4.accessKeyId,
-        },
-      );
+      throw new S3Error('InvalidAccessKeyId', undefined, {
+        AWSAccessKeyId: sigv4.accessKeyId,
+      });
     }
     const signingKey = verifySigV4(req, sigv4, identity.secretAccessKey, now, this.signingKeys);
     return { principal: { kind: 'iam', identity }, sigv4, signingKey };

@@ -17,7 +17,7 @@ import {
   invalidArgument,
   invalidRequest,
   signatureDoesNotMatch,
-} from '../server/s3-error.js';
+} from '../errors/s3-error.js';
 import type { SigningKeyCache } from './signing-key-cache.js';
 import { invalidUri } from '../protocol/query.js';
 
@@ -565,14 +565,9 @@ function checkSignedHeaderCoverage(
     missing.push(name);
   }
   if (missing.length > 0) {
-    throw new S3Error(
-      'AccessDenied',
-      'There were headers present in the request which were not signed',
-      403,
-      {
-        HeadersNotSigned: missing.join(', '),
-      },
-    );
+    throw new S3Error('AccessDenied', 'There were headers present in the request which were not signed', {
+      HeadersNotSigned: missing.join(', '),
+    });
   }
 }
 
@@ -743,16 +738,11 @@ export function parseSigV4(req: RequestParts, options: ParseOptions = {}): SigV4
 // Verification
 
 function requestTimeTooSkewed(requestTime: Date, now: Date): S3Error {
-  return new S3Error(
-    'RequestTimeTooSkewed',
-    'The difference between the request time and the current time is too large.',
-    403,
-    {
-      RequestTime: formatAmzDate(requestTime),
-      ServerTime: now.toISOString(),
-      MaxAllowedSkewMilliseconds: String(MAX_SKEW_MS),
-    },
-  );
+  return new S3Error('RequestTimeTooSkewed', undefined, {
+    RequestTime: formatAmzDate(requestTime),
+    ServerTime: now.toISOString(),
+    MaxAllowedSkewMilliseconds: String(MAX_SKEW_MS),
+  });
 }
 
 function checkTime(auth: SigV4Auth, now: Date): void {
@@ -765,7 +755,7 @@ function checkTime(auth: SigV4Auth, now: Date): void {
   if (t - n > MAX_SKEW_MS) throw requestTimeTooSkewed(auth.requestTime, now);
   const expiresAt = t + (auth.expiresSeconds ?? 0) * 1000;
   if (n > expiresAt) {
-    throw new S3Error('AccessDenied', 'Request has expired', 403, {
+    throw new S3Error('AccessDenied', 'Request has expired', {
       'X-Amz-Expires': String(auth.expiresSeconds ?? 0),
       Expires: new Date(expiresAt).toISOString(),
       ServerTime: now.toISOString(),

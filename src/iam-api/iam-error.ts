@@ -3,7 +3,7 @@
  * and HTTP statuses AWS uses (the SDK maps `Code` to its exception classes).
  */
 import type { IdentityError, IdentityErrorCode } from '../identity/identity-error.js';
-import type { S3Error } from '../server/s3-error.js';
+import type { S3Error } from '../errors/s3-error.js';
 
 export class IamError extends Error {
   override name = 'IamError';

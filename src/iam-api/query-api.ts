@@ -12,7 +12,7 @@ import type { Authenticator, AuthScope } from '../auth/authenticate.js';
 import type { IamIdentity } from '../auth/credentials.js';
 import { IdentityError } from '../identity/identity-error.js';
 import type { IdentityStore } from '../identity/identity-store.js';
-import { S3Error } from '../server/s3-error.js';
+import { S3Error } from '../errors/s3-error.js';
 import { IAM_ACTIONS, type ActionContext, type ActionHandler } from './iam-actions.js';
 import { accessDenied, fromAuthError, fromIdentityError, IamError, internalFailure } from './iam-error.js';
 import { parseQueryParams, readQueryBody, type QueryService } from './query-request.js';

@@ -4,16 +4,16 @@ import {
   isCombinable,
   type ChecksumAlgorithm,
 } from '../protocol/checksums.js';
-import { header, type RequestContext } from '../server/request-context.js';
-import { sendEmpty } from '../server/respond.js';
+import { header, type RequestContext } from '../http/request-context.js';
+import { sendEmpty } from '../http/respond.js';
 import {
   invalidArgument,
   invalidRequest,
   noSuchKey,
   preconditionFailed,
   S3Error,
-} from '../server/s3-error.js';
-import type { ZonalServices } from '../server/zonal-server.js';
+} from '../errors/s3-error.js';
+import type { ZonalServices } from './services.js';
 import type { ObjectRecord } from '../storage/types.js';
 import { existingBucket } from './buckets.js';
 import { etagMatches } from '../protocol/conditional.js';
@@ -26,17 +26,12 @@ import {
   writeEncryption,
 } from './object-headers.js';
 import { expectedChecksum, receiveBlob } from './payload-checksum.js';
-import { MAX_PART_NUMBER } from './upload-part.js';
+import { MAX_PART_NUMBER } from '../protocol/limits.js';
 
-const invalidWriteOffset = (): S3Error =>
-  new S3Error(
-    'InvalidWriteOffset',
-    'The write offset value that you specified does not match the current object size.',
-    400,
-  );
+const invalidWriteOffset = (): S3Error => new S3Error('InvalidWriteOffset');
 
 const tooManyParts = (): S3Error =>
-  new S3Error('TooManyParts', `An object can have at most ${MAX_PART_NUMBER} parts, including appends.`, 400);
+  new S3Error('TooManyParts', `An object can have at most ${MAX_PART_NUMBER} parts, including appends.`);
 
 /** The object's full CRC after appending bytes whose CRC is `appended` (spec §5.7). */
 function fullChecksum(
@@ -134,11 +129,7 @@ export async function appendObject(ctx: RequestContext, services: ZonalServices)
         current.encryption.algorithm !== encryption.algorithm ||
         current.encryption.kmsKeyId !== encryption.kmsKeyId
       ) {
-        throw new S3Error(
-          'EncryptionTypeMismatch',
-          'The existing object was created with a different encryption type.',
-          400,
-        );
+        throw new S3Error('EncryptionTypeMismatch');
       }
       next = {
         ...current,

@@ -1,9 +1,9 @@
 import { malformedXml, parseXml, S3_XMLNS } from '../protocol/xml.js';
-import { readSmallBody } from '../server/request-body.js';
-import type { RequestContext } from '../server/request-context.js';
-import { sendEmpty, sendXml } from '../server/respond.js';
-import { invalidArgument } from '../server/s3-error.js';
-import type { ZonalServices } from '../server/zonal-server.js';
+import { readSmallBody } from '../http/request-body.js';
+import type { RequestContext } from '../http/request-context.js';
+import { sendEmpty, sendXml } from '../http/respond.js';
+import { invalidArgument } from '../errors/s3-error.js';
+import type { ZonalServices } from './services.js';
 import type { BucketEncryption, BucketRecord } from '../storage/types.js';
 import { existingBucket } from './buckets.js';
 

@@ -1,10 +1,10 @@
 import { MAX_BUCKET_POLICY_BYTES, validateBucketPolicy } from '../access/bucket-policy-rules.js';
 import { bucketArn } from '../protocol/bucket-names.js';
-import { readSmallBody } from '../server/request-body.js';
-import type { RequestContext } from '../server/request-context.js';
-import { sendEmpty } from '../server/respond.js';
-import { S3Error } from '../server/s3-error.js';
-import type { ZonalServices } from '../server/zonal-server.js';
+import { readSmallBody } from '../http/request-body.js';
+import type { RequestContext } from '../http/request-context.js';
+import { sendEmpty } from '../http/respond.js';
+import { S3Error } from '../errors/s3-error.js';
+import type { ZonalServices } from './services.js';
 import { existingBucket } from './buckets.js';
 
 export async function putBucketPolicy(ctx: RequestContext, services: ZonalServices): Promise<void> {
@@ -20,7 +20,7 @@ export async function putBucketPolicy(ctx: RequestContext, services: ZonalServic
 export function getBucketPolicy(ctx: RequestContext, services: ZonalServices): void {
   const bucket = existingBucket(ctx, services);
   if (bucket.policy === undefined) {
-    throw new S3Error('NoSuchBucketPolicy', 'The bucket policy does not exist', 404, {
+    throw new S3Error('NoSuchBucketPolicy', undefined, {
       BucketName: bucket.name,
     });
   }

@@ -1,10 +1,10 @@
 import { bucketArn, parseDirectoryBucketName, type DirectoryBucketName } from '../protocol/bucket-names.js';
 import { malformedXml, parseXml, S3_XMLNS } from '../protocol/xml.js';
-import { header, type RequestContext } from '../server/request-context.js';
-import { readSmallBody } from '../server/request-body.js';
-import { sendEmpty, sendXml } from '../server/respond.js';
-import { invalidArgument, noSuchBucket, notImplemented, S3Error } from '../server/s3-error.js';
-import type { ZonalServices } from '../server/zonal-server.js';
+import { header, type RequestContext } from '../http/request-context.js';
+import { readSmallBody } from '../http/request-body.js';
+import { sendEmpty, sendXml } from '../http/respond.js';
+import { invalidArgument, noSuchBucket, notImplemented, S3Error } from '../errors/s3-error.js';
+import type { ZonalServices } from './services.js';
 import type { BucketRecord } from '../storage/types.js';
 import { decodeToken, encodeToken } from './continuation-token.js';
 
@@ -24,7 +24,7 @@ const UNSUPPORTED_CREATE_HEADERS = [
 ];
 
 const invalidBucketName = (bucket: string): S3Error =>
-  new S3Error('InvalidBucketName', 'The specified bucket is not valid.', 400, { BucketName: bucket });
+  new S3Error('InvalidBucketName', undefined, { BucketName: bucket });
 
 /** The account a request acts for: the signer's, or the account that created its session. */
 export function callerAccountId(ctx: RequestContext): string {

@@ -8,16 +8,17 @@ import {
 } from '../protocol/checksums.js';
 import { unquote } from '../protocol/conditional.js';
 import { malformedXml, parseXml, S3_XMLNS } from '../protocol/xml.js';
-import { header, type RequestContext } from '../server/request-context.js';
-import { readSmallBody } from '../server/request-body.js';
-import { sendXml } from '../server/respond.js';
-import { badDigest, invalidRequest, notImplemented, S3Error } from '../server/s3-error.js';
-import type { ZonalServices } from '../server/zonal-server.js';
+import { header, type RequestContext } from '../http/request-context.js';
+import { readSmallBody } from '../http/request-body.js';
+import { sendXml } from '../http/respond.js';
+import { badDigest, invalidRequest, notImplemented, S3Error } from '../errors/s3-error.js';
+import type { ZonalServices } from './services.js';
 import type { ObjectRecord, PartRecord, Segment, UploadRecord } from '../storage/types.js';
 import { newEtag } from './etag.js';
 import { encryptionHeaders } from './object-headers.js';
 import { writeConditionFrom } from './write-conditions.js';
-import { MAX_PART_NUMBER, uploadOf } from './upload-part.js';
+import { MAX_PART_NUMBER } from '../protocol/limits.js';
+import { uploadOf } from './upload-part.js';
 
 /** S3's minimum size of every part but the last. */
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -31,12 +32,7 @@ interface RequestedPart {
   checksums: Partial<Record<ChecksumAlgorithm, string>>;
 }
 
-const invalidPart = (): S3Error =>
-  new S3Error(
-    'InvalidPart',
-    "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
-    400,
-  );
+const invalidPart = (): S3Error => new S3Error('InvalidPart');
 
 function parseRequestedParts(xml: string): RequestedPart[] {
   const root = parseXml(xml).CompleteMultipartUpload;
@@ -64,11 +60,7 @@ function parseRequestedParts(xml: string): RequestedPart[] {
 function checkPartOrder(parts: RequestedPart[]): void {
   parts.forEach((part, i) => {
     if (i > 0 && part.partNumber <= parts[i - 1]!.partNumber) {
-      throw new S3Error(
-        'InvalidPartOrder',
-        'The list of parts was not in ascending order. Parts must be ordered by part number.',
-        400,
-      );
+      throw new S3Error('InvalidPartOrder');
     }
   });
   parts.forEach((part, i) => {
@@ -76,7 +68,6 @@ function checkPartOrder(parts: RequestedPart[]): void {
       throw new S3Error(
         'InvalidPart',
         'Part numbers must start at 1 and be consecutive for directory buckets.',
-        400,
       );
     }
   });
@@ -92,16 +83,11 @@ function usedParts(requested: RequestedPart[], stored: PartRecord[]): PartRecord
       if (part.checksums[alg] !== value) throw invalidPart();
     }
     if (i < requested.length - 1 && part.size < MIN_PART_BYTES) {
-      throw new S3Error(
-        'EntityTooSmall',
-        'Your proposed upload is smaller than the minimum allowed object size.',
-        400,
-        {
-          ProposedSize: String(part.size),
-          MinSizeAllowed: String(MIN_PART_BYTES),
-          PartNumber: String(part.partNumber),
-        },
-      );
+      throw new S3Error('EntityTooSmall', undefined, {
+        ProposedSize: String(part.size),
+        MinSizeAllowed: String(MIN_PART_BYTES),
+        PartNumber: String(part.partNumber),
+      });
     }
     return part;
   });

@@ -1,4 +1,4 @@
-import { invalidArgument } from '../server/s3-error.js';
+import { invalidArgument } from '../errors/s3-error.js';
 
 /**
  * Continuation tokens are opaque to clients: a versioned, base64url-encoded position. They

@@ -7,10 +7,10 @@ import {
   type ChecksumAlgorithm,
 } from '../protocol/checksums.js';
 import { S3_XMLNS, toXml } from '../protocol/xml.js';
-import { header, type RequestContext } from '../server/request-context.js';
-import { sendXml } from '../server/respond.js';
-import { invalidArgument, invalidRequest, notImplemented, S3Error, toS3Error } from '../server/s3-error.js';
-import type { ZonalServices } from '../server/zonal-server.js';
+import { header, type RequestContext } from '../http/request-context.js';
+import { sendXml } from '../http/respond.js';
+import { invalidArgument, invalidRequest, notImplemented, S3Error, toS3Error } from '../errors/s3-error.js';
+import type { ZonalServices } from './services.js';
 import { checkWriteCondition } from '../storage/conditions.js';
 import type { ObjectChecksums, ObjectRecord } from '../storage/types.js';
 import { existingBucket } from './buckets.js';
@@ -142,7 +142,7 @@ function withoutDeclaration(xml: string): string {
 }
 
 const sourceCorrupted = (): S3Error =>
-  new S3Error('InternalError', 'The copy source could not be read intact. Please try again.', 500);
+  new S3Error('InternalError', 'The copy source could not be read intact. Please try again.');
 
 /**
  * CopyObject: PUT with `x-amz-copy-source`. Everything that can be refused is refused before

@@ -7,11 +7,11 @@ import {
   type ChecksumAlgorithm,
 } from '../protocol/checksums.js';
 import { malformedXml, S3_XMLNS } from '../protocol/xml.js';
-import type { RequestContext } from '../server/request-context.js';
-import { requestPayload } from '../server/request-body.js';
-import { MAX_KEY_BYTES } from '../server/request-target.js';
-import { badDigest, invalidRequest, notImplemented, S3Error } from '../server/s3-error.js';
-import type { ZonalServices } from '../server/zonal-server.js';
+import type { RequestContext } from '../http/request-context.js';
+import { requestPayload } from '../http/request-body.js';
+import { MAX_KEY_BYTES } from '../protocol/limits.js';
+import { badDigest, invalidRequest, notImplemented, S3Error } from '../errors/s3-error.js';
+import type { ZonalServices } from './services.js';
 import { existingBucket } from './buckets.js';
 import { expectedChecksum } from './payload-checksum.js';
 
@@ -101,7 +101,7 @@ function bodyChecksum(ctx: RequestContext): BodyChecksum {
 /** Reads the whole (small) body and checks it against the client's checksum. */
 async function verifiedBody(ctx: RequestContext, expected: BodyChecksum): Promise<Buffer> {
   const payload = requestPayload(ctx);
-  const tooBig = (): S3Error => new S3Error('MaxMessageLengthExceeded', 'Your request was too big.', 400);
+  const tooBig = (): S3Error => new S3Error('MaxMessageLengthExceeded');
   if (payload.declaredLength !== undefined && payload.declaredLength > MAX_BODY_BYTES) throw tooBig();
   const chunks: Buffer[] = [];
   let size = 0;
@@ -192,14 +192,13 @@ function keyProblem(entry: DeleteEntry): S3Error | undefined {
     return new S3Error(
       'InvalidArgument',
       'Object keys must contain a non-whitespace character and no control characters other than tab, line feed and carriage return.',
-      400,
     );
   }
   if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
-    return new S3Error('KeyTooLongError', 'Your key is too long', 400);
+    return new S3Error('KeyTooLongError');
   }
   if (entry.versionId !== undefined && entry.versionId !== 'null') {
-    return new S3Error('InvalidArgument', 'Invalid version id specified', 400);
+    return new S3Error('InvalidArgument', 'Invalid version id specified');
   }
   return undefined;
 }

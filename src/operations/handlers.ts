@@ -1,6 +1,6 @@
-import type { RequestContext } from '../server/request-context.js';
-import type { OperationName } from '../server/operation-table.js';
-import type { ZonalServices } from '../server/zonal-server.js';
+import type { RequestContext } from '../http/request-context.js';
+import type { OperationName } from '../protocol/operations.js';
+import type { ZonalServices } from './services.js';
 import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './bucket-encryption.js';
 import { deleteBucketPolicy, getBucketPolicy, putBucketPolicy } from './bucket-policy.js';
 import { createBucket, deleteBucket, headBucket, listDirectoryBuckets } from './buckets.js';

@@ -1,9 +1,9 @@
 import { CHECKSUM_API_NAME, type ChecksumAlgorithm } from '../protocol/checksums.js';
 import { S3_XMLNS } from '../protocol/xml.js';
-import type { RequestContext } from '../server/request-context.js';
-import { sendXml } from '../server/respond.js';
-import { invalidArgument, invalidRequest, notImplemented } from '../server/s3-error.js';
-import type { ZonalServices } from '../server/zonal-server.js';
+import type { RequestContext } from '../http/request-context.js';
+import { sendXml } from '../http/respond.js';
+import { invalidArgument, invalidRequest, notImplemented } from '../errors/s3-error.js';
+import type { ZonalServices } from './services.js';
 import type { ObjectChecksums, UploadRecord } from '../storage/types.js';
 import { existingBucket } from './buckets.js';
 import { decodeToken, encodeToken } from './continuation-token.js';

@@ -1,8 +1,8 @@
 import { S3_XMLNS } from '../protocol/xml.js';
-import type { RequestContext } from '../server/request-context.js';
-import { sendXml } from '../server/respond.js';
-import { invalidArgument, invalidRequest, notImplemented } from '../server/s3-error.js';
-import type { ZonalServices } from '../server/zonal-server.js';
+import type { RequestContext } from '../http/request-context.js';
+import { sendXml } from '../http/respond.js';
+import { invalidArgument, invalidRequest, notImplemented } from '../errors/s3-error.js';
+import type { ZonalServices } from './services.js';
 import { existingBucket } from './buckets.js';
 import { decodeToken, encodeToken } from './continuation-token.js';
 import { primaryChecksumAlgorithm, STORAGE_CLASS } from './object-headers.js';

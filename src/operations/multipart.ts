@@ -5,10 +5,10 @@ import {
   type ChecksumAlgorithm,
 } from '../protocol/checksums.js';
 import { S3_XMLNS } from '../protocol/xml.js';
-import { header, type RequestContext } from '../server/request-context.js';
-import { sendEmpty, sendXml } from '../server/respond.js';
-import { invalidArgument, invalidRequest } from '../server/s3-error.js';
-import type { ZonalServices } from '../server/zonal-server.js';
+import { header, type RequestContext } from '../http/request-context.js';
+import { sendEmpty, sendXml } from '../http/respond.js';
+import { invalidArgument, invalidRequest } from '../errors/s3-error.js';
+import type { ZonalServices } from './services.js';
 import type { ChecksumType } from '../storage/types.js';
 import { existingBucket } from './buckets.js';
 import {

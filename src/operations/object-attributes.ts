@@ -1,10 +1,10 @@
 import { CHECKSUM_API_NAME, type ChecksumAlgorithm } from '../protocol/checksums.js';
 import { unquote } from '../protocol/conditional.js';
 import { S3_XMLNS } from '../protocol/xml.js';
-import { header, type RequestContext } from '../server/request-context.js';
-import { sendXml } from '../server/respond.js';
-import { invalidArgument, noSuchKey, notImplemented } from '../server/s3-error.js';
-import type { ZonalServices } from '../server/zonal-server.js';
+import { header, type RequestContext } from '../http/request-context.js';
+import { sendXml } from '../http/respond.js';
+import { invalidArgument, noSuchKey, notImplemented } from '../errors/s3-error.js';
+import type { ZonalServices } from './services.js';
 import type { ObjectChecksums, ObjectRecord } from '../storage/types.js';
 import { existingBucket } from './buckets.js';
 import { STORAGE_CLASS } from './object-headers.js';

@@ -1,6 +1,6 @@
 import { CHECKSUM_API_NAME, CHECKSUM_HEADER, type ChecksumAlgorithm } from '../protocol/checksums.js';
-import { header, type RequestContext } from '../server/request-context.js';
-import { invalidArgument, notImplemented, S3Error } from '../server/s3-error.js';
+import { header, type RequestContext } from '../http/request-context.js';
+import { invalidArgument, notImplemented, S3Error } from '../errors/s3-error.js';
 import type { BucketRecord, ContentHeaders, ObjectEncryption, ObjectRecord } from '../storage/types.js';
 
 export const STORAGE_CLASS = 'EXPRESS_ONEZONE';
@@ -40,7 +40,7 @@ export function rejectUnsupportedWriteHeaders(ctx: RequestContext, bucket: Bucke
   }
   const storageClass = header(ctx, 'x-amz-storage-class');
   if (storageClass !== undefined && storageClass !== STORAGE_CLASS) {
-    throw new S3Error('InvalidStorageClass', 'The storage class you specified is not valid', 400, {
+    throw new S3Error('InvalidStorageClass', undefined, {
       StorageClassRequested: storageClass,
     });
   }
@@ -120,15 +120,10 @@ export function userMetadataFrom(ctx: RequestContext): Record<string, string> {
     bytes += Buffer.byteLength(key) + Buffer.byteLength(text);
   }
   if (bytes > MAX_METADATA_BYTES) {
-    throw new S3Error(
-      'MetadataTooLarge',
-      'Your metadata headers exceed the maximum allowed metadata size.',
-      400,
-      {
-        Size: String(bytes),
-        MaxSizeAllowed: String(MAX_METADATA_BYTES),
-      },
-    );
+    throw new S3Error('MetadataTooLarge', undefined, {
+      Size: String(bytes),
+      MaxSizeAllowed: String(MAX_METADATA_BYTES),
+    });
   }
   return metadata;
 }

@@ -1,16 +1,16 @@
 import { pipeline } from 'node:stream/promises';
 import { evaluateReadConditions } from '../protocol/conditional.js';
 import { resolveRange } from '../protocol/range.js';
-import { header, type RequestContext } from '../server/request-context.js';
-import { sendEmpty } from '../server/respond.js';
+import { header, type RequestContext } from '../http/request-context.js';
+import { sendEmpty } from '../http/respond.js';
 import {
   invalidArgument,
   invalidRequest,
   noSuchKey,
   preconditionFailed,
   S3Error,
-} from '../server/s3-error.js';
-import type { ZonalServices } from '../server/zonal-server.js';
+} from '../errors/s3-error.js';
+import type { ZonalServices } from './services.js';
 import type { DeleteCondition } from '../storage/embedded-store.js';
 import type { ObjectRecord } from '../storage/types.js';
 import { appendObject } from './append-object.js';
@@ -28,7 +28,7 @@ import {
   writeEncryption,
 } from './object-headers.js';
 import { expectedChecksum, receiveBlob } from './payload-checksum.js';
-import { MAX_PART_NUMBER } from './upload-part.js';
+import { MAX_PART_NUMBER } from '../protocol/limits.js';
 import { writeConditionFrom } from './write-conditions.js';
 
 /**
@@ -144,7 +144,7 @@ function partRange(
     );
   }
   const count = record.multipart ? record.segments.length : 1;
-  if (n > count) throw new S3Error('InvalidPartNumber', 'The requested partnumber is not satisfiable', 416);
+  if (n > count) throw new S3Error('InvalidPartNumber');
   if (!record.multipart) return { count };
   let start = 0;
   for (const segment of record.segments.slice(0, n - 1)) start += segment.size;

@@ -8,10 +8,11 @@ import {
   type ChecksumAlgorithm,
 } from '../protocol/checksums.js';
 import { pipeline } from 'node:stream/promises';
-import { requestPayload, type Payload } from '../server/request-body.js';
-import { header, type RequestContext } from '../server/request-context.js';
-import { badDigest, invalidRequest, S3Error } from '../server/s3-error.js';
-import type { ZonalServices } from '../server/zonal-server.js';
+import { MAX_PAYLOAD_BYTES } from '../protocol/limits.js';
+import { requestPayload, type Payload } from '../http/request-body.js';
+import { header, type RequestContext } from '../http/request-context.js';
+import { badDigest, invalidRequest, S3Error } from '../errors/s3-error.js';
+import type { ZonalServices } from './services.js';
 
 /** The checksum a client sent (or will send in a trailer) for a request payload. */
 export interface ExpectedChecksum {
@@ -76,9 +77,6 @@ export function verifyChecksum(
   }
 }
 
-/** S3's limit for one PUT, UploadPart or append. */
-export const MAX_PAYLOAD_BYTES = 5 * 1024 ** 3;
-
 export interface ReceivedBlob {
   blobId: string;
   size: number;
@@ -103,7 +101,7 @@ export async function receiveBlob(
   }
   const payload = requestPayload(ctx);
   if (payload.declaredLength !== undefined && payload.declaredLength > MAX_PAYLOAD_BYTES) {
-    throw new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400, {
+    throw new S3Error('EntityTooLarge', undefined, {
       ProposedSize: String(payload.declaredLength),
       MaxSizeAllowed: String(MAX_PAYLOAD_BYTES),
     });

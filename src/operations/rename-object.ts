@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import { etagMatches } from '../protocol/conditional.js';
-import { header, type RequestContext } from '../server/request-context.js';
-import { MAX_KEY_BYTES } from '../server/request-target.js';
-import { sendEmpty } from '../server/respond.js';
+import { header, type RequestContext } from '../http/request-context.js';
+import { MAX_KEY_BYTES } from '../protocol/limits.js';
+import { sendEmpty } from '../http/respond.js';
 import {
   invalidArgument,
   invalidRequest,
@@ -10,8 +10,8 @@ import {
   notImplemented,
   preconditionFailed,
   S3Error,
-} from '../server/s3-error.js';
-import type { ZonalServices } from '../server/zonal-server.js';
+} from '../errors/s3-error.js';
+import type { ZonalServices } from './services.js';
 import type { ObjectRecord } from '../storage/types.js';
 import { existingBucket } from './buckets.js';
 
@@ -128,7 +128,7 @@ function parseRenameSource(ctx: RequestContext): { bucket: string; key: string }
   if (slash <= 0 || slash === rest.length - 1) throw invalid(shape);
   const key = rest.slice(slash + 1);
   if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
-    throw new S3Error('KeyTooLongError', 'Your key is too long', 400);
+    throw new S3Error('KeyTooLongError');
   }
   return { bucket: rest.slice(0, slash), key };
 }

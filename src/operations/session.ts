@@ -1,10 +1,10 @@
 import { newSecretAccessKey, newSessionAccessKeyId } from '../auth/random-ids.js';
 import type { SessionEncryption, SessionMode } from '../auth/session-token.js';
 import { S3_XMLNS } from '../protocol/xml.js';
-import { header, type RequestContext } from '../server/request-context.js';
-import { sendXml } from '../server/respond.js';
-import { accessDenied, invalidArgument } from '../server/s3-error.js';
-import type { ZonalServices } from '../server/zonal-server.js';
+import { header, type RequestContext } from '../http/request-context.js';
+import { sendXml } from '../http/respond.js';
+import { accessDenied, invalidArgument } from '../errors/s3-error.js';
+import type { ZonalServices } from './services.js';
 import { bucketArn } from '../protocol/bucket-names.js';
 import type { BucketRecord } from '../storage/types.js';
 import { existingBucket } from './buckets.js';

@@ -1,19 +1,18 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CHECKSUM_API_NAME, CHECKSUM_HEADER, ChecksumTransform } from '../protocol/checksums.js';
+import { MAX_PART_NUMBER } from '../protocol/limits.js';
 import { S3_XMLNS } from '../protocol/xml.js';
-import { header, type RequestContext } from '../server/request-context.js';
-import { sendEmpty, sendXml } from '../server/respond.js';
-import { invalidArgument, noSuchUpload, notImplemented } from '../server/s3-error.js';
-import type { ZonalServices } from '../server/zonal-server.js';
+import { header, type RequestContext } from '../http/request-context.js';
+import { sendEmpty, sendXml } from '../http/respond.js';
+import { invalidArgument, noSuchUpload, notImplemented } from '../errors/s3-error.js';
+import type { ZonalServices } from './services.js';
 import type { ObjectChecksums, UploadRecord } from '../storage/types.js';
 import { existingBucket } from './buckets.js';
 import { copySourceOf } from './copy-source.js';
 import { encryptionHeaders } from './object-headers.js';
 import { newEtag } from './etag.js';
 import { expectedChecksum, receiveBlob } from './payload-checksum.js';
-
-export const MAX_PART_NUMBER = 10_000;
 
 /** The upload a request names, which must belong to the addressed bucket and key. */
 export function uploadOf(ctx: RequestContext, services: ZonalServices): UploadRecord {

@@ -1,5 +1,5 @@
-import { header, type RequestContext } from '../server/request-context.js';
-import { notImplemented } from '../server/s3-error.js';
+import { header, type RequestContext } from '../http/request-context.js';
+import { notImplemented } from '../errors/s3-error.js';
 import type { WriteCondition } from '../storage/types.js';
 
 /** `If-None-Match: *` and `If-Match` of PutObject and CompleteMultipartUpload (spec §5.12). */

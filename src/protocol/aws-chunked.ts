@@ -12,7 +12,7 @@
 import { createHash, createHmac, timingSafeEqual, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 
-import { S3Error, incompleteBody, signatureDoesNotMatch } from '../server/s3-error.js';
+import { S3Error, incompleteBody, signatureDoesNotMatch } from '../errors/s3-error.js';
 
 export interface ChunkSignatureContext {
   signingKey: Buffer;
@@ -63,13 +63,8 @@ type State =
   | 'trailer-end' // signed trailer verified: reading the closing empty line
   | 'done';
 
-const invalidChunk = (message: string): S3Error => new S3Error('InvalidChunkSizeError', message, 400);
-const malformedTrailer = (): S3Error =>
-  new S3Error(
-    'MalformedTrailerError',
-    'The request contained trailing data that was not well-formed or did not conform to our published schema.',
-    400,
-  );
+const invalidChunk = (message: string): S3Error => new S3Error('InvalidChunkSizeError', message);
+const malformedTrailer = (): S3Error => new S3Error('MalformedTrailerError');
 
 /** Lower-case hex SHA-256. */
 export function sha256Hex(data: string | Buffer): string {

@@ -1,4 +1,4 @@
-import type { LocationType } from '../storage/types.js';
+export type LocationType = 'AvailabilityZone' | 'LocalZone';
 
 export interface DirectoryBucketName {
   name: string;

@@ -1,11 +1,22 @@
 import crypto from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import zlib from 'node:zlib';
-import { S3Error } from '../server/s3-error.js';
-import type { ObjectChecksums } from '../storage/types.js';
+import { S3Error } from '../errors/s3-error.js';
 import { crcToBase64, isCrcAlgorithm, type CrcAlgorithm } from './crc-combine.js';
 import { crc32c } from './crc32c.js';
 import { crc64nvme } from './crc64nvme.js';
+
+/** Checksums of the whole object, base64 of the big-endian digest, keyed by algorithm. */
+export interface ObjectChecksums {
+  crc32?: string;
+  crc32c?: string;
+  crc64nvme?: string;
+  sha1?: string;
+  sha256?: string;
+}
+
+/** How an object's checksum relates to its bytes (S3's ChecksumType). */
+export type ChecksumType = 'FULL_OBJECT' | 'COMPOSITE';
 
 export {
   combineChecksumList,
@@ -53,7 +64,7 @@ const ALGORITHMS = Object.keys(CHECKSUM_HEADER) as ChecksumAlgorithm[];
 
 export function algorithmFromApiName(name: string): ChecksumAlgorithm {
   const found = ALGORITHMS.find((alg) => CHECKSUM_API_NAME[alg] === name.toUpperCase());
-  if (!found) throw new S3Error('InvalidRequest', `Checksum algorithm ${name} is not supported.`, 400);
+  if (!found) throw new S3Error('InvalidRequest', `Checksum algorithm ${name} is not supported.`);
   return found;
 }
 

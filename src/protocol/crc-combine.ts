@@ -16,13 +16,11 @@
  * (width − 1 − i). 64-bit values are two unsigned 32-bit halves, so no BigInt arithmetic runs in
  * the loops; BigInt appears only at the interface.
  */
-import type { ObjectChecksums } from '../storage/types.js';
-
 /**
  * Functions below take any checksum algorithm, so callers need not narrow first, and throw a
  * RangeError for SHA-1/SHA-256, which cannot be combined.
  */
-type Algorithm = keyof ObjectChecksums;
+type Algorithm = 'crc32' | 'crc32c' | 'crc64nvme' | 'sha1' | 'sha256';
 
 /** The checksum algorithms that are CRCs, and so can be combined. */
 export type CrcAlgorithm = Extract<Algorithm, 'crc32' | 'crc32c' | 'crc64nvme'>;

@@ -1,7 +1,7 @@
-import { S3Error } from '../server/s3-error.js';
+import { S3Error } from '../errors/s3-error.js';
 
 /** S3's error for a URI it cannot decode. */
-export const invalidUri = (): S3Error => new S3Error('InvalidURI', "Couldn't parse the specified URI.", 400);
+export const invalidUri = (): S3Error => new S3Error('InvalidURI');
 
 /** Percent-decodes one URI component; `+` stays a plus, as in S3's SigV4. */
 export function decodeComponent(raw: string): string {

@@ -1,4 +1,4 @@
-import { S3Error } from '../server/s3-error.js';
+import { S3Error } from '../errors/s3-error.js';
 
 export interface ByteRange {
   start: number;
@@ -32,7 +32,7 @@ export function resolveRange(value: string | undefined, size: number): ByteRange
 }
 
 export function invalidRange(size: number): S3Error {
-  return new S3Error('InvalidRange', 'The requested range is not satisfiable', 416, {
+  return new S3Error('InvalidRange', undefined, {
     ActualObjectSize: String(size),
   });
 }

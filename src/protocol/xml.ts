@@ -1,5 +1,5 @@
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
-import { S3Error } from '../server/s3-error.js';
+import { S3Error } from '../errors/s3-error.js';
 
 export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
@@ -14,12 +14,7 @@ export function toXml(document: Record<string, unknown>): string {
   return '<?xml version="1.0" encoding="UTF-8"?>\n' + builder.build(document);
 }
 
-export const malformedXml = (): S3Error =>
-  new S3Error(
-    'MalformedXML',
-    'The XML you provided was not well-formed or did not validate against our published schema',
-    400,
-  );
+export const malformedXml = (): S3Error => new S3Error('MalformedXML');
 
 const parser = new XMLParser({
   ignoreAttributes: true,

@@ -8,13 +8,13 @@ import type { ServerConfig, TlsConfig, TlsFiles } from '../config.js';
 import {
   badRequest,
   headerSectionTooLarge,
-  MAX_HEADER_BYTES,
   rawErrorResponse,
   requestTimeout,
   slowDown,
-} from './limits.js';
-import { sendError, setCommonHeaders } from './respond.js';
-import type { S3Error } from './s3-error.js';
+} from './transport-errors.js';
+import { MAX_HEADER_BYTES } from '../protocol/limits.js';
+import { sendError, setCommonHeaders } from '../http/respond.js';
+import type { S3Error } from '../errors/s3-error.js';
 
 export type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 

@@ -3,44 +3,7 @@
  * name. Authorization, handlers, logs and metrics all key on the name it returns.
  */
 
-export type OperationName =
-  // service
-  | 'ListDirectoryBuckets'
-  | 'ListBuckets'
-  // bucket
-  | 'CreateBucket'
-  | 'HeadBucket'
-  | 'DeleteBucket'
-  | 'CreateSession'
-  | 'ListObjectsV2'
-  | 'ListObjects'
-  | 'ListMultipartUploads'
-  | 'DeleteObjects'
-  | 'PutBucketPolicy'
-  | 'GetBucketPolicy'
-  | 'DeleteBucketPolicy'
-  | 'PutBucketEncryption'
-  | 'GetBucketEncryption'
-  | 'DeleteBucketEncryption'
-  | 'PutBucketLifecycleConfiguration'
-  | 'GetBucketLifecycleConfiguration'
-  | 'DeleteBucketLifecycle'
-  // object
-  | 'PutObject'
-  | 'CopyObject'
-  | 'GetObject'
-  | 'HeadObject'
-  | 'DeleteObject'
-  | 'GetObjectAttributes'
-  | 'RenameObject'
-  | 'CreateMultipartUpload'
-  | 'UploadPart'
-  | 'UploadPartCopy'
-  | 'CompleteMultipartUpload'
-  | 'AbortMultipartUpload'
-  | 'ListParts'
-  // anything a directory bucket does not support
-  | 'Unsupported';
+import type { OperationName } from '../protocol/operations.js';
 
 type Target = 'service' | 'bucket' | 'object';
 
@@ -149,14 +112,3 @@ export function operationFor(
   }
   return undefined;
 }
-
-/** Zonal (data-plane) operations a ReadOnly session may call (spec §2.3). */
-export const READ_ONLY_OPERATIONS: ReadonlySet<OperationName> = new Set<OperationName>([
-  'GetObject',
-  'HeadObject',
-  'ListObjectsV2',
-  'GetObjectAttributes',
-  'ListParts',
-  'ListMultipartUploads',
-  'HeadBucket',
-]);

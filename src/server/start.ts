@@ -10,7 +10,8 @@ import type { ServerConfig } from '../config.js';
 import { IdentityStore } from '../identity/identity-store.js';
 import { EmbeddedStore } from '../storage/embedded-store.js';
 import { prepareTls } from './tls.js';
-import { ZonalServer, type ZonalServerOptions, type ZonalStats } from './zonal-server.js';
+import { ZonalServer, type ZonalServerOptions } from './zonal-server.js';
+import { type ZonalStats } from '../operations/services.js';
 
 export interface RunningZonal {
   readonly config: ServerConfig;

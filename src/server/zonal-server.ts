@@ -1,47 +1,21 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { RequestAuthorizer } from '../access/request-authorizer.js';
 import { Authenticator } from '../auth/authenticate.js';
-import type { IamIdentity } from '../auth/credentials.js';
 import { newRequestId } from '../auth/random-ids.js';
-import type { SessionTokenSealer } from '../auth/session-token.js';
-import type { ServerConfig } from '../config.js';
 import { QueryApi } from '../iam-api/query-api.js';
 import { queryServiceOf } from '../iam-api/query-request.js';
-import type { IdentityStore } from '../identity/identity-store.js';
 import type { Exposition, PrometheusExporter } from '../observability/prometheus.js';
 import { flushLogger, type Logger } from '../observability/request-log.js';
 import { RequestObserver, type RequestRecord } from '../observability/request-observer.js';
 import { HANDLERS } from '../operations/handlers.js';
 import { invalidUri, parseQuery } from '../protocol/query.js';
-import type { EmbeddedStore } from '../storage/embedded-store.js';
 import { createHttpFront } from './http-front.js';
 import { operationFor } from './operation-table.js';
-import type { RequestContext } from './request-context.js';
-import { resolveTarget } from './request-target.js';
-import { sendError, setCommonHeaders } from './respond.js';
-import { notImplemented, S3Error, toS3Error } from './s3-error.js';
-
-/** What operation handlers may use: configuration, storage and the session sealer. */
-export interface ZonalServices {
-  readonly config: ServerConfig;
-  readonly store: EmbeddedStore;
-  readonly sessions: SessionTokenSealer;
-  /** The root identity of the default account, owner of every bucket today. */
-  readonly root: IamIdentity;
-  /** Accounts, users, access keys and their identity policies (the identities file). */
-  readonly identities: IdentityStore;
-  /** Who may do what: sessions, identity and bucket policies. */
-  readonly authorizer: RequestAuthorizer;
-  /** Counters for tests and operators; mutated by the handlers. */
-  readonly stats: ZonalStats;
-}
-
-/** Running totals since the server started. */
-export interface ZonalStats {
-  /** Successful CreateSession calls. */
-  sessionsCreated: number;
-}
+import type { RequestContext } from '../http/request-context.js';
+import { resolveTarget } from '../http/request-target.js';
+import { sendError, setCommonHeaders } from '../http/respond.js';
+import { notImplemented, S3Error, toS3Error } from '../errors/s3-error.js';
+import type { ZonalServices } from '../operations/services.js';
 
 export interface ZonalServerOptions {
   services: ZonalServices;
@@ -157,11 +131,7 @@ export class ZonalServer {
       );
       record.accessKeyId = auth.sigv4.accessKeyId;
       if (op === undefined) {
-        throw new S3Error(
-          'MethodNotAllowed',
-          'The specified method is not allowed against this resource.',
-          405,
-        );
+        throw new S3Error('MethodNotAllowed');
       }
       const handler = HANDLERS[op];
       if (!handler) throw notImplemented(`${op} is not supported by directory buckets in Zonal.`);

@@ -2,7 +2,7 @@
  * Write and delete preconditions, checked inside the transaction that commits the change,
  * against the object current at that moment.
  */
-import { noSuchKey, preconditionFailed } from '../server/s3-error.js';
+import { noSuchKey, preconditionFailed } from '../errors/s3-error.js';
 import type { WriteCondition } from './types.js';
 
 /** Preconditions of DeleteObject; each one that is present must hold (an absent object is fine). */

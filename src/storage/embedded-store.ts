@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type Database from 'better-sqlite3';
-import { noSuchBucket, noSuchUpload, S3Error } from '../server/s3-error.js';
+import { noSuchBucket, noSuchUpload, S3Error } from '../errors/s3-error.js';
 import { BlobFiles } from './blob-files.js';
 import { BlobLeases } from './blob-leases.js';
 import { GroupSync, pathFlusher } from './group-sync.js';
@@ -108,30 +108,15 @@ const CLIENT_TOKEN_TTL_MS = 60 * 60 * 1000;
 const CLIENT_TOKEN_PURGE_INTERVAL_MS = 60 * 1000;
 
 const bucketAlreadyOwnedByYou = (bucket: string): S3Error =>
-  new S3Error(
-    'BucketAlreadyOwnedByYou',
-    'Your previous request to create the named bucket succeeded and you already own it.',
-    409,
-    { BucketName: bucket },
-  );
+  new S3Error('BucketAlreadyOwnedByYou', undefined, { BucketName: bucket });
 
 const bucketAlreadyExists = (bucket: string): S3Error =>
-  new S3Error(
-    'BucketAlreadyExists',
-    'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.',
-    409,
-    { BucketName: bucket },
-  );
+  new S3Error('BucketAlreadyExists', undefined, { BucketName: bucket });
 
 const bucketNotEmpty = (bucket: string): S3Error =>
-  new S3Error('BucketNotEmpty', 'The bucket you tried to delete is not empty', 409, { BucketName: bucket });
+  new S3Error('BucketNotEmpty', undefined, { BucketName: bucket });
 
-const idempotencyParameterMismatch = (): S3Error =>
-  new S3Error(
-    'IdempotencyParameterMismatch',
-    'Parameters on this idempotent request are inconsistent with parameters used in previous request(s).',
-    400,
-  );
+const idempotencyParameterMismatch = (): S3Error => new S3Error('IdempotencyParameterMismatch');
 
 /**
  * Wraps `fn` in a transaction that takes the write lock up front (BEGIN IMMEDIATE), so a

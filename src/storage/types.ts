@@ -2,8 +2,11 @@
  * The storage contract: what operation handlers may ask of a backend. It knows nothing
  * about HTTP, signatures or XML; names are S3's, values are plain data.
  */
+import type { ChecksumType, ObjectChecksums } from '../protocol/checksums.js';
+import type { LocationType } from '../protocol/bucket-names.js';
 
-export type LocationType = 'AvailabilityZone' | 'LocalZone';
+export type { ChecksumType, ObjectChecksums } from '../protocol/checksums.js';
+export type { LocationType } from '../protocol/bucket-names.js';
 
 export interface BucketRecord {
   name: string;
@@ -37,18 +40,6 @@ export interface ContentHeaders {
   /** The raw `Expires` header value as the client sent it. */
   expires?: string;
 }
-
-/** Checksums of the whole object, base64 of the big-endian digest, keyed by algorithm. */
-export interface ObjectChecksums {
-  crc32?: string;
-  crc32c?: string;
-  crc64nvme?: string;
-  sha1?: string;
-  sha256?: string;
-}
-
-/** How an object's checksum relates to its bytes (S3's ChecksumType). */
-export type ChecksumType = 'FULL_OBJECT' | 'COMPOSITE';
 
 /**
  * A run of an object's bytes held in one blob file. A simple PUT has one segment; a completed

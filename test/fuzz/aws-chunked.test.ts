@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import fc from 'fast-check';
 
 import { AwsChunkedDecoder, type AwsChunkedOptions } from '../../src/protocol/aws-chunked.js';
-import { S3Error } from '../../src/server/s3-error.js';
+import { S3Error } from '../../src/errors/s3-error.js';
 import { asciiText, latin1Text } from './arbitraries.js';
 import { deriveSigningKey, encodeChunked, type ChunkSigning } from './chunked-body.js';
 import { fuzzAsync, isClientError } from './fuzz-runner.js';

@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import fc from 'fast-check';
 
 import { PolicyError } from '../../src/access/policy/index.js';
-import { S3Error } from '../../src/server/s3-error.js';
+import { S3Error } from '../../src/errors/s3-error.js';
 
 /** Nominal number of cases of one CI run of the whole harness (sum of the `ci` counts). */
 export const FUZZ_CI_CASES = 48_000;

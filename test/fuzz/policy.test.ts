@@ -18,7 +18,7 @@ import {
   type EvaluationRequest,
   type PolicyKind,
 } from '../../src/access/policy/index.js';
-import { S3Error } from '../../src/server/s3-error.js';
+import { S3Error } from '../../src/errors/s3-error.js';
 import { asciiText, policyObject, policyText, unicodeText } from './arbitraries.js';
 import { fuzz, outcome } from './fuzz-runner.js';
 

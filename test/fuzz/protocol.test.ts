@@ -22,8 +22,9 @@ import { parseQuery } from '../../src/protocol/query.js';
 import { resolveRange } from '../../src/protocol/range.js';
 import { parseXml } from '../../src/protocol/xml.js';
 import { operationFor } from '../../src/server/operation-table.js';
-import { hostnameOf, MAX_KEY_BYTES, resolveTarget } from '../../src/server/request-target.js';
-import { S3Error } from '../../src/server/s3-error.js';
+import { hostnameOf, resolveTarget } from '../../src/http/request-target.js';
+import { MAX_KEY_BYTES } from '../../src/protocol/limits.js';
+import { S3Error } from '../../src/errors/s3-error.js';
 import {
   anyText,
   bucketNameText,

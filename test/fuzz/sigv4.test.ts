@@ -23,7 +23,7 @@ import {
   type RequestParts,
 } from '../../src/auth/sigv4.js';
 import { SigningKeyCache } from '../../src/auth/signing-key-cache.js';
-import { S3Error } from '../../src/server/s3-error.js';
+import { S3Error } from '../../src/errors/s3-error.js';
 import { NodeSha256 } from '../helpers/raw-signing.js';
 import {
   anyText,

@@ -24,7 +24,7 @@ import {
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { toS3Error } from '../../src/server/s3-error.js';
+import { toS3Error } from '../../src/errors/s3-error.js';
 import { runServeToExit, startServerProcess } from '../helpers/cli-server.js';
 import { blobInventory, unexpectedPaths } from '../helpers/data-dir.js';
 import {

@@ -15,7 +15,7 @@ import {
   type AwsChunkedOptions,
   type ChunkSignatureContext,
 } from '../../src/protocol/aws-chunked.js';
-import { S3Error } from '../../src/server/s3-error.js';
+import { S3Error } from '../../src/errors/s3-error.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

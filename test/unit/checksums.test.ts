@@ -38,7 +38,7 @@ import {
 } from '../../src/protocol/checksums.js';
 import { crc32c, crc32cBackend, crc32cSoftware } from '../../src/protocol/crc32c.js';
 import { crc64nvme, crc64nvmeBackend, crc64nvmeSoftware } from '../../src/protocol/crc64nvme.js';
-import { S3Error } from '../../src/server/s3-error.js';
+import { S3Error } from '../../src/errors/s3-error.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

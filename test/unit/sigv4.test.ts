@@ -27,7 +27,7 @@ import {
   type SigV4Auth,
 } from '../../src/auth/sigv4.js';
 import { SigningKeyCache, deriveSigningKey } from '../../src/auth/signing-key-cache.js';
-import { S3Error } from '../../src/server/s3-error.js';
+import { S3Error } from '../../src/errors/s3-error.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { EmbeddedStore } from '../../src/storage/embedded-store.js';
-import { S3Error } from '../../src/server/s3-error.js';
+import { S3Error } from '../../src/errors/s3-error.js';
 import type {
   BucketRecord,
   ObjectRecord,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { S3Error } from '../../src/server/s3-error.js';
+import { S3Error } from '../../src/errors/s3-error.js';
 import type { EmbeddedStore } from '../../src/storage/embedded-store.js';
 import type { ObjectRecord, PartRecord, UploadRecord } from '../../src/storage/types.js';
 import {
@@ -320,11 +320,7 @@ test('completeUpload that fails changes nothing', async (t) => {
   unchanged();
 
   // build refuses (e.g. InvalidPart).
-  const invalidPart = new S3Error(
-    'InvalidPart',
-    'One or more of the specified parts could not be found.',
-    400,
-  );
+  const invalidPart = new S3Error('InvalidPart', 'One or more of the specified parts could not be found.');
   assert.throws(
     () =>
       store.completeUpload(uploadId, () => {

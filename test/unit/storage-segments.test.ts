@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { S3Error } from '../../src/server/s3-error.js';
+import { S3Error } from '../../src/errors/s3-error.js';
 import type { ObjectRecord, Segment } from '../../src/storage/types.js';
 import {
   BUCKET,
@@ -213,7 +213,7 @@ test('updateObject failures: a rejected record loses only its new blob', async (
 
   // build throws: the store never saw the new blob, so the caller still owns (and discards) it.
   const unseen = await writeSegment(store, 'd');
-  const refusal = new S3Error('InvalidWriteOffset', 'wrong offset', 400);
+  const refusal = new S3Error('InvalidWriteOffset', 'wrong offset');
   assert.throws(
     () =>
       store.updateObject(BUCKET, 'k', () => {
@@ -261,7 +261,7 @@ test('updateObject unlinks the old blobs the new record drops', async (t) => {
 const moveTo =
   (dstKey: string) =>
   (src?: ObjectRecord): ObjectRecord => {
-    if (!src) throw new S3Error('NoSuchKey', 'The specified key does not exist.', 404);
+    if (!src) throw new S3Error('NoSuchKey', 'The specified key does not exist.');
     return { ...src, key: dstKey };
   };
 

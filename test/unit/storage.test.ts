@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { EmbeddedStore, prefixSuccessor } from '../../src/storage/embedded-store.js';
-import { S3Error } from '../../src/server/s3-error.js';
+import { S3Error } from '../../src/errors/s3-error.js';
 import type { ListObjectsQuery, ObjectRecord } from '../../src/storage/types.js';
 import {
   BLOB_NAME,
@@ -282,7 +282,7 @@ test('deleteObject conditions', async (t) => {
 
 test('writeBlob: a failing source leaves no file and rethrows its own error', async (t) => {
   const { store, dir } = openStore(t, true);
-  const boom = new S3Error('IncompleteBody', 'short body', 400);
+  const boom = new S3Error('IncompleteBody', 'short body');
   const failing = new Readable({
     read() {
       this.push(Buffer.alloc(64 * 1024, 1));

@@ -16,7 +16,7 @@
  */
 import { isPlainObject } from './json.js';
 import { parseBase64, parseBool, parseCidr, parseDate, parseNumber, type IpRange } from './scalars.js';
-import { PolicyError } from './types.js';
+import { PolicyError } from './policy-error.js';
 import {
   parseTemplate,
   resolveTemplate,

@@ -3,8 +3,8 @@
  * parsing (`parsePolicy`), per-policy-set evaluation (`evaluatePolicies`) and the combined
  * identity/resource decision (`decide`).
  */
+export { PolicyError } from './policy-error.js';
 export {
-  PolicyError,
   type ContextValue,
   type Effect,
   type EvaluationRequest,

@@ -6,13 +6,8 @@
 import { parseConditionBlock } from './conditions.js';
 import { isPlainObject } from './json.js';
 import { parsePrincipal } from './principals.js';
-import {
-  PolicyError,
-  type ParsedPolicy,
-  type ParsedStatement,
-  type PolicyKind,
-  type ResourcePattern,
-} from './types.js';
+import { PolicyError } from './policy-error.js';
+import { type ParsedPolicy, type ParsedStatement, type PolicyKind, type ResourcePattern } from './types.js';
 import { parseTemplate, splitTemplateArn } from './variables.js';
 
 export interface ParseOptions {

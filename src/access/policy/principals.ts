@@ -11,7 +11,23 @@
  *   principals are not supported by this server.
  */
 import { isPlainObject } from './json.js';
-import { PolicyError, type PrincipalInfo, type PrincipalMatchKind } from './types.js';
+import { PolicyError } from './policy-error.js';
+
+export interface PrincipalInfo {
+  /** e.g. arn:aws:iam::111111111111:root or arn:aws:iam::111111111111:user/alice */
+  arn: string;
+  accountId: string;
+  isRoot: boolean;
+  userName?: string;
+  userId?: string;
+}
+
+/**
+ * How a resource-policy statement's `Principal` matched: `'any'` for "*", `'principal'` when the
+ * request principal's own ARN is listed, `'account'` when only its account is. AWS treats an
+ * account principal as a delegation to that account, which `decide` honours.
+ */
+export type PrincipalMatchKind = 'any' | 'principal' | 'account';
 
 export interface PrincipalSpec {
   /** `"*"` (or `{"AWS": "*"}`): every principal. */

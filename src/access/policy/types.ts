@@ -3,16 +3,13 @@
  * The parsed forms are normalized once by `parsePolicy` so evaluation never re-validates.
  */
 import type { ConditionClause } from './conditions.js';
-import type { PrincipalSpec } from './principals.js';
+import type { PrincipalInfo, PrincipalMatchKind, PrincipalSpec } from './principals.js';
+
+export type { PrincipalInfo, PrincipalMatchKind } from './principals.js';
 import type { Template } from './variables.js';
 
 export type PolicyKind = 'identity' | 'resource';
 export type Effect = 'Allow' | 'Deny';
-
-/** A policy text that is not valid; the message names the offending element. */
-export class PolicyError extends Error {
-  override name = 'PolicyError';
-}
 
 /** `Resource` and `NotResource` entries: `*` or an ARN pattern, one template per ARN segment. */
 export type ResourcePattern = { kind: 'any' } | { kind: 'arn'; text: string; segments: Template[] };
@@ -38,15 +35,6 @@ export interface ParsedPolicy {
   statements: ParsedStatement[];
 }
 
-export interface PrincipalInfo {
-  /** e.g. arn:aws:iam::111111111111:root or arn:aws:iam::111111111111:user/alice */
-  arn: string;
-  accountId: string;
-  isRoot: boolean;
-  userName?: string;
-  userId?: string;
-}
-
 export type ContextValue = string | string[] | undefined;
 
 export interface EvaluationRequest {
@@ -58,13 +46,6 @@ export interface EvaluationRequest {
   /** Condition context: key → value(s). Keys compare case-insensitively; absent keys are absent. */
   context: Record<string, ContextValue>;
 }
-
-/**
- * How a resource-policy statement's `Principal` matched: `'any'` for "*", `'principal'` when the
- * request principal's own ARN is listed, `'account'` when only its account is. AWS treats an
- * account principal as a delegation to that account, which `decide` honours.
- */
-export type PrincipalMatchKind = 'any' | 'principal' | 'account';
 
 export interface StatementMatch {
   source: string;

@@ -6,7 +6,7 @@
  * A value is parsed once into a template; resolution then substitutes request values. Substituted
  * text and escapes are literal: a `*` inside a user name never acts as a wildcard.
  */
-import { PolicyError } from './types.js';
+import { PolicyError } from './policy-error.js';
 import { ANY_CHAR, ANY_SEQUENCE, globFromLiteral, globFromText, type GlobItem } from './wildcard.js';
 
 export type TemplatePart =

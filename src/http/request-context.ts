@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Authenticated } from '../auth/authenticate.js';
-import type { OperationName } from './operation-table.js';
+import type { OperationName } from '../protocol/operations.js';
 import type { RequestTarget } from './request-target.js';
 
 /** One request as it flows through the layers; each layer fills in what it learned. */

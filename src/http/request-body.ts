@@ -4,7 +4,7 @@ import { credentialScope } from '../auth/sigv4.js';
 import { AwsChunkedDecoder } from '../protocol/aws-chunked.js';
 import type { RequestContext } from './request-context.js';
 import { header } from './request-context.js';
-import { incompleteBody, invalidArgument, S3Error } from './s3-error.js';
+import { incompleteBody, invalidArgument, S3Error } from '../errors/s3-error.js';
 
 const STREAMING_PREFIX = 'STREAMING-';
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -17,12 +17,7 @@ export interface Payload {
   declaredLength?: number;
 }
 
-const contentSha256Mismatch = (): S3Error =>
-  new S3Error(
-    'XAmzContentSHA256Mismatch',
-    "The provided 'x-amz-content-sha256' header does not match what was computed.",
-    400,
-  );
+const contentSha256Mismatch = (): S3Error => new S3Error('XAmzContentSHA256Mismatch');
 
 /** Passes bytes through while hashing; fails at the end if the digest is not the signed one. */
 class Sha256Verifier extends Transform {
@@ -120,5 +115,4 @@ export async function readSmallBody(ctx: RequestContext, limit: number): Promise
   return Buffer.concat(chunks);
 }
 
-const maxMessageLengthExceeded = (): S3Error =>
-  new S3Error('MaxMessageLengthExceeded', 'Your request was too big.', 400);
+const maxMessageLengthExceeded = (): S3Error => new S3Error('MaxMessageLengthExceeded');

@@ -1,6 +1,7 @@
 import net from 'node:net';
+import { MAX_KEY_BYTES } from '../protocol/limits.js';
 import { decodeComponent } from '../protocol/query.js';
-import { S3Error } from './s3-error.js';
+import { S3Error } from '../errors/s3-error.js';
 
 /** Which bucket and key a request addresses, and how it named them. */
 export interface RequestTarget {
@@ -8,9 +9,6 @@ export interface RequestTarget {
   key?: string;
   style: 'virtual-hosted' | 'path';
 }
-
-/** S3's maximum key length, in UTF-8 bytes. */
-export const MAX_KEY_BYTES = 1024;
 
 /** Host header without its port (`[::1]:9000` → `::1`). */
 export function hostnameOf(host: string): string {
@@ -50,7 +48,7 @@ function decodeKey(raw: string): string | undefined {
   if (raw === '') return undefined;
   const key = decodeComponent(raw);
   if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
-    throw new S3Error('KeyTooLongError', 'Your key is too long', 400);
+    throw new S3Error('KeyTooLongError');
   }
   return key;
 }

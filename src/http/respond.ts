@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { toXml } from '../protocol/xml.js';
 import type { RequestContext } from './request-context.js';
-import type { S3Error } from './s3-error.js';
+import type { S3Error } from '../errors/s3-error.js';
 
 /** Headers every response carries. */
 export function setCommonHeaders(res: ServerResponse, requestId: string): void {

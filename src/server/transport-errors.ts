@@ -1,39 +1,22 @@
 import http from 'node:http';
 import { newRequestId } from '../auth/random-ids.js';
+import { MAX_HEADER_BYTES } from '../protocol/limits.js';
 import { toXml } from '../protocol/xml.js';
-import { S3Error } from './s3-error.js';
-
-/**
- * The largest request head (request line and headers) accepted, in bytes. AWS documents 8 KB;
- * Zonal keeps Node's 16 KiB so that a 1,024-byte key percent-encoded in both the URL and
- * `x-amz-copy-source`, 2 KiB of metadata and a session token still fit.
- */
-export const MAX_HEADER_BYTES = 16 * 1024;
+import { S3Error } from '../errors/s3-error.js';
 
 /** A client that stopped sending (headers or body) or stopped reading. */
-export const requestTimeout = (): S3Error =>
-  new S3Error(
-    'RequestTimeout',
-    'Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.',
-    400,
-  );
+export const requestTimeout = (): S3Error => new S3Error('RequestTimeout');
 
 export const headerSectionTooLarge = (): S3Error =>
-  new S3Error(
-    'RequestHeaderSectionTooLarge',
-    'Your request header section exceeds the maximum allowed size.',
-    400,
-    {
-      MaxSizeAllowed: String(MAX_HEADER_BYTES),
-    },
-  );
+  new S3Error('RequestHeaderSectionTooLarge', undefined, {
+    MaxSizeAllowed: String(MAX_HEADER_BYTES),
+  });
 
 /** Too many connections: the code SDKs back off and retry on. */
-export const slowDown = (): S3Error => new S3Error('SlowDown', 'Please reduce your request rate.', 503);
+export const slowDown = (): S3Error => new S3Error('SlowDown');
 
 /** Bytes that are not an HTTP/1.1 request (bad request line, header syntax, framing). */
-export const badRequest = (): S3Error =>
-  new S3Error('BadRequest', 'An error occurred when parsing the HTTP request.', 400);
+export const badRequest = (): S3Error => new S3Error('BadRequest');
 
 /**
  * A complete HTTP response carrying an S3 error document, for sockets whose request never

@@ -1,0 +1,27 @@
+import type { RequestAuthorizer } from '../access/request-authorizer.js';
+import type { IamIdentity } from '../auth/credentials.js';
+import type { SessionTokenSealer } from '../auth/session-token.js';
+import type { ServerConfig } from '../config.js';
+import type { IdentityStore } from '../identity/identity-store.js';
+import type { EmbeddedStore } from '../storage/embedded-store.js';
+
+/** What operation handlers may use: configuration, storage and the session sealer. */
+export interface ZonalServices {
+  readonly config: ServerConfig;
+  readonly store: EmbeddedStore;
+  readonly sessions: SessionTokenSealer;
+  /** The root identity of the default account, owner of every bucket today. */
+  readonly root: IamIdentity;
+  /** Accounts, users, access keys and their identity policies (the identities file). */
+  readonly identities: IdentityStore;
+  /** Who may do what: sessions, identity and bucket policies. */
+  readonly authorizer: RequestAuthorizer;
+  /** Counters for tests and operators; mutated by the handlers. */
+  readonly stats: ZonalStats;
+}
+
+/** Running totals since the server started. */
+export interface ZonalStats {
+  /** Successful CreateSession calls. */
+  sessionsCreated: number;
+}
