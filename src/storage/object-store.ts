@@ -11,6 +11,7 @@
  * returns bytes pins the version it found, so an overwrite or delete meanwhile never tears it.
  */
 import type { Readable } from 'node:stream';
+import type { MaybePromise } from '../util/maybe-promise.js';
 import type {
   BucketEncryption,
   BucketListPage,
@@ -27,7 +28,7 @@ import type {
   WriteCondition,
 } from './types.js';
 
-export type MaybePromise<T> = T | Promise<T>;
+export type { MaybePromise } from '../util/maybe-promise.js';
 
 /** Bytes [start, end] of an object, both inclusive. */
 export interface ByteRange {
