@@ -191,8 +191,7 @@ export class SegmentStore implements ObjectStore {
       const bytes = this.readAtOnce(spans, wanted.end - wanted.start + 1);
       if (bytes !== undefined) return bytes;
     }
-    const release = this.leases.acquire(spans.map((span) => span.blobId));
-    return Readable.from(this.spanChunks(spans, release), { objectMode: false });
+    return Readable.from(this.spanChunks(spans), { objectMode: false });
   }
 
   /** The spans' bytes in one Buffer, if every half can answer synchronously; else undefined. */
@@ -213,8 +212,13 @@ export class SegmentStore implements ObjectStore {
     return out;
   }
 
-  /** The spans' bytes in order, one blob open at a time; `release` runs when it ends or is destroyed. */
-  private async *spanChunks(spans: readonly BlobSpan[], release: () => void): AsyncGenerator<Buffer> {
+  /**
+   * The spans' bytes in order, one blob open at a time, under a pin of their own from the first
+   * read until the stream ends or is destroyed. (Taken at the first read, not before: a stream
+   * destroyed unread never runs this body. Until then the caller's pin holds the blobs.)
+   */
+  private async *spanChunks(spans: readonly BlobSpan[]): AsyncGenerator<Buffer> {
+    const release = this.leases.acquire(spans.map((span) => span.blobId));
     try {
       for (const span of spans) {
         if (span.inline) {
