@@ -84,7 +84,7 @@ const newBlobId = (): string => randomBytes(16).toString('hex');
 const newUploadId = (): string => randomBytes(32).toString('base64url');
 
 /** Applies `f` at once to a value, or when a promise resolves (keeps synchronous stores synchronous). */
-function then<T, R>(value: MaybePromise<T>, f: (v: T) => R): MaybePromise<R> {
+function andThen<T, R>(value: MaybePromise<T>, f: (v: T) => R): MaybePromise<R> {
   return value instanceof Promise ? value.then(f) : f(value);
 }
 
@@ -175,7 +175,7 @@ export class SegmentStore implements ObjectStore {
   openObject(bucket: string, key: string): MaybePromise<PinnedObject | undefined> {
     // Pinned as soon as the record is known: with a synchronous metadata store, in the same
     // tick, so no free of this process can come in between.
-    return then(this.meta.getObject(bucket, key), (record) => record && this.pin(record));
+    return andThen(this.meta.getObject(bucket, key), (record) => record && this.pin(record));
   }
 
   private pin(record: ObjectRecord): PinnedObject {
