@@ -72,7 +72,7 @@ function checkSource(source: ObjectRecord, c: RenameConditions): void {
   if (c.sourceIfMatch !== undefined && !etagMatches(c.sourceIfMatch, source.etag)) {
     throw preconditionFailed('x-amz-rename-source-If-Match');
   }
-  if (c.sourceIfNoneMatch !== undefined && etagMatches(c.sourceIfNoneMatch, source.etag)) {
+  if (c.sourceIfNoneMatch !== undefined && etagMatches(c.sourceIfNoneMatch, source.etag, 'weak')) {
     throw preconditionFailed('x-amz-rename-source-If-None-Match');
   }
   if (c.sourceIfModifiedSince && seconds(source.lastModified) <= seconds(c.sourceIfModifiedSince)) {

@@ -3,6 +3,7 @@
  * against the object current at that moment.
  */
 import { noSuchKey, preconditionFailed } from '../errors/s3-error.js';
+import { etagMatches } from '../protocol/conditional.js';
 import type { WriteCondition } from './types.js';
 
 /** Preconditions of DeleteObject; each one that is present must hold (an absent object is fine). */
@@ -13,14 +14,6 @@ export interface DeleteCondition {
   ifMatchLastModifiedTime?: Date;
   /** `x-amz-if-match-size`. */
   ifMatchSize?: number;
-}
-
-const unquote = (etag: string): string => etag.trim().replace(/^"(.*)"$/, '$1');
-
-/** `If-Match` semantics: `*` matches any existing object, otherwise ETags compare without quotes. */
-function etagMatches(wanted: string, etag: string): boolean {
-  const value = wanted.trim();
-  return value === '*' || unquote(value) === unquote(etag);
 }
 
 /**
