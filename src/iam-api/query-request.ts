@@ -3,6 +3,7 @@
  * bodies, and their parameters (`Action=…&Version=…&…`, in a form body or in the query string).
  */
 import type { IncomingMessage } from 'node:http';
+import { decodePairs, type PlusSign } from '../protocol/query.js';
 import { IamError, validationError } from './iam-error.js';
 
 export type QueryService = 'iam' | 'sts';
@@ -74,8 +75,12 @@ export class QueryParams {
 
 export const lowerFirst = (name: string): string => name.charAt(0).toLowerCase() + name.slice(1);
 
-function addPairs(into: Map<string, string>, encoded: string, skipAuth: boolean): void {
-  for (const [name, value] of new URLSearchParams(encoded)) {
+/**
+ * The query string is read as the signature check reads it (`+` literal); a form body, which
+ * the payload hash covers byte for byte, as a form (`+` is a space).
+ */
+function addPairs(into: Map<string, string>, encoded: string, plus: PlusSign, skipAuth: boolean): void {
+  for (const [name, value] of decodePairs(encoded, plus)) {
     if (skipAuth && name.startsWith('X-Amz-')) continue;
     if (into.has(name)) throw validationError(`The parameter ${name} was given more than once.`);
     into.set(name, value);
@@ -92,13 +97,13 @@ export function parseQueryParams(
   body: Buffer,
 ): QueryParams {
   const values = new Map<string, string>();
-  if (rawQuery !== '') addPairs(values, rawQuery, true);
+  if (rawQuery !== '') addPairs(values, rawQuery, 'plus', true);
   if (body.length > 0) {
     const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
     if (mediaType !== 'application/x-www-form-urlencoded') {
       throw validationError('The request body must be application/x-www-form-urlencoded.');
     }
-    addPairs(values, body.toString('utf8'), false);
+    addPairs(values, body.toString('utf8'), 'space', false);
   }
   return new QueryParams(values);
 }

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { etagMatches } from '../protocol/conditional.js';
+import { decodeComponent } from '../protocol/query.js';
 import { header, type RequestContext } from '../http/request-context.js';
 import { MAX_KEY_BYTES } from '../protocol/limits.js';
 import { sendEmpty } from '../http/respond.js';
@@ -119,7 +120,7 @@ function parseRenameSource(ctx: RequestContext): { bucket: string; key: string }
   if (q !== -1 && raw.slice(q + 1) !== 'versionId=null') throw invalid('Invalid version id specified');
   let decoded: string;
   try {
-    decoded = decodeURIComponent(path);
+    decoded = decodeComponent(path);
   } catch {
     throw invalid(`${HEADER} is not correctly URL-encoded`);
   }
