@@ -3,6 +3,7 @@
  * bodies, and their parameters (`Action=…&Version=…&…`, in a form body or in the query string).
  */
 import type { IncomingMessage } from 'node:http';
+import { readBounded } from '../http/request-body.js';
 import { decodePairs, type PlusSign } from '../protocol/query.js';
 import { IamError, validationError } from './iam-error.js';
 
@@ -39,18 +40,10 @@ export function queryServiceOf(
 const tooLarge = (): IamError =>
   validationError(`The request body exceeds the maximum size of ${MAX_QUERY_BODY_BYTES} bytes.`);
 
-/** Reads the whole body, refusing more than `limit` bytes (before reading, when declared). */
+/** Reads the whole form body, refusing more than `limit` bytes (before reading, when declared). */
 export async function readQueryBody(req: IncomingMessage, limit = MAX_QUERY_BODY_BYTES): Promise<Buffer> {
   const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > limit) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge();
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+  return readBounded(req, limit, declared === undefined ? undefined : Number(declared), tooLarge);
 }
 
 /** Request parameters, each name at most once. */
