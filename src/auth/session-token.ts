@@ -1,17 +1,12 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { ServerSideEncryption } from '../protocol/encryption.js';
 import { readJsonFile, writeSecretJsonFile } from '../util/files.js';
 import { LruMap } from '../util/lru.js';
 import { randomBytes } from './random-ids.js';
 
 export type SessionMode = 'ReadWrite' | 'ReadOnly';
-
-/** Server-side encryption settings fixed at CreateSession (spec §1.1). */
-export interface SessionEncryption {
-  algorithm: 'AES256' | 'aws:kms';
-  kmsKeyId?: string;
-}
 
 /** Everything a session token carries. Every field is required: no claim is optional. */
 export interface SessionClaims {
@@ -25,7 +20,8 @@ export interface SessionClaims {
   expiresAt: number;
   accessKeyId: string;
   secretAccessKey: string;
-  encryption: SessionEncryption;
+  /** Server-side encryption fixed at CreateSession for the session's writes. */
+  encryption: ServerSideEncryption;
 }
 
 interface StoredKey {

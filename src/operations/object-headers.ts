@@ -1,7 +1,7 @@
 import { CHECKSUM_API_NAME, CHECKSUM_HEADER, type ChecksumAlgorithm } from '../protocol/checksums.js';
 import { header, type RequestContext } from '../http/request-context.js';
 import { invalidArgument, notImplemented, S3Error } from '../errors/s3-error.js';
-import type { BucketRecord, ContentHeaders, ObjectEncryption, ObjectRecord } from '../storage/types.js';
+import type { BucketRecord, ContentHeaders, ObjectRecord, ServerSideEncryption } from '../storage/types.js';
 
 export const STORAGE_CLASS = 'EXPRESS_ONEZONE';
 /** Directory buckets answer every object request with this literal (spec §5.11). */
@@ -67,7 +67,7 @@ export function rejectUnsupportedWriteHeaders(ctx: RequestContext, bucket: Bucke
  * The encryption a write of this request gets: the session's, fixed at CreateSession, or for
  * IAM-signed requests the bucket default (SSE-S3 unless configured).
  */
-export function writeEncryption(ctx: RequestContext, bucket: BucketRecord): ObjectEncryption {
+export function writeEncryption(ctx: RequestContext, bucket: BucketRecord): ServerSideEncryption {
   const { principal } = ctx.auth;
   if (principal.kind === 'session') {
     const { algorithm, kmsKeyId } = principal.claims.encryption;
@@ -76,7 +76,7 @@ export function writeEncryption(ctx: RequestContext, bucket: BucketRecord): Obje
   return bucketDefaultEncryption(bucket);
 }
 
-export function bucketDefaultEncryption(bucket: BucketRecord): ObjectEncryption {
+export function bucketDefaultEncryption(bucket: BucketRecord): ServerSideEncryption {
   const enc = bucket.encryption;
   return enc?.algorithm === 'aws:kms' && enc.kmsKeyId !== undefined
     ? { algorithm: 'aws:kms', kmsKeyId: enc.kmsKeyId }
@@ -84,7 +84,7 @@ export function bucketDefaultEncryption(bucket: BucketRecord): ObjectEncryption 
 }
 
 /** The SSE response headers of an object or write. Bucket keys are always on with SSE-KMS. */
-export function encryptionHeaders(encryption: ObjectEncryption): Record<string, string> {
+export function encryptionHeaders(encryption: ServerSideEncryption): Record<string, string> {
   if (encryption.algorithm !== 'aws:kms') return { 'x-amz-server-side-encryption': encryption.algorithm };
   return {
     'x-amz-server-side-encryption': 'aws:kms',

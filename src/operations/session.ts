@@ -1,12 +1,12 @@
 import { newSecretAccessKey, newSessionAccessKeyId } from '../auth/random-ids.js';
-import type { SessionEncryption, SessionMode } from '../auth/session-token.js';
+import type { SessionMode } from '../auth/session-token.js';
 import { S3_XMLNS } from '../protocol/xml.js';
 import { header, type RequestContext } from '../http/request-context.js';
 import { sendXml } from '../http/respond.js';
 import { accessDenied, invalidArgument } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
 import { bucketArn } from '../protocol/bucket-names.js';
-import type { BucketRecord } from '../storage/types.js';
+import type { BucketRecord, ServerSideEncryption } from '../storage/types.js';
 import { existingBucket } from './buckets.js';
 import { bucketDefaultEncryption, encryptionHeaders } from './object-headers.js';
 
@@ -33,7 +33,7 @@ function requestedMode(ctx: RequestContext): SessionMode | undefined {
  * SSE-KMS needs the key id, which must be the bucket's one customer-managed key; an
  * encryption context may only repeat the default (the bucket ARN).
  */
-function requestedEncryption(ctx: RequestContext, bucket: BucketRecord): SessionEncryption {
+function requestedEncryption(ctx: RequestContext, bucket: BucketRecord): ServerSideEncryption {
   const algorithm = header(ctx, 'x-amz-server-side-encryption');
   const keyId = header(ctx, 'x-amz-server-side-encryption-aws-kms-key-id');
   checkEncryptionContext(header(ctx, 'x-amz-server-side-encryption-context'), bucket);

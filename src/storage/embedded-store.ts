@@ -48,7 +48,6 @@ import {
 } from './metadata-db.js';
 import { readSpanSync, SpanReader, spansOf } from './segment-reader.js';
 import type {
-  BucketEncryption,
   BucketListPage,
   BucketRecord,
   ListObjectsPage,
@@ -57,6 +56,7 @@ import type {
   ObjectRecord,
   PartListPage,
   PartRecord,
+  ServerSideEncryption,
   UploadListPage,
   UploadRecord,
   WriteCondition,
@@ -309,7 +309,7 @@ export class EmbeddedStore {
   }
 
   /** Sets (or with undefined resets to SSE-S3) the default encryption. 404 NoSuchBucket if absent. */
-  setBucketEncryption(name: string, encryption: BucketEncryption | undefined): void {
+  setBucketEncryption(name: string, encryption: ServerSideEncryption | undefined): void {
     const json = encryption === undefined ? null : JSON.stringify(encryption);
     this.bucketCache.clear();
     if (this.s.setBucketEncryption.run(json, name).changes === 0) throw noSuchBucket(name);
