@@ -15,7 +15,7 @@ import {
 } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
 import type { ObjectRecord } from '../storage/types.js';
-import { existingBucket } from './buckets.js';
+import { existingBucket } from './lookups.js';
 import { etagMatches } from '../protocol/conditional.js';
 import { newEtag } from './etag.js';
 import {

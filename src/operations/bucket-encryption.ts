@@ -5,7 +5,7 @@ import { sendEmpty, sendXml } from '../http/respond.js';
 import { invalidArgument } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
 import type { BucketRecord, ServerSideEncryption } from '../storage/types.js';
-import { existingBucket } from './buckets.js';
+import { existingBucket } from './lookups.js';
 
 const MAX_CONFIGURATION_BYTES = 16 * 1024;
 

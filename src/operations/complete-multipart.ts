@@ -18,7 +18,7 @@ import { newEtag } from './etag.js';
 import { encryptionHeaders } from './object-headers.js';
 import { writeConditionFrom } from './write-conditions.js';
 import { MAX_PART_NUMBER } from '../protocol/limits.js';
-import { uploadOf } from './upload-part.js';
+import { uploadOf } from './lookups.js';
 
 /** S3's minimum size of every part but the last. */
 export const MIN_PART_BYTES = 5 * 1024 * 1024;

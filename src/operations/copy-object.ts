@@ -13,7 +13,7 @@ import { invalidArgument, invalidRequest, notImplemented, S3Error, toS3Error } f
 import type { ZonalServices } from './services.js';
 import { checkWriteCondition } from '../storage/conditions.js';
 import type { ObjectChecksums, ObjectRecord } from '../storage/types.js';
-import { existingBucket } from './buckets.js';
+import { existingBucket } from './lookups.js';
 import {
   contentHeadersFrom,
   EXPIRATION_NOT_IMPLEMENTED,

@@ -12,7 +12,7 @@ import { requestPayload } from '../http/request-body.js';
 import { MAX_KEY_BYTES } from '../protocol/limits.js';
 import { badDigest, invalidRequest, notImplemented, S3Error } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
-import { existingBucket } from './buckets.js';
+import { existingBucket } from './lookups.js';
 import { expectedChecksum } from './payload-checksum.js';
 
 /** A `<Delete>` document of 1000 keys of 1024 bytes, with conditions, fits comfortably. */

@@ -5,10 +5,9 @@ import { sendXml } from '../http/respond.js';
 import { invalidArgument, invalidRequest, notImplemented } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
 import type { ObjectChecksums, UploadRecord } from '../storage/types.js';
-import { existingBucket } from './buckets.js';
+import { existingBucket, uploadOf } from './lookups.js';
 import { decodeToken, encodeToken } from './continuation-token.js';
 import { STORAGE_CLASS } from './object-headers.js';
-import { uploadOf } from './upload-part.js';
 
 const MAX_PAGE = 1000;
 

@@ -3,7 +3,7 @@ import type { RequestContext } from '../http/request-context.js';
 import { sendXml } from '../http/respond.js';
 import { invalidArgument, invalidRequest, notImplemented } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
-import { existingBucket } from './buckets.js';
+import { existingBucket } from './lookups.js';
 import { decodeToken, encodeToken } from './continuation-token.js';
 import { primaryChecksumAlgorithm, STORAGE_CLASS } from './object-headers.js';
 

@@ -14,7 +14,7 @@ import {
 } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
 import type { ObjectRecord } from '../storage/types.js';
-import { existingBucket } from './buckets.js';
+import { existingBucket } from './lookups.js';
 
 /** The conditional headers of RenameObject, in the order they enter the fingerprint. */
 const CONDITION_HEADERS = [

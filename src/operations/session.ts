@@ -7,7 +7,7 @@ import { accessDenied, invalidArgument } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
 import { bucketArn } from '../protocol/bucket-names.js';
 import type { BucketRecord, ServerSideEncryption } from '../storage/types.js';
-import { existingBucket } from './buckets.js';
+import { existingBucket } from './lookups.js';
 import { bucketDefaultEncryption, encryptionHeaders } from './object-headers.js';
 
 /** XML timestamps as S3 Express emits them: no fractional seconds. */

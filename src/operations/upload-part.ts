@@ -1,40 +1,17 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CHECKSUM_API_NAME, CHECKSUM_HEADER, ChecksumTransform } from '../protocol/checksums.js';
-import { MAX_PART_NUMBER } from '../protocol/limits.js';
 import { S3_XMLNS } from '../protocol/xml.js';
 import { header, type RequestContext } from '../http/request-context.js';
 import { sendEmpty, sendXml } from '../http/respond.js';
-import { invalidArgument, noSuchUpload, notImplemented } from '../errors/s3-error.js';
+import { invalidArgument, notImplemented } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
 import type { ObjectChecksums, UploadRecord } from '../storage/types.js';
-import { existingBucket } from './buckets.js';
+import { partNumberOf, uploadOf } from './lookups.js';
 import { copySourceOf } from './copy-source.js';
 import { encryptionHeaders } from './object-headers.js';
 import { newEtag } from './etag.js';
 import { expectedChecksum, receiveBlob } from './payload-checksum.js';
-
-/** The upload a request names, which must belong to the addressed bucket and key. */
-export function uploadOf(ctx: RequestContext, services: ZonalServices): UploadRecord {
-  const bucket = existingBucket(ctx, services);
-  const uploadId = ctx.query.get('uploadId') ?? '';
-  const upload = services.store.getUpload(uploadId);
-  if (!upload || upload.bucket !== bucket.name || upload.key !== ctx.target.key) throw noSuchUpload(uploadId);
-  return upload;
-}
-
-export function partNumberOf(ctx: RequestContext): number {
-  const value = ctx.query.get('partNumber') ?? '';
-  const n = Number(value);
-  if (!/^\d{1,5}$/.test(value) || n < 1 || n > MAX_PART_NUMBER) {
-    throw invalidArgument(
-      `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`,
-      'partNumber',
-      value,
-    );
-  }
-  return n;
-}
 
 /** Records a part whose bytes are in `blob` (one group commit); returns its new ETag. */
 async function recordPart(
