@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { etagMatches } from '../protocol/conditional.js';
 import { decodeComponent } from '../protocol/query.js';
 import { header, type RequestContext } from '../http/request-context.js';
-import { MAX_KEY_BYTES } from '../protocol/limits.js';
+import { checkKeyLength } from '../protocol/limits.js';
 import { sendEmpty } from '../http/respond.js';
 import {
   invalidArgument,
@@ -128,9 +128,7 @@ function parseRenameSource(ctx: RequestContext): { bucket: string; key: string }
   const slash = rest.indexOf('/');
   if (slash <= 0 || slash === rest.length - 1) throw invalid(shape);
   const key = rest.slice(slash + 1);
-  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
-    throw new S3Error('KeyTooLongError');
-  }
+  checkKeyLength(key);
   return { bucket: rest.slice(0, slash), key };
 }
 
