@@ -23,7 +23,7 @@ export function hostnameOf(host: string): string {
  * Resolves bucket and key. Virtual-hosted when the first label of Host is a directory bucket
  * name (`<bucket>--<zone>--x-s3.<anything>`); otherwise path style, where the bucket is the
  * first path segment. The AWS SDK's path-style form for IP endpoints is `/<bucket>/` + `/<key>`
- * (two slashes), so one extra slash after the bucket is consumed (spec §7.1).
+ * (two slashes), so one extra slash after the bucket is consumed (docs/COMPATIBILITY.md, Routing).
  */
 export function resolveTarget(host: string | undefined, rawPath: string): RequestTarget {
   const hostname = hostnameOf(host ?? '').toLowerCase();

@@ -33,7 +33,10 @@ const invalidWriteOffset = (): S3Error => new S3Error('InvalidWriteOffset');
 const tooManyParts = (): S3Error =>
   new S3Error('TooManyParts', `An object can have at most ${MAX_PART_NUMBER} parts, including appends.`);
 
-/** The object's full CRC after appending bytes whose CRC is `appended` (spec §5.7). */
+/**
+ * The object's full CRC after appending bytes whose CRC is `appended`, combined without
+ * re-reading the object (docs/COMPATIBILITY.md, Append).
+ */
 function fullChecksum(
   current: ObjectRecord,
   algorithm: ChecksumAlgorithm,

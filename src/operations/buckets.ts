@@ -12,7 +12,10 @@ import { callerAccountId, existingBucket } from './lookups.js';
 const MAX_CONFIGURATION_BYTES = 64 * 1024;
 const MAX_DIRECTORY_BUCKETS_PAGE = 1000;
 
-/** Headers of general purpose CreateBucket that directory buckets do not support (spec §4.2). */
+/**
+ * Headers of general purpose CreateBucket that directory buckets do not support ("CreateBucket",
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html).
+ */
 const UNSUPPORTED_CREATE_HEADERS = [
   'x-amz-acl',
   'x-amz-grant-full-control',

@@ -56,7 +56,10 @@ function parseRequestedParts(xml: string): RequestedPart[] {
   });
 }
 
-/** Directory buckets need parts 1..N, in order, with no gaps (spec §5.6). */
+/**
+ * Directory buckets need parts 1..N, in order, with no gaps ("CompletedPart",
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompletedPart.html).
+ */
 function checkPartOrder(parts: RequestedPart[]): void {
   parts.forEach((part, i) => {
     if (i > 0 && part.partNumber <= parts[i - 1]!.partNumber) {

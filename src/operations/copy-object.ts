@@ -52,7 +52,10 @@ function metadataDirective(ctx: RequestContext): 'COPY' | 'REPLACE' {
   throw invalidArgument('Unknown metadata directive.', 'x-amz-metadata-directive', value);
 }
 
-/** Tags and annotations do not exist in directory buckets (spec §5.14). */
+/**
+ * Tags and annotations do not exist in directory buckets ("CopyObject",
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html).
+ */
 function rejectUnsupportedCopyHeaders(ctx: RequestContext): void {
   const tagging = header(ctx, 'x-amz-tagging-directive');
   if (tagging !== undefined && tagging !== 'COPY') {

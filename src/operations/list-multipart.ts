@@ -65,7 +65,10 @@ export function listParts(ctx: RequestContext, services: ZonalServices): void {
   });
 }
 
-/** ListMultipartUploads with directory-bucket rules (spec §5.2): opaque key-marker, `/` only. */
+/**
+ * ListMultipartUploads with directory-bucket rules: opaque key-marker, `/` only
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListMultipartUploads.html).
+ */
 export function listMultipartUploads(ctx: RequestContext, services: ZonalServices): void {
   const bucket = existingBucket(ctx, services);
   const q = ctx.query;

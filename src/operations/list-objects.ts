@@ -15,7 +15,10 @@ function urlEncodeKey(key: string): string {
     .replace(/%2F/g, '/');
 }
 
-/** ListObjectsV2 with directory-bucket rules (spec §5.1). */
+/**
+ * ListObjectsV2 with directory-bucket rules
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html).
+ */
 export function listObjectsV2(ctx: RequestContext, services: ZonalServices): void {
   const bucket = existingBucket(ctx, services);
   const q = ctx.query;

@@ -4,13 +4,16 @@ import { invalidArgument, notImplemented, S3Error } from '../errors/s3-error.js'
 import type { BucketRecord, ContentHeaders, ObjectRecord, ServerSideEncryption } from '../storage/types.js';
 
 export const STORAGE_CLASS = 'EXPRESS_ONEZONE';
-/** Directory buckets answer every object request with this literal (spec §5.11). */
+/**
+ * `x-amz-expiration` of every object response in a directory bucket ("PutObject",
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html).
+ */
 export const EXPIRATION_NOT_IMPLEMENTED = 'NotImplemented';
 /** S3's limit on user metadata: names and values, in bytes. */
 const MAX_METADATA_BYTES = 2048;
 const META_PREFIX = 'x-amz-meta-';
 
-/** Write headers directory buckets refuse with 501 (spec §5.14). */
+/** Write headers directory buckets do not support ("PutObject"); answered 501 (docs/COMPATIBILITY.md). */
 const UNSUPPORTED_WRITE_HEADERS: Record<string, string> = {
   'content-md5': 'This bucket does not support Content Md5 header.',
   'x-amz-acl': 'ACLs are not supported for directory buckets.',
@@ -31,7 +34,9 @@ const UNSUPPORTED_WRITE_HEADERS: Record<string, string> = {
 
 /**
  * Refuses headers directory buckets do not support, a foreign storage class, and SSE headers
- * that differ from the encryption this write gets (spec §5.9: they may only repeat it).
+ * that differ from the encryption this write gets: they may only repeat it ("Specifying
+ * server-side encryption with AWS KMS (SSE-KMS) for new object uploads in directory buckets",
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-express-specifying-kms-encryption.html).
  */
 export function rejectUnsupportedWriteHeaders(ctx: RequestContext, bucket: BucketRecord): void {
   for (const name in ctx.req.headers) {

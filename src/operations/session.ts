@@ -29,7 +29,7 @@ function requestedMode(ctx: RequestContext): SessionMode | undefined {
 }
 
 /**
- * SSE settings of the session (spec §1.1): the bucket default unless the request names one.
+ * SSE settings of the session ("CreateSession"): the bucket default unless the request names one.
  * SSE-KMS needs the key id, which must be the bucket's one customer-managed key; an
  * encryption context may only repeat the default (the bucket ARN).
  */
@@ -101,7 +101,10 @@ function checkEncryptionContext(value: string | undefined, bucket: BucketRecord)
   }
 }
 
-/** CreateSession (spec §1): bucket-scoped temporary credentials in a sealed token. */
+/**
+ * CreateSession: bucket-scoped temporary credentials in a sealed token
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateSession.html).
+ */
 export function createSession(ctx: RequestContext, services: ZonalServices): void {
   const { principal } = ctx.auth;
   // Guaranteed by the authenticator (a session token on CreateSession is rejected there).

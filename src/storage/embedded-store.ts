@@ -327,7 +327,8 @@ export class EmbeddedStore {
 
   private deleteBucketRow(name: string): void {
     if (!this.s.getBucket.get(name)) throw noSuchBucket(name);
-    // In-progress multipart uploads keep a directory bucket alive (spec §4.5).
+    // In-progress multipart uploads keep a directory bucket alive ("DeleteBucket",
+    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucket.html).
     if (this.s.bucketHasObjects.get(name) || this.s.bucketHasUploads.get(name)) throw bucketNotEmpty(name);
     this.s.deleteBucket.run(name);
     // A bucket created later under the same name must not replay this one's renames.
