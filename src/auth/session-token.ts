@@ -1,15 +1,10 @@
 import crypto from 'node:crypto';
+import type { ServerSideEncryption } from '../protocol/encryption.js';
 import { LruMap } from '../util/lru.js';
 import { randomBytes } from './random-ids.js';
 import type { SessionKeyRing } from './session-key-ring.js';
 
 export type SessionMode = 'ReadWrite' | 'ReadOnly';
-
-/** Server-side encryption settings fixed at CreateSession (spec §1.1). */
-export interface SessionEncryption {
-  algorithm: 'AES256' | 'aws:kms';
-  kmsKeyId?: string;
-}
 
 /** Everything a session token carries. Every field is required: no claim is optional. */
 export interface SessionClaims {
@@ -23,7 +18,8 @@ export interface SessionClaims {
   expiresAt: number;
   accessKeyId: string;
   secretAccessKey: string;
-  encryption: SessionEncryption;
+  /** Server-side encryption fixed at CreateSession for the session's writes. */
+  encryption: ServerSideEncryption;
 }
 
 const TOKEN_PREFIX = 'Z1';

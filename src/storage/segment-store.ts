@@ -38,7 +38,7 @@ import type {
 } from './object-store.js';
 import { spansOf, type BlobSpan } from './segment-reader.js';
 import type {
-  BucketEncryption,
+  ServerSideEncryption,
   BucketListPage,
   BucketRecord,
   ListObjectsPage,
@@ -157,7 +157,7 @@ export class SegmentStore implements ObjectStore {
     await this.meta.durable();
   }
 
-  async setBucketEncryption(name: string, encryption: BucketEncryption | undefined): Promise<void> {
+  async setBucketEncryption(name: string, encryption: ServerSideEncryption | undefined): Promise<void> {
     await this.meta.setBucketEncryption(name, encryption);
     await this.meta.durable();
   }
