@@ -98,6 +98,12 @@ export interface MetadataStore {
     condition: WriteCondition | undefined,
   ): MaybePromise<{ record: ObjectRecord; freed: FreedBlob[] }>;
 
+  /**
+   * Throws (ENOSPC) when a new body kept inline would eat into the free space that writes of
+   * metadata alone need (a delete, which makes room). Called before a write keeps a body inline;
+   * a store with no such limit leaves it out.
+   */
+  checkRoom?(): void;
   /** Removes inline blobs (freed by earlier commits). Idempotent. */
   removeInline(blobIds: readonly string[]): MaybePromise<void>;
   /** Blob-store blobs some row references, for the sweep at open. */

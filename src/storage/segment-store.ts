@@ -5,7 +5,8 @@
  * An object is an ordered list of segments, each a whole blob: one for a PUT, one per part of
  * a completed multipart upload, one more per append. A write
  *   1. stages its body: a small body (up to `inlineMaxBytes`) is kept in memory, a larger one
- *      is written to the blob store, durably, under a fresh id;
+ *      is written to the blob store, durably, under a fresh id; either is refused (ENOSPC)
+ *      once the disk is down to the free space kept for metadata (files/free-space.ts);
  *   2. commits: one metadata transaction checks conditions, runs the caller's `build`, points
  *      the rows at the new blob (inserting an inline body in the same transaction) and reports
  *      the blobs the change freed;
@@ -392,6 +393,8 @@ export class SegmentStore implements ObjectStore {
   private async stage(body: Readable): Promise<Staged> {
     const head = await readHead(body, this.options.inlineMaxBytes);
     if (head.rest === undefined) {
+      // Inline bytes leave the metadata's free-space reserve alone, as blob files do.
+      this.meta.checkRoom?.();
       const blobId = newBlobId();
       return {
         size: head.bytes.length,

@@ -22,7 +22,8 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { startServerProcess, type ServerProcess } from '../helpers/cli-server.js';
-import { unexpectedPaths, walk } from '../helpers/data-dir.js';
+import { INLINE_MAX_BYTES } from '../../src/storage/embedded.js';
+import { blobInventory, unexpectedPaths, walk } from '../helpers/data-dir.js';
 import {
   bodyBytes,
   PROCESS_ROOT_ENV,
@@ -114,8 +115,17 @@ function withSuffix(key: string, suffix: string): string {
   return chars.join('') + suffix;
 }
 
-/** Deterministic, distinct content per key. */
-const bodyOf = (i: number): Buffer => Buffer.from(`object ${i}: ${'x'.repeat(i * 7)}`);
+/**
+ * Deterministic, distinct content per key. Every other body is larger than INLINE_MAX_BYTES,
+ * so it becomes a blob file (the storage tier that touches paths); the others stay inline in
+ * the metadata database.
+ */
+const isFileBody = (i: number): boolean => i % 2 === 0;
+const bodyOf = (i: number): Buffer => {
+  const text = `object ${i}: ${'x'.repeat(i * 7)}`;
+  return isFileBody(i) ? Buffer.from(text.padEnd(INLINE_MAX_BYTES + 1 + i, '-')) : Buffer.from(text);
+};
+const FILE_BODIES = HOSTILE_KEYS.filter((_, i) => isFileBody(i)).length;
 
 describe('keys never become paths', { timeout: 120_000 }, () => {
   let root: string;
@@ -231,8 +241,14 @@ describe('keys never become paths', { timeout: 120_000 }, () => {
   test('the data dir holds only Zonal files, one blob per object, and nothing leaked outside', async () => {
     assert.deepEqual(unexpectedPaths(dataDir), []);
     const { files } = walk(dataDir);
-    const blobs = files.filter((f) => f.startsWith('blobs/'));
-    assert.equal(blobs.length, HOSTILE_KEYS.length, 'one blob per (non-empty) object');
+    const blobFiles = files.filter((f) => f.startsWith('blobs/'));
+    assert.equal(blobFiles.length, FILE_BODIES, 'one blob file per object larger than INLINE_MAX_BYTES');
+    const inventory = blobInventory(dataDir);
+    assert.equal(inventory.objects, HOSTILE_KEYS.length);
+    assert.equal(inventory.onDisk.size, HOSTILE_KEYS.length, 'one stored blob (file or inline) per object');
+    assert.equal(inventory.inline, HOSTILE_KEYS.length - FILE_BODIES, 'the small bodies are inline');
+    assert.deepEqual(inventory.orphans, []);
+    assert.deepEqual(inventory.missing, []);
     assert.deepEqual(
       walk(dataDir).files.filter((f) => f.startsWith('tmp/')),
       [],
@@ -269,6 +285,8 @@ describe('keys never become paths', { timeout: 120_000 }, () => {
       walk(dataDir).files.filter((f) => f.startsWith('blobs/') || f.startsWith('tmp/')),
       [],
     );
+    const emptied = blobInventory(dataDir);
+    assert.deepEqual([emptied.objects, emptied.onDisk.size], [0, 0], 'no blob of either tier is left');
     assert.deepEqual(unexpectedPaths(dataDir), []);
   });
 });

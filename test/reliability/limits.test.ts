@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   CreateBucketCommand,
@@ -20,7 +21,8 @@ import {
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { blobInventory } from '../helpers/data-dir.js';
+import { INLINE_MAX_BYTES } from '../../src/storage/embedded.js';
+import { blobInventory, type BlobInventory } from '../helpers/data-dir.js';
 import { headerOf, RawConnection, serializeRequest, type RawHttpResponse } from '../helpers/raw-http.js';
 import { signRequest } from '../helpers/raw-signing.js';
 import {
@@ -71,27 +73,36 @@ describe('limits on requests and slow clients', () => {
   });
   after(() => t.close());
 
-  /** Resolves once every blob write started meanwhile has settled; returns how many there were. */
-  function watchBlobWrites(): () => Promise<number> {
-    const store = t.zonal.store;
-    const original = store.writeBlob;
-    const writes: Promise<unknown>[] = [];
-    store.writeBlob = (source) => {
-      const write = original.call(store, source);
-      writes.push(write.catch(() => undefined));
-      return write;
-    };
-    return async () => {
-      await Promise.all(writes);
-      store.writeBlob = original;
-      return writes.length;
-    };
+  /**
+   * Records the temp files that appear under the data dir's `tmp/` from now on: a body larger
+   * than INLINE_MAX_BYTES is streamed into one before it becomes a blob. inotify reports a
+   * file even if it is gone again before anyone looks.
+   */
+  function watchTempFiles(): { created: Set<string>; stop: () => void } {
+    const created = new Set<string>();
+    const watcher = fs.watch(path.join(t.dataDir, 'tmp'), (_event, name) => {
+      if (name !== null) created.add(name);
+    });
+    return { created, stop: () => watcher.close() };
   }
 
-  function assertNothingLeft(): void {
+  /**
+   * Waits until a failed write has cleaned up after itself (the server answers before its
+   * storage has given up on the body), then checks that nothing is left: no temp file, no
+   * blob of either tier without an object, and as many objects and stored blobs as before.
+   */
+  async function assertNothingLeft(before: BlobInventory): Promise<void> {
+    const tmp = path.join(t.dataDir, 'tmp');
+    await waitFor(async () => fs.readdirSync(tmp).length === 0).catch(() => undefined);
+    await t.zonal.store.settled();
     const inventory = blobInventory(t.dataDir);
     assert.deepEqual(inventory.orphans, [], 'no blob without an object');
     assert.equal(inventory.tmpFiles, 0, 'no temporary file');
+    assert.deepEqual(
+      [inventory.objects, inventory.onDisk.size, inventory.inline],
+      [before.objects, before.onDisk.size, before.inline],
+      'nothing stored: as many objects and blobs (files and inline) as before',
+    );
   }
 
   test('a request head over 16 KiB: 400 RequestHeaderSectionTooLarge; the largest legal requests fit', async () => {
@@ -141,19 +152,34 @@ describe('limits on requests and slow clients', () => {
   });
 
   test('a body that stalls: 400 RequestTimeout, nothing stored, the server keeps serving', async () => {
-    const settled = watchBlobWrites();
-    const conn = await RawConnection.open(port);
-    conn.write(
-      await signedHead(port, 'PUT', `/${bucket}/stalled`, {
-        'content-length': '1000',
-        'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
-      }),
-    );
-    conn.write(Buffer.alloc(100, 'a'));
-    await expectClosingError(conn, 400, 'RequestTimeout');
-    assert.equal(await settled(), 1, 'the body was being written to a blob');
-    assertNothingLeft();
-    await expectHttpStatus(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'stalled' })), 404);
+    // A small body (kept in memory until the commit) and one larger than INLINE_MAX_BYTES,
+    // which is streamed into a temp file on its way to becoming a blob file.
+    for (const { declared, sent } of [
+      { declared: 1000, sent: 100 },
+      { declared: 4 * INLINE_MAX_BYTES, sent: 2 * INLINE_MAX_BYTES },
+    ]) {
+      const what = `${sent} of ${declared} bytes`;
+      const before = blobInventory(t.dataDir);
+      const temp = watchTempFiles();
+      try {
+        const conn = await RawConnection.open(port);
+        conn.write(
+          await signedHead(port, 'PUT', `/${bucket}/stalled`, {
+            'content-length': String(declared),
+            'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+          }),
+        );
+        conn.write(Buffer.alloc(sent, 'a'));
+        await expectClosingError(conn, 400, 'RequestTimeout');
+        await assertNothingLeft(before);
+      } finally {
+        temp.stop();
+      }
+      if (sent > INLINE_MAX_BYTES) {
+        assert.equal(temp.created.size, 1, `${what}: the body was being written to a blob file`);
+      }
+      await expectHttpStatus(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'stalled' })), 404);
+    }
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'stalled', Body: 'whole' }));
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'stalled' }));
     assert.equal(await got.Body!.transformToString(), 'whole');
@@ -217,7 +243,7 @@ describe('limits on requests and slow clients', () => {
   });
 
   test('chunked framing broken mid-body: 400 BadRequest, nothing stored', async () => {
-    const settled = watchBlobWrites();
+    const before = blobInventory(t.dataDir);
     const conn = await RawConnection.open(port);
     conn.write(
       await signedHead(port, 'PUT', `/${bucket}/bad-chunks`, {
@@ -227,8 +253,7 @@ describe('limits on requests and slow clients', () => {
     );
     conn.write(Buffer.from('3\r\nabc\r\nzz\r\n'));
     await expectClosingError(conn, 400, 'BadRequest');
-    await settled();
-    assertNothingLeft();
+    await assertNothingLeft(before);
     await expectHttpStatus(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'bad-chunks' })), 404);
   });
 

@@ -16,39 +16,14 @@ import { pipeline } from 'node:stream/promises';
 import type { BlobStore } from '../halves.js';
 import type { ByteRange } from '../object-store.js';
 import { readHead } from '../../util/read-head.js';
+import { SpaceReserve } from './free-space.js';
 import { GroupSync, pathFlusher } from './group-sync.js';
 
 const BLOB_ID = /^[0-9a-f]{32}$/;
 const SHARD = /^[0-9a-f]{2}$/;
 
-/**
- * Free space blob writes leave to metadata: 1% of the filesystem, at least 1 MiB, at most
- * 64 MiB. Without it a full disk would also fail the SQLite commits of deletes, the only way
- * a client can make room again.
- */
-const MIN_RESERVE = 1024 * 1024;
-const MAX_RESERVE = 64 * 1024 * 1024;
 /** A streaming write re-checks the free space after every this many bytes. */
 const SPACE_CHECK_INTERVAL = 1024 * 1024;
-
-/** The filesystem's free bytes for unprivileged writers, or undefined where statfs is unavailable. */
-function freeBytes(dir: string): number | undefined {
-  try {
-    const s = fs.statfsSync(dir);
-    return s.bavail * s.bsize;
-  } catch {
-    return undefined;
-  }
-}
-
-function reserveFor(dir: string): number {
-  try {
-    const s = fs.statfsSync(dir);
-    return Math.min(MAX_RESERVE, Math.max(MIN_RESERVE, Math.floor((s.blocks * s.bsize) / 100)));
-  } catch {
-    return 0;
-  }
-}
 
 /** Passes bytes through, calling `check` after every SPACE_CHECK_INTERVAL bytes. */
 class SpaceGuard extends Transform {
@@ -138,8 +113,8 @@ export class LocalDirBlobStore implements BlobStore {
   private unlinking = 0;
   private readonly unlinkWaiters: Array<() => void> = [];
 
-  /** Free bytes a blob write must leave (see MIN_RESERVE); 0 disables the check. */
-  readonly reserve: number;
+  /** The free space a blob write must leave to metadata (free-space.ts). */
+  private readonly space: SpaceReserve;
 
   constructor(
     root: string,
@@ -150,7 +125,7 @@ export class LocalDirBlobStore implements BlobStore {
     fs.mkdirSync(this.blobsDir, { recursive: true });
     fs.mkdirSync(this.tmpDir, { recursive: true });
     if (fsync) syncDir(root);
-    this.reserve = reserveFor(this.tmpDir);
+    this.space = new SpaceReserve(this.tmpDir);
   }
 
   /**
@@ -158,14 +133,7 @@ export class LocalDirBlobStore implements BlobStore {
    * while it streams, so concurrent writes overshoot by at most a check interval each.
    */
   private checkSpace(): void {
-    if (this.reserve === 0) return;
-    const free = freeBytes(this.tmpDir);
-    if (free === undefined || free >= this.reserve) return;
-    const err: NodeJS.ErrnoException = new Error(
-      `ENOSPC: ${free} bytes free in ${this.tmpDir}, below the ${this.reserve} kept for metadata`,
-    );
-    err.code = 'ENOSPC';
-    throw err;
+    this.space.check();
   }
 
   /** Creates and removes a file, so a read-only directory fails at startup, not on the first PUT. */

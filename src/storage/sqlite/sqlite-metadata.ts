@@ -6,8 +6,10 @@
  * `durable()` waits for one fsync of the WAL shared by every writer that committed meanwhile,
  * so concurrent small writes pay for one disk flush together, off the event loop.
  */
+import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { noSuchBucket, noSuchUpload, S3Error } from '../../errors/s3-error.js';
+import { SpaceReserve } from '../files/free-space.js';
 import { GroupSync, pathFlusher } from '../files/group-sync.js';
 import { checkDeleteCondition, checkWriteCondition } from '../conditions.js';
 import type { FreedBlob, InlineBlob, MetadataStore } from '../halves.js';
@@ -109,6 +111,8 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly bucketCache = new Map<string, { record: BucketRecord | undefined; at: number }>();
   /** Group fsync of the WAL (only when writes are fsynced). */
   private readonly wal: { sync: GroupSync; close: () => void } | undefined;
+  /** The free space inline bodies must leave to metadata writes (free-space.ts). */
+  private readonly space: SpaceReserve;
   private lastTokenPurge = 0;
   private closed = false;
 
@@ -151,6 +155,7 @@ export class SqliteMetadataStore implements MetadataStore {
     const db = openDatabase(options.path);
     this.db = db;
     this.shared = options.shared;
+    this.space = new SpaceReserve(path.dirname(path.resolve(options.path)));
     this.s = prepareStatements(db);
     if (options.fsync) {
       const flusher = pathFlusher(`${db.name}-wal`);
@@ -574,6 +579,10 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   // --- housekeeping -----------------------------------------------------------------------
+
+  checkRoom(): void {
+    this.space.check();
+  }
 
   removeInline(blobIds: readonly string[]): void {
     if (blobIds.length > 0) this.txRemoveInline(blobIds);
