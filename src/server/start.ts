@@ -12,6 +12,7 @@ import type { ServerConfig } from '../config.js';
 import { IdentityStore } from '../identity/identity-store.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openObjectStore } from '../storage/open-store.js';
+import { DataDirLock } from './data-dir-lock.js';
 import { prepareTls } from './tls.js';
 import { ZonalServer, type ZonalServerOptions } from './zonal-server.js';
 import { type ZonalStats } from '../operations/services.js';
@@ -41,7 +42,7 @@ export async function startZonal(
 ): Promise<RunningZonal> {
   const prepared = await prepareStart(config, env, onWarning, true);
   config = prepared.config;
-  const { dataDir, root, identities } = prepared;
+  const { dataDir, root, identities, lock } = prepared;
   let store: ObjectStore;
   try {
     // A worker of `--workers N` shares the data dir with its siblings (workers.ts).
@@ -53,6 +54,7 @@ export async function startZonal(
     });
   } catch (err) {
     identities.close();
+    lock.release();
     throw err;
   }
   const authorizer = new RequestAuthorizer(
@@ -80,6 +82,7 @@ export async function startZonal(
   } catch (err) {
     store.close();
     identities.close();
+    lock.release();
     throw err;
   }
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -98,13 +101,16 @@ export async function startZonal(
       await store.settled();
       identities.close();
       store.close();
+      lock.release();
     },
   };
 }
 
 /**
- * What every start does first, in order: the data dir, the TLS files (resolved before anything
- * opens: a self-signed certificate becomes the files it lives in), the root credentials, and
+ * What every start does first, in order: the data dir and its lock (taken before anything in
+ * the dir is created or changed; a `--workers` worker checks that its primary holds it), the
+ * TLS files (resolved before anything opens: a self-signed certificate becomes the files it
+ * lives in), the root credentials, and
  * the identities file (a bad one stops the start here, with a message naming the problem).
  * Returns the config with TLS as files.
  */
@@ -113,8 +119,30 @@ export async function prepareStart(
   env: NodeJS.ProcessEnv,
   onWarning: (message: string) => void,
   watchIdentities: boolean,
-): Promise<{ config: ServerConfig; dataDir: string; root: RootCredentials; identities: IdentityStore }> {
+): Promise<{
+  config: ServerConfig;
+  dataDir: string;
+  root: RootCredentials;
+  identities: IdentityStore;
+  lock: DataDirLock;
+}> {
   const dataDir = prepareDataDir(config);
+  const lock = cluster.isWorker ? DataDirLock.heldBy(dataDir, process.ppid) : DataDirLock.acquire(dataDir);
+  try {
+    return { ...(await prepareLocked(config, dataDir, env, onWarning, watchIdentities)), lock };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function prepareLocked(
+  config: ServerConfig,
+  dataDir: string,
+  env: NodeJS.ProcessEnv,
+  onWarning: (message: string) => void,
+  watchIdentities: boolean,
+): Promise<{ config: ServerConfig; dataDir: string; root: RootCredentials; identities: IdentityStore }> {
   const tls = config.tls === undefined ? undefined : await prepareTls(config.tls, dataDir);
   if (tls !== undefined) config = { ...config, tls: { certFile: tls.certFile, keyFile: tls.keyFile } };
   const rootSource: RootCredentialSource = new FileRootCredentials(dataDir, env);

@@ -3,7 +3,9 @@
  * listening port and the data dir. The primary serves nothing; it prepares the data dir once
  * (creates secrets, runs migrations and the orphan sweep, which would delete another process's
  * in-flight blobs if a worker ran it), forks the workers, restarts one that dies, and stops
- * them all on shutdown. Workers open the store in shared mode (see EmbeddedStoreOptions.shared in storage/embedded.ts).
+ * them all on shutdown. It holds the data dir's lock for the workers (data-dir-lock.ts), which
+ * check that it does. Workers open the store in shared mode (see EmbeddedStoreOptions.shared
+ * in storage/embedded.ts).
  */
 import cluster, { type Worker } from 'node:cluster';
 import { FileSessionKeyRing } from '../auth/session-key-file.js';
@@ -30,7 +32,9 @@ export async function startWorkers(
   const prepared = await prepareStart(config, env, onWarning, false);
   prepared.identities.close();
   config = prepared.config;
-  const { dataDir, root } = prepared;
+  // The lock is held for the workers and released once all have stopped (or, on a failed
+  // start, when this process exits).
+  const { dataDir, root, lock } = prepared;
   FileSessionKeyRing.open(dataDir);
   (await openObjectStore({ kind: 'embedded', dataDir, fsync: config.fsync })).close();
 
@@ -59,6 +63,7 @@ export async function startWorkers(
   } catch (err) {
     stopping = true;
     await stopAll();
+    lock.release();
     throw err;
   }
   const host = bound.address.includes(':') ? `[${bound.address}]` : bound.address;
@@ -70,6 +75,7 @@ export async function startWorkers(
     close: async () => {
       stopping = true;
       await stopAll();
+      lock.release();
     },
   };
 }

@@ -34,7 +34,10 @@ export async function startServerProcess(
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const endpoint = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner: ${out}`)), 10_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // a server that never came up must not outlive the test
+      reject(new Error(`no banner: ${out}`));
+    }, 10_000);
     const check = (): void => {
       const match = /Zonal listening on (http:\/\/\S+)/.exec(out);
       if (match) {
@@ -65,21 +68,26 @@ export async function startServerProcess(
 
 /**
  * Runs `zonal serve` expecting it to fail at start-up: resolves with its exit code and output
- * once it exits. A server that comes up instead is killed and reported as exit code 0 with
- * its banner, so the caller's assertion shows what happened; one that neither exits nor
- * listens within `timeoutMs` is killed and rejected (a hang is a failure too).
+ * (stdout and stderr as they came, and stderr alone) once it exits. A server that comes up
+ * instead is killed and reported as exit code 0 with its banner, so the caller's assertion
+ * shows what happened; one that neither exits nor listens within `timeoutMs` is killed and
+ * rejected (a hang is a failure too).
  */
 export function runServeToExit(
   args: string[],
   env: NodeJS.ProcessEnv = {},
   timeoutMs = 10_000,
-): Promise<{ code: number | null; output: string }> {
+): Promise<{ code: number | null; output: string; stderr: string }> {
   const child = spawn(process.execPath, [zonalBin, 'serve', ...args], {
     env: { PATH: process.env.PATH, ...env },
   });
   let out = '';
+  let stderr = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => {
+    out += d.toString();
+    stderr += d.toString();
+  });
   return new Promise((resolve, reject) => {
     let listening = false;
     const timer = setTimeout(() => {
@@ -94,7 +102,7 @@ export function runServeToExit(
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      resolve({ code: listening ? 0 : code, output: out });
+      resolve({ code: listening ? 0 : code, output: out, stderr });
     });
   });
 }

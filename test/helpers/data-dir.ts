@@ -34,6 +34,7 @@ const TOP_LEVEL_FILES = new Set([
   'root-credentials.json',
   'session-keys.json',
   'iam.json',
+  'zonal.lock', // while a server runs, or after one was killed
 ]);
 
 /**
