@@ -31,6 +31,8 @@ export interface ServerConfig {
   keepAliveTimeoutMs: number;
   /** Server processes sharing the port and the data dir (node:cluster); 1 = no cluster. */
   workers: number;
+  /** Bodies up to this many bytes are kept in the metadata database (default: the backend's). */
+  inlineMaxBytes?: number;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {

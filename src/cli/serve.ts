@@ -13,6 +13,8 @@ export const SERVE_USAGE = `Usage: zonal serve [options]
   --region <region>          the region clients sign for (default ${DEFAULT_CONFIG.region})
   --session-duration <secs>  lifetime of CreateSession credentials (default ${DEFAULT_CONFIG.sessionDurationSeconds})
   --fsync=<true|false>       fsync every write (default true; false only for throwaway servers)
+  --inline-max-bytes <n>     objects and parts up to n bytes live in the database, not in files
+                             (default 65536; 0: only empty ones)
   --iam-file <file>          accounts, users and access keys (default <data-dir>/iam.json);
                              re-read when it changes, updated by the IAM API
   --tls-cert <pem>           serve HTTPS with this certificate (chain) ...
@@ -59,6 +61,7 @@ export function parseServeArgs(args: string[]): ServerConfig {
       region: { type: 'string' },
       'session-duration': { type: 'string' },
       fsync: { type: 'string' },
+      'inline-max-bytes': { type: 'string' },
       'iam-file': { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
@@ -83,6 +86,9 @@ export function parseServeArgs(args: string[]): ServerConfig {
         ? DEFAULT_CONFIG.sessionDurationSeconds
         : parseInteger('session-duration', values['session-duration'], 1, 12 * 3600),
     fsync: values.fsync === undefined ? DEFAULT_CONFIG.fsync : parseBoolean('fsync', values.fsync),
+    ...(values['inline-max-bytes'] === undefined
+      ? {}
+      : { inlineMaxBytes: parseInteger('inline-max-bytes', values['inline-max-bytes'], 0, 1024 * 1024) }),
     ...(values['iam-file'] !== undefined ? { iamFile: values['iam-file'] } : {}),
     ...(tls !== undefined ? { tls } : {}),
     maxConnections:

@@ -51,6 +51,7 @@ export async function startZonal(
       dataDir,
       fsync: config.fsync,
       shared: cluster.isWorker,
+      ...(config.inlineMaxBytes === undefined ? {} : { inlineMaxBytes: config.inlineMaxBytes }),
     });
   } catch (err) {
     identities.close();
