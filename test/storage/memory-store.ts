@@ -416,14 +416,16 @@ export class MemoryStore implements ObjectStore {
 
   /** Bytes [from, to) of the blobs `ids` laid end to end; throws if one is gone. */
   private slice(ids: readonly string[], from: number, to: number): Buffer {
-    const whole = Buffer.concat(
-      ids.map((id) => {
-        const blob = this.blobs.get(id);
-        if (!blob) throw new Error(`blob ${id} was freed while read`);
-        return blob.data;
-      }),
-    );
-    return whole.subarray(from, to);
+    const out: Buffer[] = [];
+    let offset = 0;
+    for (const id of ids) {
+      const blob = this.blobs.get(id);
+      if (!blob) throw new Error(`blob ${id} was freed while read`);
+      const end = offset + blob.data.length;
+      if (end > from && offset < to) out.push(blob.data.subarray(Math.max(0, from - offset), to - offset));
+      offset = end;
+    }
+    return Buffer.concat(out);
   }
 
   private *chunks(ids: readonly string[], from: number, to: number): Generator<Buffer> {
