@@ -8,7 +8,7 @@ import { loadRootCredentials, type IamIdentity } from '../auth/credentials.js';
 import { DEFAULT_CONFIG } from '../config.js';
 import { IdentityStore } from '../identity/identity-store.js';
 import { bucketArn } from '../protocol/bucket-names.js';
-import { readBucket } from '../storage/read-bucket.js';
+import { readBucket } from '../storage/sqlite/read-bucket.js';
 
 export const IAM_USAGE = `Usage: zonal iam explain --principal <arn|access-key-id> --bucket <name> [options]
 

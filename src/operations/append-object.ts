@@ -25,7 +25,7 @@ import {
   userMetadataFrom,
   writeEncryption,
 } from './object-headers.js';
-import { expectedChecksum, receiveBlob } from './payload-checksum.js';
+import { checkedBody, expectedChecksum } from './checked-body.js';
 import { MAX_PART_NUMBER } from '../protocol/limits.js';
 
 const invalidWriteOffset = (): S3Error => new S3Error('InvalidWriteOffset');
@@ -76,7 +76,7 @@ function appendAlgorithm(
  * appends at the same offset exactly one wins.
  */
 export async function appendObject(ctx: RequestContext, services: ZonalServices): Promise<void> {
-  const bucket = existingBucket(ctx, services);
+  const bucket = await existingBucket(ctx, services);
   const key = ctx.target.key!;
   const offsetText = header(ctx, 'x-amz-write-offset-bytes')!;
   if (!/^\d{1,16}$/.test(offsetText)) {
@@ -89,70 +89,53 @@ export async function appendObject(ctx: RequestContext, services: ZonalServices)
   const offset = Number(offsetText);
   const encryption = writeEncryption(ctx, bucket);
   const ifMatch = header(ctx, 'if-match');
-  const before = services.store.getObject(bucket.name, key);
+  const before = await services.store.getObject(bucket.name, key);
   if (offset !== (before?.size ?? 0)) throw invalidWriteOffset();
   const expected = expectedChecksum(ctx);
   const algorithm = appendAlgorithm(before, expected.algorithm);
-  const blob = await receiveBlob(ctx, services, algorithm, expected);
-  // An empty append changes nothing but the ETag; it needs no segment.
-  if (blob.size === 0) services.store.discardBlob(blob.blobId);
-
-  // The store discards the blob only if the record it got fails to commit; if the build below
-  // refuses (offset moved, If-Match), the blob is ours to discard.
-  let built = false;
-  const build = (current: ObjectRecord | undefined): ObjectRecord => {
+  const body = checkedBody(ctx, algorithm, expected);
+  const record = await services.store.appendObject(bucket.name, key, body.stream, (current, received) => {
+    const checksum = body.checksum();
+    // Checked again here, at commit: of two appends at the same offset only one finds it.
     if (offset !== (current?.size ?? 0)) throw invalidWriteOffset();
     if (ifMatch !== undefined) {
       if (!current) throw noSuchKey(key);
       if (!etagMatches(ifMatch, current.etag)) throw preconditionFailed('If-Match');
     }
-    const segment = { blobId: blob.blobId, size: blob.size, checksums: { [algorithm]: blob.checksum } };
-    let next: ObjectRecord;
+    const appendedChecksums = { [algorithm]: checksum };
     if (!current) {
-      next = {
-        bucket: bucket.name,
-        key,
-        size: blob.size,
-        etag: newEtag(),
-        lastModified: new Date(),
-        content: contentHeadersFrom(ctx),
-        metadata: userMetadataFrom(ctx),
-        checksums: { [algorithm]: blob.checksum },
-        checksumType: 'FULL_OBJECT',
-        multipart: false,
-        encryption,
-        segments: blob.size === 0 ? [] : [segment],
-      };
-    } else {
-      if (current.segments.length + 1 > MAX_PART_NUMBER) throw tooManyParts();
-      if (
-        current.encryption.algorithm !== encryption.algorithm ||
-        current.encryption.kmsKeyId !== encryption.kmsKeyId
-      ) {
-        throw new S3Error('EncryptionTypeMismatch');
-      }
-      next = {
-        ...current,
-        size: current.size + blob.size,
-        etag: newEtag(),
-        lastModified: new Date(),
-        checksums: { [algorithm]: fullChecksum(current, algorithm, blob.checksum, blob.size) },
-        checksumType: 'FULL_OBJECT',
-        segments: blob.size === 0 ? current.segments : [...current.segments, segment],
+      return {
+        appendedChecksums,
+        object: {
+          etag: newEtag(),
+          lastModified: new Date(),
+          content: contentHeadersFrom(ctx),
+          metadata: userMetadataFrom(ctx),
+          checksums: appendedChecksums,
+          checksumType: 'FULL_OBJECT',
+          multipart: false,
+          encryption,
+        },
       };
     }
-    // Only now does the store own the blob: anything thrown above (MetadataTooLarge,
-    // TooManyParts, EncryptionTypeMismatch, …) leaves it to the catch below.
-    built = true;
-    return next;
-  };
-  let record: ObjectRecord;
-  try {
-    record = services.store.updateObject(bucket.name, key, build);
-  } catch (err) {
-    if (!built && blob.size > 0) services.store.discardBlob(blob.blobId);
-    throw err;
-  }
+    if (current.segments.length + 1 > MAX_PART_NUMBER) throw tooManyParts();
+    if (
+      current.encryption.algorithm !== encryption.algorithm ||
+      current.encryption.kmsKeyId !== encryption.kmsKeyId
+    ) {
+      throw new S3Error('EncryptionTypeMismatch');
+    }
+    return {
+      appendedChecksums,
+      object: {
+        ...current,
+        etag: newEtag(),
+        lastModified: new Date(),
+        checksums: { [algorithm]: fullChecksum(current, algorithm, checksum, received.size) },
+        checksumType: 'FULL_OBJECT',
+      },
+    };
+  });
   sendEmpty(ctx, 200, {
     ETag: record.etag,
     'x-amz-object-size': String(record.size),

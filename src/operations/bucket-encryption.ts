@@ -60,14 +60,14 @@ function parseConfiguration(xml: string, bucket: BucketRecord): BucketEncryption
 }
 
 export async function putBucketEncryption(ctx: RequestContext, services: ZonalServices): Promise<void> {
-  const bucket = existingBucket(ctx, services);
+  const bucket = await existingBucket(ctx, services);
   const body = await readSmallBody(ctx, MAX_CONFIGURATION_BYTES);
-  services.store.setBucketEncryption(bucket.name, parseConfiguration(body.toString('utf8'), bucket));
+  await services.store.setBucketEncryption(bucket.name, parseConfiguration(body.toString('utf8'), bucket));
   sendEmpty(ctx, 200);
 }
 
-export function getBucketEncryption(ctx: RequestContext, services: ZonalServices): void {
-  const enc = existingBucket(ctx, services).encryption;
+export async function getBucketEncryption(ctx: RequestContext, services: ZonalServices): Promise<void> {
+  const enc = await (await existingBucket(ctx, services)).encryption;
   const kms = enc?.algorithm === 'aws:kms';
   sendXml(ctx, 200, {
     ServerSideEncryptionConfiguration: {
@@ -83,10 +83,10 @@ export function getBucketEncryption(ctx: RequestContext, services: ZonalServices
 }
 
 /** Back to the SSE-S3 default; a KMS key once used stays recorded as the bucket's only key. */
-export function deleteBucketEncryption(ctx: RequestContext, services: ZonalServices): void {
-  const bucket = existingBucket(ctx, services);
+export async function deleteBucketEncryption(ctx: RequestContext, services: ZonalServices): Promise<void> {
+  const bucket = await existingBucket(ctx, services);
   const keyId = bucket.encryption?.kmsKeyId;
-  services.store.setBucketEncryption(
+  await services.store.setBucketEncryption(
     bucket.name,
     keyId === undefined ? undefined : { algorithm: 'AES256', kmsKeyId: keyId },
   );

@@ -8,17 +8,17 @@ import type { ZonalServices } from './services.js';
 import { existingBucket } from './buckets.js';
 
 export async function putBucketPolicy(ctx: RequestContext, services: ZonalServices): Promise<void> {
-  const bucket = existingBucket(ctx, services);
+  const bucket = await existingBucket(ctx, services);
   // Read a little past the limit, so an oversized policy is MalformedPolicy like AWS's answer.
   const body = await readSmallBody(ctx, 4 * MAX_BUCKET_POLICY_BYTES);
   const text = body.toString('utf8');
   validateBucketPolicy(text, bucketArn(bucket.region, bucket.ownerAccountId, bucket.name));
-  services.store.setBucketPolicy(bucket.name, text);
+  await services.store.setBucketPolicy(bucket.name, text);
   sendEmpty(ctx, 204);
 }
 
-export function getBucketPolicy(ctx: RequestContext, services: ZonalServices): void {
-  const bucket = existingBucket(ctx, services);
+export async function getBucketPolicy(ctx: RequestContext, services: ZonalServices): Promise<void> {
+  const bucket = await existingBucket(ctx, services);
   if (bucket.policy === undefined) {
     throw new S3Error('NoSuchBucketPolicy', undefined, {
       BucketName: bucket.name,
@@ -31,8 +31,8 @@ export function getBucketPolicy(ctx: RequestContext, services: ZonalServices): v
   ctx.res.end(bucket.policy);
 }
 
-export function deleteBucketPolicy(ctx: RequestContext, services: ZonalServices): void {
-  const bucket = existingBucket(ctx, services);
-  services.store.setBucketPolicy(bucket.name, undefined);
+export async function deleteBucketPolicy(ctx: RequestContext, services: ZonalServices): Promise<void> {
+  const bucket = await existingBucket(ctx, services);
+  await services.store.setBucketPolicy(bucket.name, undefined);
   sendEmpty(ctx, 204);
 }

@@ -33,9 +33,9 @@ export function callerAccountId(ctx: RequestContext): string {
 }
 
 /** The bucket a request addresses, which must exist. */
-export function existingBucket(ctx: RequestContext, services: ZonalServices): BucketRecord {
+export async function existingBucket(ctx: RequestContext, services: ZonalServices): Promise<BucketRecord> {
   const name = ctx.target.bucket!;
-  const bucket = services.store.getBucket(name);
+  const bucket = await services.store.getBucket(name);
   if (!bucket) throw noSuchBucket(name);
   return bucket;
 }
@@ -55,7 +55,7 @@ export async function createBucket(ctx: RequestContext, services: ZonalServices)
   if (body.length > 0) checkConfiguration(body.toString('utf8'), parsed);
 
   const accountId = callerAccountId(ctx);
-  services.store.createBucket({
+  await services.store.createBucket({
     name,
     zoneId: parsed.zoneId,
     locationType: parsed.locationType,
@@ -119,8 +119,8 @@ function asRecord(value: unknown): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-export function headBucket(ctx: RequestContext, services: ZonalServices): void {
-  const bucket = existingBucket(ctx, services);
+export async function headBucket(ctx: RequestContext, services: ZonalServices): Promise<void> {
+  const bucket = await existingBucket(ctx, services);
   sendEmpty(ctx, 200, {
     'x-amz-bucket-location-type': bucket.locationType,
     'x-amz-bucket-location-name': bucket.zoneId,
@@ -130,21 +130,21 @@ export function headBucket(ctx: RequestContext, services: ZonalServices): void {
   });
 }
 
-export function deleteBucket(ctx: RequestContext, services: ZonalServices): void {
+export async function deleteBucket(ctx: RequestContext, services: ZonalServices): Promise<void> {
   if (ctx.req.headers['x-amz-expected-bucket-owner'] !== undefined) {
     throw notImplemented(
       'x-amz-expected-bucket-owner is not supported by DeleteBucket for directory buckets.',
     );
   }
-  services.store.deleteBucket(ctx.target.bucket!);
+  await services.store.deleteBucket(ctx.target.bucket!);
   sendEmpty(ctx, 204);
 }
 
-export function listDirectoryBuckets(ctx: RequestContext, services: ZonalServices): void {
+export async function listDirectoryBuckets(ctx: RequestContext, services: ZonalServices): Promise<void> {
   const limit = pageSize(ctx.query.get('max-directory-buckets'));
   const token = ctx.query.get('continuation-token');
   const after = token === undefined ? undefined : decodeToken(token);
-  const page = services.store.listBuckets(callerAccountId(ctx), after, limit);
+  const page = await services.store.listBuckets(callerAccountId(ctx), after, limit);
   sendXml(ctx, 200, {
     ListAllMyDirectoryBucketsResult: {
       '@_xmlns': S3_XMLNS,

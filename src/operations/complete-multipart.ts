@@ -13,7 +13,7 @@ import { readSmallBody } from '../http/request-body.js';
 import { sendXml } from '../http/respond.js';
 import { badDigest, invalidRequest, notImplemented, S3Error } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
-import type { ObjectRecord, PartRecord, Segment, UploadRecord } from '../storage/types.js';
+import type { ObjectRecord, PartRecord, UploadRecord } from '../storage/types.js';
 import { newEtag } from './etag.js';
 import { encryptionHeaders } from './object-headers.js';
 import { writeConditionFrom } from './write-conditions.js';
@@ -74,7 +74,7 @@ function checkPartOrder(parts: RequestedPart[]): void {
 }
 
 /** Matches the requested parts to the stored ones; every listed part must exist as described. */
-function usedParts(requested: RequestedPart[], stored: PartRecord[]): PartRecord[] {
+function usedParts(requested: RequestedPart[], stored: readonly PartRecord[]): PartRecord[] {
   const byNumber = new Map(stored.map((p) => [p.partNumber, p]));
   return requested.map((req, i) => {
     const part = byNumber.get(req.partNumber);
@@ -123,7 +123,7 @@ function objectChecksum(
 
 /** CompleteMultipartUpload: the parts become the object's segments, no bytes are copied. */
 export async function completeMultipartUpload(ctx: RequestContext, services: ZonalServices): Promise<void> {
-  const upload = uploadOf(ctx, services);
+  const upload = await uploadOf(ctx, services);
   const condition = writeConditionFrom(ctx);
   const requested = parseRequestedParts((await readSmallBody(ctx, MAX_COMPLETE_BODY_BYTES)).toString('utf8'));
   checkPartOrder(requested);
@@ -134,7 +134,7 @@ export async function completeMultipartUpload(ctx: RequestContext, services: Zon
   if (ctx.req.headers['x-amz-write-offset-bytes'] !== undefined) throw notImplemented();
 
   let result: { algorithm: ChecksumAlgorithm; value: string; type: ObjectRecord['checksumType'] } | undefined;
-  const record = services.store.completeUpload(
+  const record = await services.store.completeUpload(
     upload.uploadId,
     (current, stored) => {
       const parts = usedParts(requested, stored);
@@ -151,25 +151,18 @@ export async function completeMultipartUpload(ctx: RequestContext, services: Zon
           `The ${CHECKSUM_API_NAME[result.algorithm]} you specified did not match the calculated checksum.`,
         );
       }
-      const segments: Segment[] = parts.map((p) => ({
-        blobId: p.blobId,
-        size: p.size,
-        etag: p.etag,
-        checksums: p.checksums,
-      }));
       return {
-        bucket: current.bucket,
-        key: current.key,
-        size,
-        etag: newEtag(),
-        lastModified: new Date(),
-        content: current.content,
-        metadata: current.metadata,
-        checksums: { [result.algorithm]: result.value },
-        checksumType: result.type,
-        multipart: true,
-        encryption: current.encryption,
-        segments,
+        parts,
+        object: {
+          etag: newEtag(),
+          lastModified: new Date(),
+          content: current.content,
+          metadata: current.metadata,
+          checksums: { [result.algorithm]: result.value },
+          checksumType: result.type,
+          multipart: true,
+          encryption: current.encryption,
+        },
       };
     },
     condition,

@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   algorithmFromApiName,
@@ -22,7 +21,7 @@ import {
   writeEncryption,
   userMetadataFrom,
 } from './object-headers.js';
-import { copySourceOf } from './copy-source.js';
+import { asStream, copySourceOf } from './copy-source.js';
 import { newEtag } from './etag.js';
 import { writeConditionFrom } from './write-conditions.js';
 
@@ -150,7 +149,7 @@ const sourceCorrupted = (): S3Error =>
  * new blob, which becomes the destination's single segment.
  */
 export async function copyObject(ctx: RequestContext, services: ZonalServices): Promise<void> {
-  const bucket = existingBucket(ctx, services);
+  const bucket = await existingBucket(ctx, services);
   const key = ctx.target.key!;
   rejectUnsupportedWriteHeaders(ctx, bucket);
   rejectUnsupportedCopyHeaders(ctx);
@@ -159,90 +158,82 @@ export async function copyObject(ctx: RequestContext, services: ZonalServices): 
   const requested = header(ctx, 'x-amz-checksum-algorithm');
   const requestedAlgorithm = requested === undefined ? undefined : algorithmFromApiName(requested);
 
-  const { bucket: sourceBucket, record: source } = copySourceOf(ctx, services);
-  if (source.size > MAX_COPY_SOURCE_BYTES) {
-    throw invalidRequest(
-      `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_COPY_SOURCE_BYTES}`,
-    );
-  }
-
-  const sourceAlgorithm = checksumAlgorithmOf(source);
-  const algorithm = requestedAlgorithm ?? sourceAlgorithm ?? 'crc32';
-  const isSelf = sourceBucket.name === bucket.name && source.key === key;
-  const changesSomething =
-    directive === 'REPLACE' ||
-    ctx.req.headers['x-amz-storage-class'] !== undefined ||
-    ctx.req.headers['x-amz-server-side-encryption'] !== undefined ||
-    algorithm !== sourceAlgorithm;
-  if (isSelf && !changesSomething) {
-    throw invalidRequest(
-      "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
-    );
-  }
-  const content = directive === 'REPLACE' ? contentHeadersFrom(ctx) : source.content;
-  const metadata = directive === 'REPLACE' ? userMetadataFrom(ctx) : source.metadata;
-  // Checked now so that the common failure is a real 4xx; checked again at commit.
-  checkWriteCondition(services.store.getObject(bucket.name, key), condition, key);
-
-  // The source's own full-object checksum is recomputed on the way, so a damaged blob is
-  // never copied silently.
-  const verify = source.checksumType === 'FULL_OBJECT' ? sourceAlgorithm : undefined;
-  const algorithms = new Set<ChecksumAlgorithm>([algorithm]);
-  if (verify) algorithms.add(verify);
-  // Opened in the same tick as the lookup: the lease keeps these bytes even if the source is
-  // overwritten or deleted while the copy runs.
-  const bytes = source.size === 0 ? Readable.from([]) : services.store.openObject(source);
-  const encryption = writeEncryption(ctx, bucket);
-  const response = new CopyResponse(ctx, {
-    ...encryptionHeaders(encryption),
-    'x-amz-expiration': EXPIRATION_NOT_IMPLEMENTED,
-  });
+  const { bucket: sourceBucket, record: source, pinned } = await copySourceOf(ctx, services);
   let record: ObjectRecord;
   try {
-    const hasher = new ChecksumTransform(algorithms);
-    pipeline(bytes, hasher).catch(() => undefined);
-    const blob = await services.store.writeBlob(hasher);
-    // An empty object has no segments, so an empty blob is not kept.
-    const kept = blob.size === 0 ? undefined : blob.blobId;
-    if (kept === undefined) services.store.discardBlob(blob.blobId);
+    if (source.size > MAX_COPY_SOURCE_BYTES) {
+      throw invalidRequest(
+        `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_COPY_SOURCE_BYTES}`,
+      );
+    }
+    const sourceAlgorithm = checksumAlgorithmOf(source);
+    const algorithm = requestedAlgorithm ?? sourceAlgorithm ?? 'crc32';
+    const isSelf = sourceBucket.name === bucket.name && source.key === key;
+    const changesSomething =
+      directive === 'REPLACE' ||
+      ctx.req.headers['x-amz-storage-class'] !== undefined ||
+      ctx.req.headers['x-amz-server-side-encryption'] !== undefined ||
+      algorithm !== sourceAlgorithm;
+    if (isSelf && !changesSomething) {
+      throw invalidRequest(
+        "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+      );
+    }
+    const content = directive === 'REPLACE' ? contentHeadersFrom(ctx) : source.content;
+    const metadata = directive === 'REPLACE' ? userMetadataFrom(ctx) : source.metadata;
+    // Checked now so that the common failure is a real 4xx; checked again at commit.
+    checkWriteCondition(await services.store.getObject(bucket.name, key), condition, key);
+
+    // The source's own full-object checksum is recomputed on the way, so a damaged blob is
+    // never copied silently.
+    const verify = source.checksumType === 'FULL_OBJECT' ? sourceAlgorithm : undefined;
+    const algorithms = new Set<ChecksumAlgorithm>([algorithm]);
+    if (verify) algorithms.add(verify);
+    const encryption = writeEncryption(ctx, bucket);
+    const response = new CopyResponse(ctx, {
+      ...encryptionHeaders(encryption),
+      'x-amz-expiration': EXPIRATION_NOT_IMPLEMENTED,
+    });
     try {
-      const computed = hasher.checksums();
-      if (blob.size !== source.size) throw sourceCorrupted();
-      if (verify && computed[verify] !== source.checksums[verify]) throw sourceCorrupted();
-      const checksums: ObjectChecksums = { [algorithm]: computed[algorithm] };
-      record = services.store.commitObject(
-        {
-          bucket: bucket.name,
-          key,
-          size: blob.size,
-          etag: newEtag(),
-          lastModified: new Date(),
-          content,
-          metadata,
-          checksums,
-          checksumType: 'FULL_OBJECT',
-          multipart: false,
-          encryption,
-          segments: kept === undefined ? [] : [{ blobId: kept, size: blob.size }],
+      const hasher = new ChecksumTransform(algorithms);
+      pipeline(asStream(pinned.read()), hasher).catch(() => undefined);
+      record = await services.store.putObject(
+        bucket.name,
+        key,
+        hasher,
+        (received) => {
+          const computed = hasher.checksums();
+          if (received.size !== source.size) throw sourceCorrupted();
+          if (verify && computed[verify] !== source.checksums[verify]) throw sourceCorrupted();
+          const checksums: ObjectChecksums = { [algorithm]: computed[algorithm] };
+          return {
+            etag: newEtag(),
+            lastModified: new Date(),
+            content,
+            metadata,
+            checksums,
+            checksumType: 'FULL_OBJECT',
+            multipart: false,
+            encryption,
+          };
         },
         condition,
       );
     } catch (err) {
-      if (kept !== undefined) services.store.discardBlob(kept);
-      throw err;
+      if (!response.fail(err)) throw err;
+      return;
     }
-  } catch (err) {
-    if (!response.fail(err)) throw err;
-    return;
+    const checksumName = `Checksum${CHECKSUM_API_NAME[algorithm]}`;
+    response.succeed({
+      CopyObjectResult: {
+        '@_xmlns': S3_XMLNS,
+        ETag: record.etag,
+        LastModified: record.lastModified.toISOString(),
+        ChecksumType: record.checksumType,
+        [checksumName]: record.checksums[algorithm],
+      },
+    });
+  } finally {
+    pinned.release();
   }
-  const checksumName = `Checksum${CHECKSUM_API_NAME[algorithm]}`;
-  response.succeed({
-    CopyObjectResult: {
-      '@_xmlns': S3_XMLNS,
-      ETag: record.etag,
-      LastModified: record.lastModified.toISOString(),
-      ChecksumType: record.checksumType,
-      [checksumName]: record.checksums[algorithm],
-    },
-  });
 }

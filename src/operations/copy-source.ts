@@ -1,15 +1,22 @@
+import { Readable } from 'node:stream';
 import { evaluateReadConditions } from '../protocol/conditional.js';
 import { decodeComponent } from '../protocol/query.js';
 import { header, type RequestContext } from '../http/request-context.js';
 import { MAX_KEY_BYTES } from '../protocol/limits.js';
 import { invalidArgument, noSuchBucket, noSuchKey, preconditionFailed, S3Error } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
+import type { PinnedObject } from '../storage/object-store.js';
 import type { BucketRecord, ObjectRecord } from '../storage/types.js';
 
-/** The object named by `x-amz-copy-source`, found, authorized and past its conditions. */
+/**
+ * The object named by `x-amz-copy-source`, found, authorized and past its conditions, and
+ * pinned: its bytes stay readable while the copy runs, whatever happens to the key. The
+ * caller releases it.
+ */
 export interface CopySource {
   bucket: BucketRecord;
   record: ObjectRecord;
+  pinned: PinnedObject;
 }
 
 /** Parses `x-amz-copy-source`: `[/]bucket/key[?versionId=null]`, URL-encoded. */
@@ -37,13 +44,24 @@ export function parseCopySource(value: string | undefined): { bucket: string; ke
  * Resolves the copy source of CopyObject/UploadPartCopy: the source bucket is authorized on
  * its own (a session reaches only its bucket), and `x-amz-copy-source-if-*` apply (412).
  */
-export function copySourceOf(ctx: RequestContext, services: ZonalServices): CopySource {
+export async function copySourceOf(ctx: RequestContext, services: ZonalServices): Promise<CopySource> {
   const { bucket: bucketName, key } = parseCopySource(header(ctx, 'x-amz-copy-source'));
-  const bucket = services.store.getBucket(bucketName);
+  const bucket = await services.store.getBucket(bucketName);
   if (!bucket) throw noSuchBucket(bucketName);
   services.authorizer.authorizeCopySource(ctx, bucket);
-  const record = services.store.getObject(bucket.name, key);
-  if (!record) throw noSuchKey(key);
+  const pinned = await services.store.openObject(bucket.name, key);
+  if (!pinned) throw noSuchKey(key);
+  try {
+    checkSourceConditions(ctx, pinned.record);
+  } catch (err) {
+    pinned.release();
+    throw err;
+  }
+  return { bucket, record: pinned.record, pinned };
+}
+
+/** `x-amz-copy-source-if-*`: 412 when one fails (for copies a "not modified" source fails too, as in S3). */
+function checkSourceConditions(ctx: RequestContext, record: ObjectRecord): void {
   const outcome = evaluateReadConditions(
     {
       ifMatch: header(ctx, 'x-amz-copy-source-if-match'),
@@ -59,5 +77,9 @@ export function copySourceOf(ctx: RequestContext, services: ZonalServices): Copy
     const failed = 'failed' in outcome ? outcome.failed : outcome.notModified;
     throw preconditionFailed(`x-amz-copy-source-${failed.toLowerCase()}`);
   }
-  return { bucket, record };
+}
+
+/** A pinned read's bytes as a stream (small reads come back as one Buffer). */
+export function asStream(bytes: Buffer | Readable): Readable {
+  return Buffer.isBuffer(bytes) ? Readable.from([bytes]) : bytes;
 }

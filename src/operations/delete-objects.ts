@@ -13,7 +13,7 @@ import { MAX_KEY_BYTES } from '../protocol/limits.js';
 import { badDigest, invalidRequest, notImplemented, S3Error } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
 import { existingBucket } from './buckets.js';
-import { expectedChecksum } from './payload-checksum.js';
+import { expectedChecksum } from './checked-body.js';
 
 /** A `<Delete>` document of 1000 keys of 1024 bytes, with conditions, fits comfortably. */
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -232,7 +232,7 @@ function escapeText(value: string): string {
  * ETag / LastModifiedTime / Size conditions); one key's failure is reported, not fatal.
  */
 export async function deleteObjects(ctx: RequestContext, services: ZonalServices): Promise<void> {
-  const bucket = existingBucket(ctx, services);
+  const bucket = await existingBucket(ctx, services);
   if (ctx.req.headers['content-md5'] !== undefined) {
     throw notImplemented('This bucket does not support Content Md5 header.');
   }
@@ -245,17 +245,23 @@ export async function deleteObjects(ctx: RequestContext, services: ZonalServices
   const expected = bodyChecksum(ctx);
   const { quiet, entries } = parseDeleteDocument(await verifiedBody(ctx, expected));
 
-  const parts: string[] = [];
-  for (const entry of entries) {
-    let failure = keyProblem(entry);
-    if (!failure) {
+  // All deletes at once: each commits in turn, and they share the wait for durability.
+  const outcomes = await Promise.all(
+    entries.map(async (entry) => {
+      const problem = keyProblem(entry);
+      if (problem) return problem;
       try {
-        services.store.deleteObject(bucket.name, entry.key, entry.condition);
+        await services.store.deleteObject(bucket.name, entry.key, entry.condition);
+        return undefined;
       } catch (err) {
         if (!(err instanceof S3Error)) throw err;
-        failure = err;
+        return err;
       }
-    }
+    }),
+  );
+  const parts: string[] = [];
+  entries.forEach((entry, i) => {
+    const failure = outcomes[i];
     const key = `<Key>${escapeText(entry.key)}</Key>`;
     if (failure) {
       parts.push(
@@ -264,7 +270,7 @@ export async function deleteObjects(ctx: RequestContext, services: ZonalServices
     } else if (!quiet) {
       parts.push(`<Deleted>${key}</Deleted>`);
     }
-  }
+  });
   const body =
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
     `<DeleteResult xmlns="${S3_XMLNS}">${parts.join('')}</DeleteResult>`;

@@ -41,14 +41,14 @@ function uploadChecksumInfo(upload: UploadRecord): Record<string, string> {
   };
 }
 
-export function listParts(ctx: RequestContext, services: ZonalServices): void {
-  const bucket = existingBucket(ctx, services);
-  const upload = uploadOf(ctx, services);
+export async function listParts(ctx: RequestContext, services: ZonalServices): Promise<void> {
+  const bucket = await existingBucket(ctx, services);
+  const upload = await uploadOf(ctx, services);
   const maxParts = pageSize('max-parts', ctx.query.get('max-parts'));
   const markerText = ctx.query.get('part-number-marker') ?? '0';
   if (!/^\d{1,5}$/.test(markerText))
     throw invalidArgument('Invalid part-number-marker', 'part-number-marker', markerText);
-  const page = services.store.listParts(upload.uploadId, Number(markerText), maxParts);
+  const page = await services.store.listParts(upload.uploadId, Number(markerText), maxParts);
   sendXml(ctx, 200, {
     ListPartsResult: {
       '@_xmlns': S3_XMLNS,
@@ -75,8 +75,8 @@ export function listParts(ctx: RequestContext, services: ZonalServices): void {
 }
 
 /** ListMultipartUploads with directory-bucket rules (spec §5.2): opaque key-marker, `/` only. */
-export function listMultipartUploads(ctx: RequestContext, services: ZonalServices): void {
-  const bucket = existingBucket(ctx, services);
+export async function listMultipartUploads(ctx: RequestContext, services: ZonalServices): Promise<void> {
+  const bucket = await existingBucket(ctx, services);
   const q = ctx.query;
   const prefix = q.get('prefix') ?? '';
   const delimiter = q.get('delimiter') || undefined;
@@ -99,7 +99,7 @@ export function listMultipartUploads(ctx: RequestContext, services: ZonalService
   }
   const maxUploads = pageSize('max-uploads', q.get('max-uploads'));
   const keyMarker = q.get('key-marker') || undefined;
-  const page = services.store.listUploads({
+  const page = await services.store.listUploads({
     bucket: bucket.name,
     prefix,
     delimiter,

@@ -24,8 +24,8 @@ function maxKeysOf(value: string | undefined): number {
 }
 
 /** ListObjectsV2 with directory-bucket rules (spec §5.1). */
-export function listObjectsV2(ctx: RequestContext, services: ZonalServices): void {
-  const bucket = existingBucket(ctx, services);
+export async function listObjectsV2(ctx: RequestContext, services: ZonalServices): Promise<void> {
+  const bucket = await existingBucket(ctx, services);
   const q = ctx.query;
   const prefix = q.get('prefix') ?? '';
   const delimiter = q.get('delimiter') || undefined;
@@ -55,7 +55,7 @@ export function listObjectsV2(ctx: RequestContext, services: ZonalServices): voi
   const page =
     maxKeys === 0
       ? { objects: [], commonPrefixes: [], isTruncated: false, lastReturned: undefined }
-      : services.store.listObjects({ bucket: bucket.name, prefix, delimiter, after, maxKeys });
+      : await services.store.listObjects({ bucket: bucket.name, prefix, delimiter, after, maxKeys });
   const owner = { ID: bucket.ownerAccountId, DisplayName: bucket.ownerAccountId };
   sendXml(ctx, 200, {
     ListBucketResult: {

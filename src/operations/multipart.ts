@@ -20,13 +20,13 @@ import {
 } from './object-headers.js';
 import { uploadOf } from './upload-part.js';
 
-export function createMultipartUpload(ctx: RequestContext, services: ZonalServices): void {
-  const bucket = existingBucket(ctx, services);
+export async function createMultipartUpload(ctx: RequestContext, services: ZonalServices): Promise<void> {
+  const bucket = await existingBucket(ctx, services);
   rejectUnsupportedWriteHeaders(ctx, bucket);
   const encryption = writeEncryption(ctx, bucket);
   const key = ctx.target.key!;
   const { checksumAlgorithm, checksumType } = uploadChecksumFrom(ctx);
-  const uploadId = services.store.createUpload({
+  const uploadId = await services.store.createUpload({
     bucket: bucket.name,
     key,
     content: contentHeadersFrom(ctx),
@@ -44,9 +44,9 @@ export function createMultipartUpload(ctx: RequestContext, services: ZonalServic
   });
 }
 
-export function abortMultipartUpload(ctx: RequestContext, services: ZonalServices): void {
-  const upload = uploadOf(ctx, services);
-  services.store.deleteUpload(upload.uploadId);
+export async function abortMultipartUpload(ctx: RequestContext, services: ZonalServices): Promise<void> {
+  const upload = await uploadOf(ctx, services);
+  await services.store.abortUpload(upload.uploadId);
   sendEmpty(ctx, 204);
 }
 

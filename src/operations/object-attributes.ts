@@ -90,8 +90,8 @@ function objectParts(record: ObjectRecord, maxParts: number, marker: number): Re
  * GetObjectAttributes: `GET /key?attributes`. Only the attributes named in
  * `x-amz-object-attributes` are returned; the ETag is unquoted in this API.
  */
-export function getObjectAttributes(ctx: RequestContext, services: ZonalServices): void {
-  const bucket = existingBucket(ctx, services);
+export async function getObjectAttributes(ctx: RequestContext, services: ZonalServices): Promise<void> {
+  const bucket = await existingBucket(ctx, services);
   for (const name of Object.keys(ctx.req.headers)) {
     if (name.startsWith('x-amz-server-side-encryption-customer-')) {
       throw notImplemented('SSE-C is not supported for directory buckets.');
@@ -107,7 +107,7 @@ export function getObjectAttributes(ctx: RequestContext, services: ZonalServices
   const attributes = requestedAttributes(ctx);
   const maxParts = Math.min(integerHeader(ctx, 'x-amz-max-parts', MAX_PARTS), MAX_PARTS);
   const marker = integerHeader(ctx, 'x-amz-part-number-marker', 0);
-  const record = services.store.getObject(bucket.name, ctx.target.key!);
+  const record = await services.store.getObject(bucket.name, ctx.target.key!);
   if (!record) throw noSuchKey(ctx.target.key!);
 
   const body: Record<string, unknown> = { '@_xmlns': S3_XMLNS };

@@ -11,7 +11,7 @@ import {
   S3Error,
 } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
-import type { DeleteCondition } from '../storage/embedded-store.js';
+import type { DeleteCondition } from '../storage/object-store.js';
 import type { ObjectRecord } from '../storage/types.js';
 import { appendObject } from './append-object.js';
 import { existingBucket } from './buckets.js';
@@ -27,16 +27,16 @@ import {
   userMetadataFrom,
   writeEncryption,
 } from './object-headers.js';
-import { expectedChecksum, receiveBlob } from './payload-checksum.js';
+import { checkedBody, expectedChecksum } from './checked-body.js';
 import { MAX_PART_NUMBER } from '../protocol/limits.js';
 import { writeConditionFrom } from './write-conditions.js';
 
 /**
- * PutObject: streams the body into a blob (checksummed, verified), then commits it under the
- * key if the write conditions hold. With `x-amz-write-offset-bytes` it is an append.
+ * PutObject: the store keeps the body (checksummed, verified), then commits it under the key
+ * if the write conditions hold. With `x-amz-write-offset-bytes` it is an append.
  */
 export async function putObject(ctx: RequestContext, services: ZonalServices): Promise<void> {
-  const bucket = existingBucket(ctx, services);
+  const bucket = await existingBucket(ctx, services);
   rejectUnsupportedWriteHeaders(ctx, bucket);
   if (ctx.req.headers['x-amz-write-offset-bytes'] !== undefined) return appendObject(ctx, services);
   const condition = writeConditionFrom(ctx);
@@ -44,27 +44,23 @@ export async function putObject(ctx: RequestContext, services: ZonalServices): P
   const metadata = userMetadataFrom(ctx);
   const expected = expectedChecksum(ctx);
   const algorithm = expected.algorithm ?? 'crc32';
-  const blob = await receiveBlob(ctx, services, algorithm, expected);
-  // An empty object has no segments; its zero-length blob is not kept.
-  if (blob.size === 0) services.store.discardBlob(blob.blobId);
-  const record = await services.store.commitGrouped(() =>
-    services.store.commitObject(
-      {
-        bucket: bucket.name,
-        key: ctx.target.key!,
-        size: blob.size,
-        etag: newEtag(),
-        lastModified: new Date(),
-        content,
-        metadata,
-        checksums: { [algorithm]: blob.checksum },
-        checksumType: 'FULL_OBJECT',
-        multipart: false,
-        encryption: writeEncryption(ctx, bucket),
-        segments: blob.size === 0 ? [] : [{ blobId: blob.blobId, size: blob.size }],
-      },
-      condition,
-    ),
+  const body = checkedBody(ctx, algorithm, expected);
+  const encryption = writeEncryption(ctx, bucket);
+  const record = await services.store.putObject(
+    bucket.name,
+    ctx.target.key!,
+    body.stream,
+    () => ({
+      etag: newEtag(),
+      lastModified: new Date(),
+      content,
+      metadata,
+      checksums: { [algorithm]: body.checksum() },
+      checksumType: 'FULL_OBJECT',
+      multipart: false,
+      encryption,
+    }),
+    condition,
   );
   sendEmpty(ctx, 200, {
     ETag: record.etag,
@@ -75,16 +71,14 @@ export async function putObject(ctx: RequestContext, services: ZonalServices): P
   });
 }
 
-/** The object a GET/HEAD addresses; `versionId` may only be the literal `null`. */
-function readableObject(ctx: RequestContext, services: ZonalServices): ObjectRecord {
-  const bucket = existingBucket(ctx, services);
+/** The bucket of a GET/HEAD, whose `versionId` may only be the literal `null`. */
+async function readableBucket(ctx: RequestContext, services: ZonalServices): Promise<string> {
+  const bucket = await existingBucket(ctx, services);
   const versionId = ctx.query.get('versionId');
   if (versionId !== undefined && versionId !== 'null') {
     throw invalidArgument('Invalid version id specified', 'versionId', versionId);
   }
-  const record = services.store.getObject(bucket.name, ctx.target.key!);
-  if (!record) throw noSuchKey(ctx.target.key!);
-  return record;
+  return bucket.name;
 }
 
 /** Shared by GET and HEAD: conditions, range, headers. Returns the range to send, if any. */
@@ -151,40 +145,36 @@ function partRange(
   return { range: { start, end: start + record.segments[n - 1]!.size - 1 }, count };
 }
 
-/**
- * Reads up to this size are served from one synchronous read (page-cache fast, no stream).
- * Measured: 4 KiB GETs, see bench/README.md.
- */
-const SMALL_READ_BYTES = 64 * 1024;
-
 export async function getObject(ctx: RequestContext, services: ZonalServices): Promise<void> {
-  const record = readableObject(ctx, services);
-  const range = prepareRead(ctx, record);
-  if (range === 'done') return;
-  if (record.size === 0) {
-    ctx.res.end();
-    return;
+  const bucket = await readableBucket(ctx, services);
+  const pinned = await services.store.openObject(bucket, ctx.target.key!);
+  if (!pinned) throw noSuchKey(ctx.target.key!);
+  try {
+    const range = prepareRead(ctx, pinned.record);
+    if (range === 'done') return;
+    const bytes = pinned.read(pinned.record.size === 0 ? undefined : range);
+    if (Buffer.isBuffer(bytes)) ctx.res.end(bytes);
+    else await pipeline(bytes, ctx.res);
+  } finally {
+    pinned.release();
   }
-  if (range.end - range.start < SMALL_READ_BYTES) {
-    ctx.res.end(services.store.readSmall(record, range));
-    return;
-  }
-  await pipeline(services.store.openObject(record, range), ctx.res);
 }
 
-export function headObject(ctx: RequestContext, services: ZonalServices): void {
-  const record = readableObject(ctx, services);
+export async function headObject(ctx: RequestContext, services: ZonalServices): Promise<void> {
+  const bucket = await readableBucket(ctx, services);
+  const record = await services.store.getObject(bucket, ctx.target.key!);
+  if (!record) throw noSuchKey(ctx.target.key!);
   if (prepareRead(ctx, record) !== 'done') ctx.res.end();
 }
 
-export function deleteObject(ctx: RequestContext, services: ZonalServices): void {
-  const bucket = existingBucket(ctx, services);
+export async function deleteObject(ctx: RequestContext, services: ZonalServices): Promise<void> {
+  const bucket = await existingBucket(ctx, services);
   const versionId = ctx.query.get('versionId');
   if (versionId !== undefined && versionId !== 'null') {
     throw invalidArgument('Invalid version id specified', 'versionId', versionId);
   }
   // Implicit directories are derived from keys, so they vanish with their last object.
-  services.store.deleteObject(bucket.name, ctx.target.key!, deleteConditionFrom(ctx));
+  await services.store.deleteObject(bucket.name, ctx.target.key!, deleteConditionFrom(ctx));
   sendEmpty(ctx, 204);
 }
 

@@ -151,8 +151,8 @@ function clientToken(ctx: RequestContext): string | undefined {
  * source's record unchanged (bytes, ETag, checksums, metadata, Last-Modified) in the same
  * transaction that removes the source; no byte moves.
  */
-export function renameObject(ctx: RequestContext, services: ZonalServices): void {
-  const bucket = existingBucket(ctx, services);
+export async function renameObject(ctx: RequestContext, services: ZonalServices): Promise<void> {
+  const bucket = await existingBucket(ctx, services);
   const dstKey = ctx.target.key!;
   const source = parseRenameSource(ctx);
   if (source.bucket !== bucket.name) {
@@ -166,7 +166,7 @@ export function renameObject(ctx: RequestContext, services: ZonalServices): void
 
   if (source.key === dstKey) {
     // Renaming onto itself changes nothing: check that the object exists and the conditions hold.
-    const current = services.store.getObject(bucket.name, dstKey);
+    const current = await services.store.getObject(bucket.name, dstKey);
     if (!current) throw noSuchKey(source.key);
     checkSource(current, conditions);
     checkDestination(current, dstKey, conditions);
@@ -180,7 +180,7 @@ export function renameObject(ctx: RequestContext, services: ZonalServices): void
       JSON.stringify([bucket.name, source.key, dstKey, ...CONDITION_HEADERS.map((h) => header(ctx, h))]),
     )
     .digest('base64');
-  services.store.renameObject(
+  await services.store.renameObject(
     bucket.name,
     source.key,
     dstKey,

@@ -3,12 +3,12 @@ import type { IamIdentity } from '../auth/credentials.js';
 import type { SessionTokenSealer } from '../auth/session-token.js';
 import type { ServerConfig } from '../config.js';
 import type { IdentityStore } from '../identity/identity-store.js';
-import type { EmbeddedStore } from '../storage/embedded-store.js';
+import type { ObjectStore } from '../storage/object-store.js';
 
 /** What operation handlers may use: configuration, storage and the session sealer. */
 export interface ZonalServices {
   readonly config: ServerConfig;
-  readonly store: EmbeddedStore;
+  readonly store: ObjectStore;
   readonly sessions: SessionTokenSealer;
   /** The root identity of the default account, owner of every bucket today. */
   readonly root: IamIdentity;

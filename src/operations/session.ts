@@ -102,11 +102,11 @@ function checkEncryptionContext(value: string | undefined, bucket: BucketRecord)
 }
 
 /** CreateSession (spec §1): bucket-scoped temporary credentials in a sealed token. */
-export function createSession(ctx: RequestContext, services: ZonalServices): void {
+export async function createSession(ctx: RequestContext, services: ZonalServices): Promise<void> {
   const { principal } = ctx.auth;
   // Guaranteed by the authenticator (a session token on CreateSession is rejected there).
   if (principal.kind !== 'iam') throw accessDenied();
-  const bucket = existingBucket(ctx, services);
+  const bucket = await existingBucket(ctx, services);
   const mode = services.authorizer.sessionMode(ctx, principal.identity, bucket, requestedMode(ctx));
   const encryption = requestedEncryption(ctx, bucket);
 

@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CHECKSUM_API_NAME, CHECKSUM_HEADER, ChecksumTransform } from '../protocol/checksums.js';
 import { MAX_PART_NUMBER } from '../protocol/limits.js';
@@ -7,18 +6,18 @@ import { header, type RequestContext } from '../http/request-context.js';
 import { sendEmpty, sendXml } from '../http/respond.js';
 import { invalidArgument, noSuchUpload, notImplemented } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
-import type { ObjectChecksums, UploadRecord } from '../storage/types.js';
+import type { PartRecord, UploadRecord } from '../storage/types.js';
 import { existingBucket } from './buckets.js';
-import { copySourceOf } from './copy-source.js';
+import { asStream, copySourceOf } from './copy-source.js';
 import { encryptionHeaders } from './object-headers.js';
 import { newEtag } from './etag.js';
-import { expectedChecksum, receiveBlob } from './payload-checksum.js';
+import { checkedBody, expectedChecksum } from './checked-body.js';
 
 /** The upload a request names, which must belong to the addressed bucket and key. */
-export function uploadOf(ctx: RequestContext, services: ZonalServices): UploadRecord {
-  const bucket = existingBucket(ctx, services);
+export async function uploadOf(ctx: RequestContext, services: ZonalServices): Promise<UploadRecord> {
+  const bucket = await existingBucket(ctx, services);
   const uploadId = ctx.query.get('uploadId') ?? '';
-  const upload = services.store.getUpload(uploadId);
+  const upload = await services.store.getUpload(uploadId);
   if (!upload || upload.bucket !== bucket.name || upload.key !== ctx.target.key) throw noSuchUpload(uploadId);
   return upload;
 }
@@ -36,52 +35,25 @@ export function partNumberOf(ctx: RequestContext): number {
   return n;
 }
 
-/** Records a part whose bytes are in `blob` (one group commit); returns its new ETag. */
-async function recordPart(
-  services: ZonalServices,
-  upload: UploadRecord,
-  partNumber: number,
-  blob: { blobId: string; size: number },
-  checksums: ObjectChecksums,
-  lastModified: Date,
-): Promise<string> {
-  const etag = newEtag();
-  await services.store.commitGrouped(() =>
-    services.store.putPart({
-      uploadId: upload.uploadId,
-      partNumber,
-      blobId: blob.blobId,
-      size: blob.size,
-      etag,
-      checksums,
-      lastModified,
-    }),
-  );
-  return etag;
-}
-
-/** UploadPart: streams one part to a blob, checksummed with the upload's algorithm. */
+/** UploadPart: the store keeps one part, checksummed with the upload's algorithm. */
 export async function uploadPart(ctx: RequestContext, services: ZonalServices): Promise<void> {
-  const upload = uploadOf(ctx, services);
+  const upload = await uploadOf(ctx, services);
   const partNumber = partNumberOf(ctx);
   if (ctx.req.headers['content-md5'] !== undefined) {
     throw notImplemented('This bucket does not support Content Md5 header.');
   }
   const expected = expectedChecksum(ctx);
   const algorithm = upload.checksumAlgorithm ?? expected.algorithm ?? 'crc32';
-  const blob = await receiveBlob(ctx, services, algorithm, expected);
-  const etag = await recordPart(
-    services,
-    upload,
-    partNumber,
-    blob,
-    { [algorithm]: blob.checksum },
-    new Date(),
-  );
+  const body = checkedBody(ctx, algorithm, expected);
+  const part = await services.store.putPart(upload.uploadId, partNumber, body.stream, () => ({
+    etag: newEtag(),
+    checksums: { [algorithm]: body.checksum() },
+    lastModified: new Date(),
+  }));
   sendEmpty(ctx, 200, {
-    ETag: etag,
+    ETag: part.etag,
     ...encryptionHeaders(upload.encryption),
-    [CHECKSUM_HEADER[algorithm]]: blob.checksum,
+    [CHECKSUM_HEADER[algorithm]]: part.checksums[algorithm]!,
   });
 }
 
@@ -107,19 +79,25 @@ export function copySourceRange(
 
 /** UploadPartCopy: a byte range of an existing object becomes a part (bytes are copied). */
 export async function uploadPartCopy(ctx: RequestContext, services: ZonalServices): Promise<void> {
-  const upload = uploadOf(ctx, services);
+  const upload = await uploadOf(ctx, services);
   const partNumber = partNumberOf(ctx);
-  const source = copySourceOf(ctx, services);
-  const range = copySourceRange(ctx, source.record.size);
   const algorithm = upload.checksumAlgorithm ?? 'crc32';
-  const hasher = new ChecksumTransform([algorithm]);
-  const bytes =
-    source.record.size === 0 ? Readable.from([]) : services.store.openObject(source.record, range);
-  pipeline(bytes, hasher).catch(() => undefined);
-  const blob = await services.store.writeBlob(hasher);
-  const checksum = hasher.checksums()[algorithm]!;
-  const lastModified = new Date();
-  const etag = await recordPart(services, upload, partNumber, blob, { [algorithm]: checksum }, lastModified);
+  const source = await copySourceOf(ctx, services);
+  let part: PartRecord;
+  try {
+    const range = copySourceRange(ctx, source.record.size);
+    const hasher = new ChecksumTransform([algorithm]);
+    pipeline(asStream(source.pinned.read(range)), hasher).catch(() => undefined);
+    part = await services.store.putPart(upload.uploadId, partNumber, hasher, () => ({
+      etag: newEtag(),
+      checksums: { [algorithm]: hasher.checksums()[algorithm]! },
+      lastModified: new Date(),
+    }));
+  } finally {
+    source.pinned.release();
+  }
+  const checksum = part.checksums[algorithm]!;
+  const { etag, lastModified } = part;
   for (const [name, value] of Object.entries(encryptionHeaders(upload.encryption)))
     ctx.res.setHeader(name, value);
   sendXml(ctx, 200, {

@@ -8,7 +8,8 @@ import { loadRootCredentials, type RootCredentials } from '../auth/credentials.j
 import { SessionTokenSealer } from '../auth/session-token.js';
 import type { ServerConfig } from '../config.js';
 import { IdentityStore } from '../identity/identity-store.js';
-import { EmbeddedStore } from '../storage/embedded-store.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { openObjectStore } from '../storage/open-store.js';
 import { prepareTls } from './tls.js';
 import { ZonalServer, type ZonalServerOptions } from './zonal-server.js';
 import { type ZonalStats } from '../operations/services.js';
@@ -20,7 +21,7 @@ export interface RunningZonal {
   readonly endpoint: string;
   readonly port: number;
   readonly server: ZonalServer;
-  readonly store: EmbeddedStore;
+  readonly store: ObjectStore;
   readonly identities: IdentityStore;
   /** Live counters (e.g. CreateSession calls), mutated while the server runs. */
   readonly stats: ZonalStats;
@@ -39,10 +40,15 @@ export async function startZonal(
   const prepared = await prepareStart(config, env, onWarning, true);
   config = prepared.config;
   const { dataDir, root, identities } = prepared;
-  let store: EmbeddedStore;
+  let store: ObjectStore;
   try {
     // A worker of `--workers N` shares the data dir with its siblings (workers.ts).
-    store = EmbeddedStore.open({ dataDir, fsync: config.fsync, shared: cluster.isWorker });
+    store = await openObjectStore({
+      kind: 'embedded',
+      dataDir,
+      fsync: config.fsync,
+      shared: cluster.isWorker,
+    });
   } catch (err) {
     identities.close();
     throw err;
@@ -87,7 +93,7 @@ export async function startZonal(
     close: async () => {
       await server.close();
       // Freed blobs are unlinked in the background; a graceful stop lets those finish.
-      await store.blobsUnlinked();
+      await store.settled();
       identities.close();
       store.close();
     },

@@ -3,12 +3,12 @@
  * listening port and the data dir. The primary serves nothing; it prepares the data dir once
  * (creates secrets, runs migrations and the orphan sweep, which would delete another process's
  * in-flight blobs if a worker ran it), forks the workers, restarts one that dies, and stops
- * them all on shutdown. Workers open the store in shared mode (see EmbeddedStoreOptions.shared).
+ * them all on shutdown. Workers open the store in shared mode (see EmbeddedStoreOptions.shared in storage/embedded.ts).
  */
 import cluster, { type Worker } from 'node:cluster';
 import { SessionTokenSealer } from '../auth/session-token.js';
 import type { ServerConfig } from '../config.js';
-import { EmbeddedStore } from '../storage/embedded-store.js';
+import { openObjectStore } from '../storage/open-store.js';
 import { prepareStart, type RunningZonal } from './start.js';
 
 /** What the primary knows of the running cluster: enough for the banner and a clean stop. */
@@ -32,7 +32,7 @@ export async function startWorkers(
   config = prepared.config;
   const { dataDir, root } = prepared;
   SessionTokenSealer.fromDataDir(dataDir);
-  EmbeddedStore.open({ dataDir, fsync: config.fsync }).close();
+  (await openObjectStore({ kind: 'embedded', dataDir, fsync: config.fsync })).close();
 
   let stopping = false;
   const fork = (): Worker => cluster.fork();

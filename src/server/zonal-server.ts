@@ -148,9 +148,8 @@ export class ZonalServer {
         auth,
       };
       const { store, authorizer } = this.options.services;
-      authorizer.authorize(ctx, () =>
-        target.bucket === undefined ? undefined : store.getBucket(target.bucket),
-      );
+      const bucket = target.bucket === undefined ? undefined : await store.getBucket(target.bucket);
+      authorizer.authorize(ctx, () => bucket);
       await handler(ctx, this.options.services);
     } catch (err) {
       this.fail(req, res, record, rawPath, err);

@@ -7,13 +7,13 @@
  * Leases live in memory only: after a crash nothing is leased, and blobs whose unlink was
  * deferred are unreferenced, so the orphan sweep at the next open removes them.
  */
-export class BlobLeases {
+export class BlobLeases<Blob extends { blobId: string }> {
   private readonly counts = new Map<string, number>();
   /** Leased blobs whose unlink waits for their last lease. */
-  private readonly doomed = new Set<string>();
+  private readonly doomed = new Map<string, Blob>();
 
   /** @param unlink removes a blob whose deferred unlink came due; must not throw. */
-  constructor(private readonly unlink: (blobId: string) => void) {}
+  constructor(private readonly unlink: (blob: Blob) => void) {}
 
   /** Leases each blob once per occurrence; returns the release function (idempotent). */
   acquire(blobIds: readonly string[]): () => void {
@@ -30,9 +30,9 @@ export class BlobLeases {
    * Asks to unlink a blob. Returns true when it is leased (the unlink happens when the last
    * lease goes); false when the caller should unlink it now.
    */
-  deferUnlink(blobId: string): boolean {
-    if (!this.counts.has(blobId)) return false;
-    this.doomed.add(blobId);
+  deferUnlink(blob: Blob): boolean {
+    if (!this.counts.has(blob.blobId)) return false;
+    this.doomed.set(blob.blobId, blob);
     return true;
   }
 
@@ -53,6 +53,9 @@ export class BlobLeases {
       return;
     }
     this.counts.delete(blobId);
-    if (this.doomed.delete(blobId)) this.unlink(blobId);
+    const doomed = this.doomed.get(blobId);
+    if (doomed === undefined) return;
+    this.doomed.delete(blobId);
+    this.unlink(doomed);
   }
 }

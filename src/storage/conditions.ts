@@ -3,17 +3,8 @@
  * against the object current at that moment.
  */
 import { noSuchKey, preconditionFailed } from '../errors/s3-error.js';
+import type { DeleteCondition } from './object-store.js';
 import type { WriteCondition } from './types.js';
-
-/** Preconditions of DeleteObject; each one that is present must hold (an absent object is fine). */
-export interface DeleteCondition {
-  /** `If-Match`: the current ETag, quoted or not (`*` matches any). */
-  ifMatch?: string;
-  /** `x-amz-if-match-last-modified-time`, compared at whole-second precision. */
-  ifMatchLastModifiedTime?: Date;
-  /** `x-amz-if-match-size`. */
-  ifMatchSize?: number;
-}
 
 const unquote = (etag: string): string => etag.trim().replace(/^"(.*)"$/, '$1');
 

@@ -42,7 +42,7 @@ export interface ContentHeaders {
 }
 
 /**
- * A run of an object's bytes held in one blob file. A simple PUT has one segment; a completed
+ * A run of an object's bytes held in one blob (a file, or inline in the metadata). A simple PUT has one segment; a completed
  * multipart upload has one per part; each append adds one. A blob belongs to one segment.
  */
 export interface Segment {
@@ -53,6 +53,8 @@ export interface Segment {
   etag?: string;
   /** For multipart parts and appends: the checksum of this segment's bytes. */
   checksums?: ObjectChecksums;
+  /** The bytes are inline in the metadata store, not in the blob store. */
+  inline?: true;
 }
 
 /** Server-side encryption an object was written with. */
@@ -151,6 +153,8 @@ export interface PartRecord {
   etag: string;
   checksums: ObjectChecksums;
   lastModified: Date;
+  /** The bytes are inline in the metadata store, not in the blob store. */
+  inline?: true;
 }
 
 export interface PartListPage {

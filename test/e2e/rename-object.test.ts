@@ -122,13 +122,15 @@ describe('RenameObject', () => {
 
   test('replaces an existing destination and frees its bytes', async () => {
     const s3 = t.client();
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'over/src', Body: 'new' }));
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'over/dst', Body: 'old' }));
+    // Larger than the inline limit, so each body is a blob file that can be counted.
+    const [fresh, stale] = ['new', 'old'].map((word) => word.repeat(40_000));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'over/src', Body: fresh }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'over/dst', Body: stale }));
     const blobs = blobCount(t);
     await rename(s3, 'over/src', 'over/dst');
-    assert.equal(await text(s3, bucket, 'over/dst'), 'new');
+    assert.equal(await text(s3, bucket, 'over/dst'), fresh);
     assert.equal(await exists(s3, bucket, 'over/src'), false);
-    await t.zonal.store.blobsUnlinked(); // freed blobs go in the background
+    await t.zonal.store.settled(); // freed blobs go in the background
     assert.equal(blobCount(t), blobs - 1, "the old destination's blob is removed");
   });
 

@@ -60,10 +60,12 @@ export function unexpectedPaths(dataDir: string, allowTmpFiles = false): string[
 
 /** What the metadata references and what is on disk. */
 export interface BlobInventory {
-  /** Blob ids referenced by object segments or multipart parts. */
+  /** Blob ids referenced by object segments or multipart parts (files and inline). */
   referenced: Set<string>;
-  /** Blob ids with a file under `blobs/`. */
+  /** Blob ids stored: a file under `blobs/`, or an inline blob in the database. */
   onDisk: Set<string>;
+  /** How many of `onDisk` are inline blobs in the database. */
+  inline: number;
   /** Files under `tmp/`. */
   tmpFiles: number;
   /** On disk but referenced by no row: orphans. */
@@ -82,9 +84,11 @@ export interface BlobInventory {
 export function blobInventory(dataDir: string): BlobInventory {
   const db = new Database(path.join(dataDir, 'meta.sqlite3'), { readonly: true, fileMustExist: true });
   const referenced = new Set<string>();
+  const onDisk = new Set<string>();
   let objects = 0;
   let uploads = 0;
   let parts = 0;
+  let inline = 0;
   try {
     for (const row of db.prepare('SELECT segments FROM objects').iterate() as Iterable<{
       segments: string;
@@ -97,10 +101,15 @@ export function blobInventory(dataDir: string): BlobInventory {
       referenced.add(row.blob_id);
     }
     uploads = (db.prepare('SELECT count(*) AS n FROM uploads').get() as { n: number }).n;
+    for (const row of db.prepare('SELECT blob_id FROM inline_blobs').iterate() as Iterable<{
+      blob_id: string;
+    }>) {
+      inline++;
+      onDisk.add(row.blob_id);
+    }
   } finally {
     db.close();
   }
-  const onDisk = new Set<string>();
   const blobsDir = path.join(dataDir, 'blobs');
   for (const shard of fs.existsSync(blobsDir) ? fs.readdirSync(blobsDir) : []) {
     for (const name of fs.readdirSync(path.join(blobsDir, shard))) onDisk.add(name);
@@ -110,6 +119,7 @@ export function blobInventory(dataDir: string): BlobInventory {
   return {
     referenced,
     onDisk,
+    inline,
     tmpFiles,
     orphans: [...onDisk].filter((id) => !referenced.has(id)),
     missing: [...referenced].filter((id) => !onDisk.has(id)),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { GroupSync } from '../../src/storage/group-sync.js';
+import { GroupSync } from '../../src/storage/files/group-sync.js';
 
 /** A flush the test finishes by hand, recording when each one started. */
 function manualFlush(): { flush: () => Promise<void>; finish: () => void; started: number } {

@@ -1,6 +1,6 @@
 /**
- * The SQLite half of the embedded store: schema, migrations, prepared statements and the
- * mapping between rows and storage records. It knows nothing about blob files or S3 errors.
+ * SQLite schema, migrations, prepared statements and the mapping between rows and storage
+ * records. It knows nothing about blob files or S3 errors.
  */
 import Database from 'better-sqlite3';
 import type {
@@ -16,7 +16,7 @@ import type {
   PartRecord,
   Segment,
   UploadRecord,
-} from './types.js';
+} from '../types.js';
 
 /** One entry per schema version; `PRAGMA user_version` records how many have run. Append only. */
 const MIGRATIONS: readonly string[] = [
@@ -89,6 +89,14 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE buckets ADD COLUMN policy TEXT;
   ALTER TABLE buckets ADD COLUMN encryption TEXT;
   `,
+  // 3: small bodies inline. A rowid table: WITHOUT ROWID suits rows far smaller than a page.
+  `
+  CREATE TABLE inline_blobs (
+    blob_id TEXT PRIMARY KEY,
+    data BLOB NOT NULL
+  );
+  ALTER TABLE parts ADD COLUMN inline INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export interface BucketRow {
@@ -141,6 +149,7 @@ export interface PartRow {
   etag: string;
   checksums: string;
   last_modified: number;
+  inline: number;
 }
 
 export interface ClientTokenRow {
@@ -155,13 +164,16 @@ const SUMMARY_COLUMNS =
 const OBJECT_COLUMNS = `${SUMMARY_COLUMNS}, segments`;
 const UPLOAD_ORDER = 'ORDER BY key, initiated, upload_id';
 
-/** Opens the database, applies pragmas and pending migrations. */
-export function openDatabase(path: string, fsync: boolean): Database.Database {
+/**
+ * Opens the database, applies pragmas and pending migrations. Commits do not fsync by
+ * themselves (synchronous NORMAL): writers wait for a shared fsync of the WAL instead (group
+ * commit, sqlite-metadata.ts), which makes each acknowledged write as durable as FULL would.
+ */
+export function openDatabase(path: string): Database.Database {
   const db = new Database(path);
   try {
     db.pragma('journal_mode = WAL');
-    // FULL syncs the WAL on every commit: an acknowledged write survives power loss.
-    db.pragma(`synchronous = ${fsync ? 'FULL' : 'NORMAL'}`);
+    db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
     migrate(db);
     return db;
@@ -277,17 +289,17 @@ export function prepareStatements(db: Database.Database) {
     ),
     upsertPart: prepare<[PartRow]>(
       db,
-      `INSERT OR REPLACE INTO parts (upload_id, part_number, blob_id, size, etag, checksums, last_modified)
-       VALUES (@upload_id, @part_number, @blob_id, @size, @etag, @checksums, @last_modified)`,
+      `INSERT OR REPLACE INTO parts (upload_id, part_number, blob_id, size, etag, checksums, last_modified, inline)
+       VALUES (@upload_id, @part_number, @blob_id, @size, @etag, @checksums, @last_modified, @inline)`,
     ),
     partsAfter: prepare<[string, number, number], PartRow>(
       db,
       'SELECT * FROM parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?',
     ),
     allParts: prepare<[string], PartRow>(db, 'SELECT * FROM parts WHERE upload_id = ? ORDER BY part_number'),
-    partBlobsOfUpload: prepare<[string], { blob_id: string }>(
+    partBlobsOfUpload: prepare<[string], { blob_id: string; inline: number }>(
       db,
-      'SELECT blob_id FROM parts WHERE upload_id = ?',
+      'SELECT blob_id, inline FROM parts WHERE upload_id = ?',
     ),
     deletePartsOfUpload: prepare<[string]>(db, 'DELETE FROM parts WHERE upload_id = ?'),
 
@@ -303,12 +315,26 @@ export function prepareStatements(db: Database.Database) {
     purgeClientTokens: prepare<[number]>(db, 'DELETE FROM client_tokens WHERE created_at < ?'),
     deleteClientTokensOfBucket: prepare<[string]>(db, 'DELETE FROM client_tokens WHERE bucket = ?'),
 
-    // Every blob some row still needs (each segment of each object, each part); used by the
-    // orphan sweep at startup.
+    // Every blob-store blob some row still needs (each segment of each object, each part);
+    // used by the orphan sweep at startup.
     referencedBlobs: prepare<[], { blob_id: string }>(
       db,
       `SELECT json_extract(s.value, '$.b') AS blob_id FROM objects, json_each(objects.segments) AS s
-       UNION ALL SELECT blob_id FROM parts`,
+       WHERE json_extract(s.value, '$.i') IS NULL
+       UNION ALL SELECT blob_id FROM parts WHERE inline = 0`,
+    ),
+
+    getInline: prepare<[string], { data: Buffer }>(db, 'SELECT data FROM inline_blobs WHERE blob_id = ?'),
+    insertInline: prepare<[string, Buffer]>(db, 'INSERT INTO inline_blobs (blob_id, data) VALUES (?, ?)'),
+    deleteInline: prepare<[string]>(db, 'DELETE FROM inline_blobs WHERE blob_id = ?'),
+    countInline: prepare<[], { n: number }>(db, 'SELECT count(*) AS n FROM inline_blobs'),
+    // Inline blobs no row needs: a crash came between a commit and the removal it freed.
+    sweepInline: prepare<[]>(
+      db,
+      `DELETE FROM inline_blobs WHERE blob_id NOT IN (
+         SELECT json_extract(s.value, '$.b') FROM objects, json_each(objects.segments) AS s
+         WHERE json_extract(s.value, '$.i') = 1
+         UNION ALL SELECT blob_id FROM parts WHERE inline = 1)`,
     ),
   };
 }
@@ -349,12 +375,15 @@ interface StoredSegment {
   s: number;
   e?: string;
   c?: ObjectChecksums;
+  /** 1: inline. */
+  i?: 1;
 }
 
 function segmentToStored(g: Segment): StoredSegment {
   const stored: StoredSegment = { b: g.blobId, s: g.size };
   if (g.etag !== undefined) stored.e = g.etag;
   if (g.checksums !== undefined) stored.c = g.checksums;
+  if (g.inline) stored.i = 1;
   return stored;
 }
 
@@ -362,6 +391,7 @@ function storedToSegment(stored: StoredSegment): Segment {
   const g: Segment = { blobId: stored.b, size: stored.s };
   if (stored.e !== undefined) g.etag = stored.e;
   if (stored.c !== undefined) g.checksums = stored.c;
+  if (stored.i === 1) g.inline = true;
   return g;
 }
 
@@ -440,11 +470,12 @@ export function partToRow(p: PartRecord): PartRow {
     etag: p.etag,
     checksums: JSON.stringify(p.checksums),
     last_modified: p.lastModified.getTime(),
+    inline: p.inline ? 1 : 0,
   };
 }
 
 export function rowToPart(r: PartRow): PartRecord {
-  return {
+  const part: PartRecord = {
     uploadId: r.upload_id,
     partNumber: r.part_number,
     blobId: r.blob_id,
@@ -453,4 +484,6 @@ export function rowToPart(r: PartRow): PartRecord {
     checksums: JSON.parse(r.checksums) as ObjectChecksums,
     lastModified: new Date(r.last_modified),
   };
+  if (r.inline === 1) part.inline = true;
+  return part;
 }

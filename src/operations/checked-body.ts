@@ -7,12 +7,12 @@ import {
   isWellFormedChecksum,
   type ChecksumAlgorithm,
 } from '../protocol/checksums.js';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MAX_PAYLOAD_BYTES } from '../protocol/limits.js';
 import { requestPayload, type Payload } from '../http/request-body.js';
 import { header, type RequestContext } from '../http/request-context.js';
 import { badDigest, invalidRequest, S3Error } from '../errors/s3-error.js';
-import type { ZonalServices } from './services.js';
 
 /** The checksum a client sent (or will send in a trailer) for a request payload. */
 export interface ExpectedChecksum {
@@ -77,23 +77,27 @@ export function verifyChecksum(
   }
 }
 
-export interface ReceivedBlob {
-  blobId: string;
-  size: number;
-  /** Base64 checksum of the received bytes with `algorithm`. */
-  checksum: string;
+/** A write's body as the store should consume it, checksummed on the way. */
+export interface CheckedBody {
+  stream: Readable;
+  /**
+   * Base64 checksum of the bytes with the chosen algorithm, once the stream has ended; checks
+   * the client's value (a header, or a trailer that has arrived by then) and throws BadDigest
+   * on a mismatch.
+   */
+  checksum(): string;
 }
 
 /**
- * Streams the request payload into a new blob while computing `algorithm`, then checks the
- * client's checksum. On any failure the blob is gone and the S3 error is thrown.
+ * The request payload as a write's body: computes `algorithm` while the store reads it, and
+ * checks the client's checksum when `checksum()` is called (from the write's `build`, after
+ * the body has been stored and before it becomes visible).
  */
-export async function receiveBlob(
+export function checkedBody(
   ctx: RequestContext,
-  services: ZonalServices,
   algorithm: ChecksumAlgorithm,
   expected: ExpectedChecksum,
-): Promise<ReceivedBlob> {
+): CheckedBody {
   if (expected.algorithm !== undefined && expected.algorithm !== algorithm) {
     throw invalidRequest(
       `Checksum Type mismatch occurred, expected checksum Type: ${algorithm}, actual checksum Type: ${expected.algorithm}`,
@@ -108,15 +112,14 @@ export async function receiveBlob(
   }
   const hasher = new ChecksumTransform([algorithm]);
   // pipeline() carries a payload failure (bad signature, digest, abort) into the hasher, so
-  // writeBlob sees it, removes the partial blob and rethrows the S3 error.
+  // the store sees it and the S3 error is what the write rejects with.
   pipeline(payload.stream, hasher).catch(() => undefined);
-  const blob = await services.store.writeBlob(hasher);
-  try {
-    const checksum = hasher.checksums()[algorithm]!;
-    verifyChecksum(expected, algorithm, checksum, payload);
-    return { ...blob, checksum };
-  } catch (err) {
-    services.store.discardBlob(blob.blobId);
-    throw err;
-  }
+  return {
+    stream: hasher,
+    checksum: () => {
+      const checksum = hasher.checksums()[algorithm]!;
+      verifyChecksum(expected, algorithm, checksum, payload);
+      return checksum;
+    },
+  };
 }

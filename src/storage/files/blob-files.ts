@@ -1,5 +1,6 @@
 /**
- * The file half of the embedded store: object bytes in files named by random ids.
+ * The local-directory blob store: object bytes in files named by random ids, in a data dir of
+ * this machine or a shared POSIX mount.
  *
  * Layout: `<root>/blobs/<first two hex chars>/<id>` for complete blobs and `<root>/tmp/<id>`
  * while one is being written. A blob only appears under `blobs/` once it is complete (and
@@ -10,8 +11,11 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { rename } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { BlobStore } from '../halves.js';
+import type { ByteRange } from '../object-store.js';
+import { readHead } from '../../util/read-head.js';
 import { GroupSync, pathFlusher } from './group-sync.js';
 
 const BLOB_ID = /^[0-9a-f]{32}$/;
@@ -122,37 +126,7 @@ async function streamToFile(
 /** Bodies up to this size are written in one go (see BlobFiles.writeSmall). */
 const SMALL_BLOB_BYTES = 64 * 1024;
 
-/**
- * Reads `source` until it ends or more than `limit` bytes have come. Ended: the bytes. Else
- * `rest`, a stream of everything (the bytes read so far, then the remainder of `source`).
- */
-async function readHead(source: Readable, limit: number): Promise<{ bytes: Buffer; rest?: Readable }> {
-  const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  while (size <= limit) {
-    const next = await iterator.next();
-    if (next.done) return { bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) };
-    chunks.push(next.value);
-    size += next.value.length;
-  }
-  async function* everything(): AsyncGenerator<Buffer> {
-    try {
-      yield* chunks;
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) return;
-        yield next.value;
-      }
-    } finally {
-      // Stopped early (the write failed): the source is destroyed too.
-      await iterator.return?.();
-    }
-  }
-  return { bytes: Buffer.alloc(0), rest: Readable.from(everything(), { objectMode: false }) };
-}
-
-export class BlobFiles {
+export class LocalDirBlobStore implements BlobStore {
   private readonly blobsDir: string;
   private readonly tmpDir: string;
 
@@ -278,25 +252,23 @@ export class BlobFiles {
   }
 
   /**
-   * Deletes a blob in the thread pool: an unlink costs a journal update, too slow for the event
+   * Deletes blobs in the thread pool: an unlink costs a journal update, too slow for the event
    * loop. Errors are ignored, the sweep at the next start removes what is left.
    */
-  removeInBackground(blobId: string): void {
-    this.unlinking++;
-    fs.unlink(this.pathOf(blobId), () => {
-      if (--this.unlinking === 0) for (const resolve of this.unlinkWaiters.splice(0)) resolve();
-    });
+  remove(blobIds: readonly string[]): void {
+    for (const blobId of blobIds) {
+      const file = this.pathOf(blobId);
+      this.unlinking++;
+      fs.unlink(file, () => {
+        if (--this.unlinking === 0) for (const resolve of this.unlinkWaiters.splice(0)) resolve();
+      });
+    }
   }
 
   /** Resolves when every background removal started so far has finished. */
-  unlinked(): Promise<void> {
+  settled(): Promise<void> {
     if (this.unlinking === 0) return Promise.resolve();
     return new Promise((resolve) => this.unlinkWaiters.push(resolve));
-  }
-
-  /** Deletes a blob; a missing one is fine (it may have been swept already). */
-  remove(blobId: string): void {
-    removeQuietly(this.pathOf(blobId));
   }
 
   /**
@@ -304,10 +276,36 @@ export class BlobFiles {
    * before — ENOENT — or after, when our fd keeps the bytes readable) and streams
    * [start, end] inclusive. The stream owns the fd and closes it on end, error or destroy.
    */
-  open(blobId: string, range?: { start: number; end: number }): Readable {
+  read(blobId: string, range: ByteRange): Readable {
     const file = this.pathOf(blobId);
     const fd = fs.openSync(file, 'r');
-    return fs.createReadStream(file, { fd, autoClose: true, start: range?.start, end: range?.end });
+    return fs.createReadStream(file, { fd, autoClose: true, start: range.start, end: range.end });
+  }
+
+  /** Reads [start, end] into `out` at `offset` with synchronous calls (page-cache fast for small reads). */
+  readInto(blobId: string, range: ByteRange, out: Buffer, offset: number): void {
+    const file = this.pathOf(blobId);
+    const length = range.end - range.start + 1;
+    const fd = fs.openSync(file, 'r');
+    try {
+      let done = 0;
+      while (done < length) {
+        const n = fs.readSync(fd, out, offset + done, length - done, range.start + done);
+        if (n === 0) throw new Error(`blob file ${file} is shorter than its segment`);
+        done += n;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** How many blob files there are. */
+  count(): number {
+    let n = 0;
+    for (const shard of fs.readdirSync(this.blobsDir)) {
+      if (SHARD.test(shard)) n += fs.readdirSync(path.join(this.blobsDir, shard)).filter(isBlobId).length;
+    }
+    return n;
   }
 
   /**

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { rowToBucket, type BucketRow } from './metadata-db.js';
-import type { BucketRecord } from './types.js';
+import type { BucketRecord } from '../types.js';
 
 /**
  * Reads one bucket from a data dir without opening the store (no migrations, no orphan

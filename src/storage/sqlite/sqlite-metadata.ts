@@ -1,0 +1,595 @@
+/**
+ * The SQLite metadata store: every visibility decision of the embedded backend, each write one
+ * `BEGIN IMMEDIATE` transaction, inline blobs in the same database. Answers synchronously.
+ *
+ * Group commit: transactions commit without an fsync of their own (synchronous NORMAL);
+ * `durable()` waits for one fsync of the WAL shared by every writer that committed meanwhile,
+ * so concurrent small writes pay for one disk flush together, off the event loop.
+ */
+import type Database from 'better-sqlite3';
+import { noSuchBucket, noSuchUpload, S3Error } from '../../errors/s3-error.js';
+import { GroupSync, pathFlusher } from '../files/group-sync.js';
+import { checkDeleteCondition, checkWriteCondition } from '../conditions.js';
+import type { FreedBlob, InlineBlob, MetadataStore } from '../halves.js';
+import {
+  commonPrefixOf,
+  firstSeek,
+  firstUploadSeek,
+  seekPast,
+  uploadPosition,
+  type Seek,
+  type UploadSeek,
+} from '../listing.js';
+import type { ByteRange, ClientToken, DeleteCondition } from '../object-store.js';
+import type {
+  BucketEncryption,
+  BucketListPage,
+  BucketRecord,
+  ListObjectsPage,
+  ListObjectsQuery,
+  ListUploadsQuery,
+  ObjectRecord,
+  PartListPage,
+  PartRecord,
+  UploadListPage,
+  UploadRecord,
+  WriteCondition,
+} from '../types.js';
+import {
+  bucketToRow,
+  objectToRow,
+  openDatabase,
+  partToRow,
+  prepareStatements,
+  rowToBucket,
+  rowToObject,
+  rowToPart,
+  rowToSummary,
+  rowToUpload,
+  uploadToRow,
+  type Statements,
+  type UploadRow,
+} from './metadata-db.js';
+
+export interface SqliteMetadataOptions {
+  /** Path of the database file. */
+  path: string;
+  /** fsync the WAL before `durable()` resolves. */
+  fsync: boolean;
+  /** Other processes write the same database (`--workers`): cached bucket records expire. */
+  shared: boolean;
+}
+
+/** Bucket records cached at most (cleared whole when full: buckets are few). */
+const BUCKET_CACHE_SIZE = 10_000;
+/** How stale a cached bucket record may be when other processes share the database. */
+const BUCKET_CACHE_SHARED_MS = 1000;
+/** How long a RenameObject client token is remembered. */
+const CLIENT_TOKEN_TTL_MS = 60 * 60 * 1000;
+/** Expired tokens are purged at most this often (by the next rename). */
+const CLIENT_TOKEN_PURGE_INTERVAL_MS = 60 * 1000;
+
+/** Cached records are shared by requests: no caller may change one. */
+function freezeBucket(record: BucketRecord): BucketRecord {
+  if (record.encryption) Object.freeze(record.encryption);
+  return Object.freeze(record);
+}
+
+/**
+ * Wraps `fn` in a transaction that takes the write lock up front (BEGIN IMMEDIATE), so a
+ * check-then-write cannot be overtaken by another connection between the two.
+ */
+function immediate<A extends unknown[], R>(db: Database.Database, fn: (...args: A) => R): (...args: A) => R {
+  const tx = db.transaction(fn);
+  return (...args: A): R => tx.immediate(...args);
+}
+
+type Blobbed = { blobId: string; inline?: true };
+
+/** The blobs of a record's segments. */
+function blobsOf(record: { segments: readonly Blobbed[] } | undefined): FreedBlob[] {
+  return record ? record.segments.map(freedOf) : [];
+}
+
+function freedOf(b: Blobbed): FreedBlob {
+  return { blobId: b.blobId, inline: b.inline === true };
+}
+
+/** `blobs` without those in `keep` (by id). */
+function without(blobs: readonly FreedBlob[], keep: readonly FreedBlob[]): FreedBlob[] {
+  const kept = new Set(keep.map((b) => b.blobId));
+  return blobs.filter((b) => !kept.has(b.blobId));
+}
+
+export class SqliteMetadataStore implements MetadataStore {
+  private readonly db: Database.Database;
+  private readonly s: Statements;
+  private readonly shared: boolean;
+  /** name → record (undefined: no such bucket) and when it was read; see getBucket. */
+  private readonly bucketCache = new Map<string, { record: BucketRecord | undefined; at: number }>();
+  /** Group fsync of the WAL (only when writes are fsynced). */
+  private readonly wal: { sync: GroupSync; close: () => void } | undefined;
+  private lastTokenPurge = 0;
+  private closed = false;
+
+  private readonly txCreateBucket: (b: BucketRecord) => void;
+  private readonly txDeleteBucket: (name: string) => void;
+  private readonly txPutObject: (
+    r: ObjectRecord,
+    c: WriteCondition | undefined,
+    inline: readonly InlineBlob[],
+  ) => FreedBlob[];
+  private readonly txUpdateObject: (
+    bucket: string,
+    key: string,
+    build: (current: ObjectRecord | undefined) => ObjectRecord,
+    inline: readonly InlineBlob[],
+  ) => { record: ObjectRecord; freed: FreedBlob[] };
+  private readonly txDeleteObject: (
+    bucket: string,
+    key: string,
+    c: DeleteCondition | undefined,
+  ) => { deleted?: ObjectRecord; freed: FreedBlob[] };
+  private readonly txRenameObject: (
+    bucket: string,
+    srcKey: string,
+    dstKey: string,
+    check: (src?: ObjectRecord, dst?: ObjectRecord) => void,
+    clientToken: ClientToken | undefined,
+  ) => { record?: ObjectRecord; replayed: boolean; freed: FreedBlob[] };
+  private readonly txCreateUpload: (u: UploadRecord) => void;
+  private readonly txDeleteUpload: (uploadId: string) => FreedBlob[] | undefined;
+  private readonly txPutPart: (part: PartRecord, inline: readonly InlineBlob[]) => FreedBlob[];
+  private readonly txCompleteUpload: (
+    uploadId: string,
+    build: (upload: UploadRecord, parts: readonly PartRecord[]) => ObjectRecord,
+    c: WriteCondition | undefined,
+  ) => { record: ObjectRecord; freed: FreedBlob[] };
+  private readonly txRemoveInline: (blobIds: readonly string[]) => void;
+
+  constructor(options: SqliteMetadataOptions) {
+    const db = openDatabase(options.path);
+    this.db = db;
+    this.shared = options.shared;
+    this.s = prepareStatements(db);
+    if (options.fsync) {
+      const flusher = pathFlusher(`${db.name}-wal`);
+      this.wal = { sync: new GroupSync(flusher.flush), close: flusher.close };
+    }
+    this.txCreateBucket = immediate(db, (b) => this.createBucketRow(b));
+    this.txDeleteBucket = immediate(db, (name) => this.deleteBucketRow(name));
+    this.txPutObject = immediate(db, (r, c, inline) => this.putObjectRow(r, c, inline));
+    this.txUpdateObject = immediate(db, (bucket, key, build, inline) =>
+      this.updateObjectRow(bucket, key, build, inline),
+    );
+    this.txDeleteObject = immediate(db, (bucket, key, c) => this.deleteObjectRow(bucket, key, c));
+    this.txRenameObject = immediate(db, (bucket, srcKey, dstKey, check, token) =>
+      this.renameObjectRows(bucket, srcKey, dstKey, check, token),
+    );
+    this.txCreateUpload = immediate(db, (u) => this.createUploadRow(u));
+    this.txDeleteUpload = immediate(db, (uploadId) => this.deleteUploadRows(uploadId));
+    this.txPutPart = immediate(db, (part, inline) => this.putPartRow(part, inline));
+    this.txCompleteUpload = immediate(db, (uploadId, build, c) =>
+      this.completeUploadRows(uploadId, build, c),
+    );
+    this.txRemoveInline = immediate(db, (ids) => {
+      for (const id of ids) this.s.deleteInline.run(id);
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.wal?.close();
+    this.db.close();
+  }
+
+  durable(): Promise<void> {
+    return this.wal === undefined ? Promise.resolve() : this.wal.sync.sync();
+  }
+
+  // --- buckets ----------------------------------------------------------------------------
+
+  /**
+   * Every request looks its bucket up (often twice), so records are cached. This process's
+   * changes clear the cache; with `shared`, another process's change (a new bucket policy,
+   * say) is seen within BUCKET_CACHE_SHARED_MS.
+   */
+  getBucket(name: string): BucketRecord | undefined {
+    const now = Date.now();
+    const cached = this.bucketCache.get(name);
+    if (cached !== undefined && (!this.shared || now - cached.at < BUCKET_CACHE_SHARED_MS)) {
+      return cached.record;
+    }
+    const row = this.s.getBucket.get(name);
+    const record = row && freezeBucket(rowToBucket(row));
+    if (this.bucketCache.size >= BUCKET_CACHE_SIZE) this.bucketCache.clear();
+    this.bucketCache.set(name, { record, at: now });
+    return record;
+  }
+
+  listBuckets(ownerAccountId: string, after: string | undefined, limit: number): BucketListPage {
+    if (limit <= 0) return { buckets: [] };
+    // One extra row tells us whether more remain.
+    const rows = this.s.listBuckets.all(ownerAccountId, after ?? '', limit + 1);
+    const buckets = rows.slice(0, limit).map(rowToBucket);
+    const page: BucketListPage = { buckets };
+    if (rows.length > limit) page.lastReturned = buckets[buckets.length - 1]!.name;
+    return page;
+  }
+
+  createBucket(bucket: BucketRecord): void {
+    this.bucketCache.clear();
+    this.txCreateBucket(bucket);
+  }
+
+  deleteBucket(name: string): void {
+    this.bucketCache.clear();
+    this.txDeleteBucket(name);
+  }
+
+  setBucketPolicy(name: string, policy: string | undefined): void {
+    this.bucketCache.clear();
+    if (this.s.setBucketPolicy.run(policy ?? null, name).changes === 0) throw noSuchBucket(name);
+  }
+
+  setBucketEncryption(name: string, encryption: BucketEncryption | undefined): void {
+    const json = encryption === undefined ? null : JSON.stringify(encryption);
+    this.bucketCache.clear();
+    if (this.s.setBucketEncryption.run(json, name).changes === 0) throw noSuchBucket(name);
+  }
+
+  private createBucketRow(bucket: BucketRecord): void {
+    const existing = this.s.getBucket.get(bucket.name);
+    if (existing) {
+      throw new S3Error(
+        existing.owner_account_id === bucket.ownerAccountId
+          ? 'BucketAlreadyOwnedByYou'
+          : 'BucketAlreadyExists',
+        undefined,
+        { BucketName: bucket.name },
+      );
+    }
+    this.s.insertBucket.run(bucketToRow(bucket));
+  }
+
+  private deleteBucketRow(name: string): void {
+    if (!this.s.getBucket.get(name)) throw noSuchBucket(name);
+    // In-progress multipart uploads keep a directory bucket alive (DeleteBucket, "Working with
+    // directory buckets": a bucket with in-progress uploads is not empty).
+    if (this.s.bucketHasObjects.get(name) || this.s.bucketHasUploads.get(name)) {
+      throw new S3Error('BucketNotEmpty', undefined, { BucketName: name });
+    }
+    this.s.deleteBucket.run(name);
+    // A bucket created later under the same name must not replay this one's renames.
+    this.s.deleteClientTokensOfBucket.run(name);
+  }
+
+  // --- objects ----------------------------------------------------------------------------
+
+  getObject(bucket: string, key: string): ObjectRecord | undefined {
+    const row = this.s.getObject.get(bucket, key);
+    return row && rowToObject(row);
+  }
+
+  readInline(blobId: string, range: ByteRange): Buffer | undefined {
+    const row = this.s.getInline.get(blobId);
+    return row?.data.subarray(range.start, range.end + 1);
+  }
+
+  /**
+   * Lists keys under `q.prefix` in UTF-8 byte order (SQLite BINARY collation), rolling keys
+   * up into common prefixes at `q.delimiter`. Each common prefix costs one index seek, however
+   * many keys it hides. Segments are not read.
+   */
+  listObjects(q: ListObjectsQuery): ListObjectsPage {
+    const page: ListObjectsPage = { objects: [], commonPrefixes: [], isTruncated: false };
+    if (q.maxKeys <= 0) return page;
+    let seek = firstSeek(q);
+    while (seek !== undefined) seek = this.scanObjectsFrom(q, seek, page);
+    return page;
+  }
+
+  putObject(
+    record: ObjectRecord,
+    condition: WriteCondition | undefined,
+    inline: readonly InlineBlob[],
+  ): FreedBlob[] {
+    return this.txPutObject(record, condition, inline);
+  }
+
+  updateObject(
+    bucket: string,
+    key: string,
+    build: (current: ObjectRecord | undefined) => ObjectRecord,
+    inline: readonly InlineBlob[],
+  ): { record: ObjectRecord; freed: FreedBlob[] } {
+    return this.txUpdateObject(bucket, key, build, inline);
+  }
+
+  deleteObject(
+    bucket: string,
+    key: string,
+    condition: DeleteCondition | undefined,
+  ): { deleted?: ObjectRecord; freed: FreedBlob[] } {
+    return this.txDeleteObject(bucket, key, condition);
+  }
+
+  renameObject(
+    bucket: string,
+    srcKey: string,
+    dstKey: string,
+    check: (src: ObjectRecord | undefined, dst: ObjectRecord | undefined) => void,
+    clientToken: ClientToken | undefined,
+  ): { record?: ObjectRecord; replayed: boolean; freed: FreedBlob[] } {
+    return this.txRenameObject(bucket, srcKey, dstKey, check, clientToken);
+  }
+
+  private insertInline(inline: readonly InlineBlob[]): void {
+    for (const blob of inline) this.s.insertInline.run(blob.blobId, blob.bytes);
+  }
+
+  private putObjectRow(
+    record: ObjectRecord,
+    condition: WriteCondition | undefined,
+    inline: readonly InlineBlob[],
+  ): FreedBlob[] {
+    if (!this.s.getBucket.get(record.bucket)) throw noSuchBucket(record.bucket);
+    const row = this.s.getObject.get(record.bucket, record.key);
+    checkWriteCondition(row && { etag: row.etag }, condition, record.key);
+    this.insertInline(inline);
+    this.s.upsertObject.run(objectToRow(record));
+    return without(blobsOf(row && rowToObject(row)), blobsOf(record));
+  }
+
+  private updateObjectRow(
+    bucket: string,
+    key: string,
+    build: (current: ObjectRecord | undefined) => ObjectRecord,
+    inline: readonly InlineBlob[],
+  ): { record: ObjectRecord; freed: FreedBlob[] } {
+    if (!this.s.getBucket.get(bucket)) throw noSuchBucket(bucket);
+    const row = this.s.getObject.get(bucket, key);
+    const current = row && rowToObject(row);
+    const record = build(current);
+    if (record.bucket !== bucket || record.key !== key) {
+      throw new Error(`updateObject of ${bucket}/${key} built a record for ${record.bucket}/${record.key}`);
+    }
+    this.insertInline(inline);
+    this.s.upsertObject.run(objectToRow(record));
+    return { record, freed: without(blobsOf(current), blobsOf(record)) };
+  }
+
+  private deleteObjectRow(
+    bucket: string,
+    key: string,
+    condition: DeleteCondition | undefined,
+  ): { deleted?: ObjectRecord; freed: FreedBlob[] } {
+    const row = this.s.getObject.get(bucket, key);
+    if (!row) {
+      if (!this.s.getBucket.get(bucket)) throw noSuchBucket(bucket);
+      return { freed: [] };
+    }
+    const current = rowToObject(row);
+    checkDeleteCondition(current, condition);
+    this.s.deleteObject.run(bucket, key);
+    return { deleted: current, freed: blobsOf(current) };
+  }
+
+  private renameObjectRows(
+    bucket: string,
+    srcKey: string,
+    dstKey: string,
+    check: (src?: ObjectRecord, dst?: ObjectRecord) => void,
+    clientToken: ClientToken | undefined,
+  ): { record?: ObjectRecord; replayed: boolean; freed: FreedBlob[] } {
+    if (!this.s.getBucket.get(bucket)) throw noSuchBucket(bucket);
+    const now = Date.now();
+    this.purgeClientTokens(now);
+    if (clientToken) {
+      const seen = this.s.getClientToken.get(bucket, clientToken.token, now - CLIENT_TOKEN_TTL_MS);
+      if (seen) {
+        if (seen.fingerprint !== clientToken.fingerprint) throw new S3Error('IdempotencyParameterMismatch');
+        return { record: this.getObject(bucket, dstKey), replayed: true, freed: [] };
+      }
+    }
+    const src = this.getObject(bucket, srcKey);
+    const dst = this.getObject(bucket, dstKey);
+    check(src, dst);
+    if (!src) throw new Error(`renameObject of a missing ${bucket}/${srcKey} was not refused`);
+    const record: ObjectRecord = { ...src, key: dstKey };
+    this.s.deleteObject.run(bucket, srcKey);
+    this.s.upsertObject.run(objectToRow(record));
+    if (clientToken) {
+      this.s.putClientToken.run({
+        bucket,
+        token: clientToken.token,
+        fingerprint: clientToken.fingerprint,
+        created_at: now,
+      });
+    }
+    return { record, replayed: false, freed: without(blobsOf(dst), blobsOf(record)) };
+  }
+
+  /** Drops expired client tokens, at most once a minute (an indexed range delete). */
+  private purgeClientTokens(now: number): void {
+    if (now - this.lastTokenPurge < CLIENT_TOKEN_PURGE_INTERVAL_MS) return;
+    this.lastTokenPurge = now;
+    this.s.purgeClientTokens.run(now - CLIENT_TOKEN_TTL_MS);
+  }
+
+  /**
+   * Reads keys from `seek` until the page is full, the prefix range ends, or a common prefix
+   * is emitted. Returns where to seek next, or undefined when the listing is done.
+   */
+  private scanObjectsFrom(q: ListObjectsQuery, seek: Seek, page: ListObjectsPage): Seek | undefined {
+    const statement = seek.inclusive ? this.s.objectsFrom : this.s.objectsAfter;
+    // Leaving this loop early (return) closes the iterator and resets the statement.
+    for (const row of statement.iterate(q.bucket, seek.key)) {
+      if (!row.key.startsWith(q.prefix)) return undefined;
+      if (page.objects.length + page.commonPrefixes.length === q.maxKeys) {
+        page.isTruncated = true;
+        return undefined;
+      }
+      const common = commonPrefixOf(row.key, q.prefix, q.delimiter);
+      if (common === undefined) {
+        page.objects.push(rowToSummary(row));
+        page.lastReturned = row.key;
+        continue;
+      }
+      page.commonPrefixes.push(common);
+      page.lastReturned = common;
+      return seekPast(common);
+    }
+    return undefined;
+  }
+
+  // --- multipart uploads ------------------------------------------------------------------
+
+  createUpload(upload: UploadRecord): void {
+    this.txCreateUpload(upload);
+  }
+
+  getUpload(uploadId: string): UploadRecord | undefined {
+    const row = this.s.getUpload.get(uploadId);
+    return row && rowToUpload(row);
+  }
+
+  deleteUpload(uploadId: string): FreedBlob[] | undefined {
+    return this.txDeleteUpload(uploadId);
+  }
+
+  putPart(part: PartRecord, inline: readonly InlineBlob[]): FreedBlob[] {
+    return this.txPutPart(part, inline);
+  }
+
+  listParts(uploadId: string, afterPartNumber: number, limit: number): PartListPage {
+    const rows = this.s.partsAfter.all(uploadId, afterPartNumber, Math.max(limit, 0) + 1);
+    const parts = rows.slice(0, Math.max(limit, 0)).map(rowToPart);
+    const page: PartListPage = { parts, isTruncated: rows.length > parts.length };
+    if (page.isTruncated) page.nextPartNumberMarker = parts[parts.length - 1]?.partNumber ?? afterPartNumber;
+    return page;
+  }
+
+  /**
+   * Uploads of a bucket under `q.prefix`, ordered by (key, initiated, uploadId), rolled up at
+   * `q.delimiter` like `listObjects`. `lastReturned`/`after` are opaque positions: an
+   * upload's (see `uploadPosition`) or a common prefix. Any string is a valid `after`.
+   */
+  listUploads(q: ListUploadsQuery): UploadListPage {
+    const page: UploadListPage = { uploads: [], commonPrefixes: [], isTruncated: false };
+    if (q.maxUploads <= 0) return page;
+    let seek = firstUploadSeek(q);
+    while (seek !== undefined) seek = this.scanUploadsFrom(q, seek, page);
+    return page;
+  }
+
+  completeUpload(
+    uploadId: string,
+    build: (upload: UploadRecord, parts: readonly PartRecord[]) => ObjectRecord,
+    condition: WriteCondition | undefined,
+  ): { record: ObjectRecord; freed: FreedBlob[] } {
+    return this.txCompleteUpload(uploadId, build, condition);
+  }
+
+  private createUploadRow(u: UploadRecord): void {
+    if (!this.s.getBucket.get(u.bucket)) throw noSuchBucket(u.bucket);
+    this.s.insertUpload.run(uploadToRow(u));
+  }
+
+  private deleteUploadRows(uploadId: string): FreedBlob[] | undefined {
+    if (!this.s.getUpload.get(uploadId)) return undefined;
+    const freed = this.s.partBlobsOfUpload
+      .all(uploadId)
+      .map((p) => ({ blobId: p.blob_id, inline: p.inline === 1 }));
+    this.s.deletePartsOfUpload.run(uploadId);
+    this.s.deleteUpload.run(uploadId);
+    return freed;
+  }
+
+  private putPartRow(part: PartRecord, inline: readonly InlineBlob[]): FreedBlob[] {
+    if (!this.s.getUpload.get(part.uploadId)) throw noSuchUpload(part.uploadId);
+    const previous = this.s.getPart.get(part.uploadId, part.partNumber);
+    this.insertInline(inline);
+    this.s.upsertPart.run(partToRow(part));
+    return previous ? [{ blobId: previous.blob_id, inline: previous.inline === 1 }] : [];
+  }
+
+  private completeUploadRows(
+    uploadId: string,
+    build: (upload: UploadRecord, parts: readonly PartRecord[]) => ObjectRecord,
+    condition: WriteCondition | undefined,
+  ): { record: ObjectRecord; freed: FreedBlob[] } {
+    const uploadRow = this.s.getUpload.get(uploadId);
+    if (!uploadRow) throw noSuchUpload(uploadId);
+    const upload = rowToUpload(uploadRow);
+    if (!this.s.getBucket.get(upload.bucket)) throw noSuchBucket(upload.bucket);
+    const parts = this.s.allParts.all(uploadId).map(rowToPart);
+    const record = build(upload, parts);
+    if (record.bucket !== upload.bucket || record.key !== upload.key) {
+      throw new Error(`upload of ${upload.bucket}/${upload.key} completed as ${record.bucket}/${record.key}`);
+    }
+    const currentRow = this.s.getObject.get(upload.bucket, upload.key);
+    checkWriteCondition(currentRow && { etag: currentRow.etag }, condition, upload.key);
+    this.s.upsertObject.run(objectToRow(record));
+    this.s.deletePartsOfUpload.run(uploadId);
+    this.s.deleteUpload.run(uploadId);
+    const previous = currentRow && rowToObject(currentRow);
+    return { record, freed: without([...parts.map(freedOf), ...blobsOf(previous)], blobsOf(record)) };
+  }
+
+  /** Like `scanObjectsFrom`, over uploads; one key may hold several uploads. */
+  private scanUploadsFrom(
+    q: ListUploadsQuery,
+    seek: Seek | UploadSeek,
+    page: UploadListPage,
+  ): Seek | undefined {
+    for (const row of this.uploadRowsFrom(q.bucket, seek)) {
+      if (!row.key.startsWith(q.prefix)) return undefined;
+      if (page.uploads.length + page.commonPrefixes.length === q.maxUploads) {
+        page.isTruncated = true;
+        return undefined;
+      }
+      const common = commonPrefixOf(row.key, q.prefix, q.delimiter);
+      if (common === undefined) {
+        const upload = rowToUpload(row);
+        page.uploads.push(upload);
+        page.lastReturned = uploadPosition(upload);
+        continue;
+      }
+      page.commonPrefixes.push(common);
+      page.lastReturned = common;
+      return seekPast(common);
+    }
+    return undefined;
+  }
+
+  private uploadRowsFrom(bucket: string, seek: Seek | UploadSeek): IterableIterator<UploadRow> {
+    if ('uploadId' in seek) {
+      return this.s.uploadsAfterUpload.iterate(bucket, seek.key, seek.initiated, seek.uploadId);
+    }
+    return seek.inclusive
+      ? this.s.uploadsFrom.iterate(bucket, seek.key)
+      : this.s.uploadsAfterKey.iterate(bucket, seek.key);
+  }
+
+  // --- housekeeping -----------------------------------------------------------------------
+
+  removeInline(blobIds: readonly string[]): void {
+    if (blobIds.length > 0) this.txRemoveInline(blobIds);
+  }
+
+  referencedBlobs(): Set<string> {
+    const referenced = new Set<string>();
+    for (const { blob_id } of this.s.referencedBlobs.iterate()) referenced.add(blob_id);
+    return referenced;
+  }
+
+  sweepInline(): number {
+    return this.s.sweepInline.run().changes;
+  }
+
+  countInline(): number {
+    return this.s.countInline.get()!.n;
+  }
+}
