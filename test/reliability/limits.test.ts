@@ -71,24 +71,28 @@ describe('limits on requests and slow clients', () => {
   });
   after(() => t.close());
 
-  /** Resolves once every blob write started meanwhile has settled; returns how many there were. */
-  function watchBlobWrites(): () => Promise<number> {
+  /**
+   * Watches the store's putObject (the write a PutObject body streams into): the returned
+   * function resolves once every write started meanwhile has settled and says how many there were.
+   */
+  function watchStoreWrites(): () => Promise<number> {
     const store = t.zonal.store;
-    const original = store.writeBlob;
+    const original = store.putObject;
     const writes: Promise<unknown>[] = [];
-    store.writeBlob = (source) => {
-      const write = original.call(store, source);
+    store.putObject = (...args) => {
+      const write = original.apply(store, args);
       writes.push(write.catch(() => undefined));
       return write;
     };
     return async () => {
       await Promise.all(writes);
-      store.writeBlob = original;
+      store.putObject = original;
       return writes.length;
     };
   }
 
-  function assertNothingLeft(): void {
+  async function assertNothingLeft(): Promise<void> {
+    await t.zonal.store.settled();
     const inventory = blobInventory(t.dataDir);
     assert.deepEqual(inventory.orphans, [], 'no blob without an object');
     assert.equal(inventory.tmpFiles, 0, 'no temporary file');
@@ -141,7 +145,7 @@ describe('limits on requests and slow clients', () => {
   });
 
   test('a body that stalls: 400 RequestTimeout, nothing stored, the server keeps serving', async () => {
-    const settled = watchBlobWrites();
+    const settled = watchStoreWrites();
     const conn = await RawConnection.open(port);
     conn.write(
       await signedHead(port, 'PUT', `/${bucket}/stalled`, {
@@ -151,8 +155,8 @@ describe('limits on requests and slow clients', () => {
     );
     conn.write(Buffer.alloc(100, 'a'));
     await expectClosingError(conn, 400, 'RequestTimeout');
-    assert.equal(await settled(), 1, 'the body was being written to a blob');
-    assertNothingLeft();
+    assert.equal(await settled(), 1, 'the body was streaming into the store');
+    await assertNothingLeft();
     await expectHttpStatus(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'stalled' })), 404);
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'stalled', Body: 'whole' }));
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'stalled' }));
@@ -217,7 +221,7 @@ describe('limits on requests and slow clients', () => {
   });
 
   test('chunked framing broken mid-body: 400 BadRequest, nothing stored', async () => {
-    const settled = watchBlobWrites();
+    const settled = watchStoreWrites();
     const conn = await RawConnection.open(port);
     conn.write(
       await signedHead(port, 'PUT', `/${bucket}/bad-chunks`, {
@@ -228,7 +232,7 @@ describe('limits on requests and slow clients', () => {
     conn.write(Buffer.from('3\r\nabc\r\nzz\r\n'));
     await expectClosingError(conn, 400, 'BadRequest');
     await settled();
-    assertNothingLeft();
+    await assertNothingLeft();
     await expectHttpStatus(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'bad-chunks' })), 404);
   });
 
