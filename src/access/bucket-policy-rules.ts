@@ -12,7 +12,9 @@ function asList(value: unknown): unknown[] {
 }
 
 /**
- * Validates a directory-bucket policy (spec §3.4): well-formed JSON policy with a Principal in
+ * Validates a directory-bucket policy (AWS: "Example bucket policies for directory buckets",
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-express-security-iam-example-bucket-policies.html;
+ * Zonal's rules: docs/COMPATIBILITY.md): well-formed JSON policy with a Principal in
  * every statement (the parser's resource-policy rules), only `s3express:` actions, and
  * resources that name this bucket. Anything else is `MalformedPolicy`, and nothing is stored.
  */

@@ -8,7 +8,11 @@ import type { BucketRecord } from '../storage/types.js';
 import type { AccessDecision, AccessPolicies } from './access-policies.js';
 import { conditionContext } from './condition-context.js';
 
-/** IAM actions of the control-plane operations (spec §3.4); identity policies only. */
+/**
+ * IAM actions of the control-plane operations, identity policies only ("Actions, resources,
+ * and condition keys for Amazon S3 Express",
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3express.html).
+ */
 const CONTROL_ACTIONS: Partial<Record<OperationName, string>> = {
   CreateBucket: 's3express:CreateBucket',
   DeleteBucket: 's3express:DeleteBucket',
@@ -65,7 +69,9 @@ export class RequestAuthorizer {
 
   /**
    * CreateSession: the requested mode must be allowed; without one, ReadWrite is tried and
-   * then ReadOnly (spec §1.1). Returns the mode granted.
+   * then ReadOnly, as "Example bucket policies for directory buckets" describes
+   * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-express-security-iam-example-bucket-policies.html).
+   * Returns the mode granted.
    */
   sessionMode(
     ctx: RequestContext,
@@ -118,7 +124,7 @@ export class RequestAuthorizer {
     if (claims.mode === 'ReadOnly' && !READ_ONLY_OPERATIONS.has(ctx.op)) throw accessDenied();
     const controlAction = CONTROL_ACTIONS[ctx.op];
     if (controlAction === undefined) return;
-    // The SDK sends control-plane calls with session auth to a custom endpoint (spec §7.1);
+    // The SDK sends control-plane calls with session auth to a custom endpoint (docs/COMPATIBILITY.md);
     // they still need the session creator's own permission for that action.
     const creator = this.creators.identityForArn(claims.principalArn);
     if (!creator) throw accessDenied();

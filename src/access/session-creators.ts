@@ -1,5 +1,5 @@
 import type { IamIdentity } from '../auth/credentials.js';
-import type { IdentityStore } from '../identity/identity-store.js';
+import type { IdentityReader } from '../identity/identity-source.js';
 import type { SessionCreatorLookup } from './request-authorizer.js';
 
 const ROOT_ARN = /^arn:aws:iam::(\d{12}):root$/;
@@ -9,7 +9,7 @@ const USER_ARN = /^arn:aws:iam::(\d{12}):user\/(?:.*\/)?([^/]+)$/;
  * The identity behind a session's principal ARN, as it is now: a deleted user (or one
  * re-created under the same name, with a new id) no longer stands behind old sessions.
  */
-export function sessionCreators(store: IdentityStore): SessionCreatorLookup {
+export function sessionCreators(store: IdentityReader): SessionCreatorLookup {
   return {
     identityForArn(arn: string): IamIdentity | undefined {
       const root = ROOT_ARN.exec(arn);

@@ -21,7 +21,7 @@ export interface Authenticated {
   signingKey: Buffer;
 }
 
-/** Signing names accepted in the credential scope (`s3` tolerated, spec §2.1). */
+/** Signing names accepted in the credential scope (`s3` tolerated: docs/COMPATIBILITY.md). */
 const SERVICES = new Set(['s3express', 's3']);
 
 /** The credential scopes a request may be signed for (default: S3 in the configured region). */

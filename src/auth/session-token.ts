@@ -1,17 +1,10 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import { readJsonFile, writeSecretJsonFile } from '../util/files.js';
+import type { ServerSideEncryption } from '../protocol/encryption.js';
 import { LruMap } from '../util/lru.js';
 import { randomBytes } from './random-ids.js';
+import type { SessionKeyRing } from './session-key-ring.js';
 
 export type SessionMode = 'ReadWrite' | 'ReadOnly';
-
-/** Server-side encryption settings fixed at CreateSession (spec §1.1). */
-export interface SessionEncryption {
-  algorithm: 'AES256' | 'aws:kms';
-  kmsKeyId?: string;
-}
 
 /** Everything a session token carries. Every field is required: no claim is optional. */
 export interface SessionClaims {
@@ -25,22 +18,10 @@ export interface SessionClaims {
   expiresAt: number;
   accessKeyId: string;
   secretAccessKey: string;
-  encryption: SessionEncryption;
+  /** Server-side encryption fixed at CreateSession for the session's writes. */
+  encryption: ServerSideEncryption;
 }
 
-interface StoredKey {
-  id: string;
-  /** base64 of 32 random bytes. */
-  key: string;
-  createdAt: string;
-}
-
-interface StoredKeyRing {
-  active: string;
-  keys: StoredKey[];
-}
-
-const KEY_RING_FILE = 'session-keys.json';
 const TOKEN_PREFIX = 'Z1';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -53,38 +34,18 @@ const MAX_TOKEN_LENGTH = 4096;
  * the key id inside the token lets old keys keep verifying after a rotation.
  */
 export class SessionTokenSealer {
-  private readonly keys = new Map<string, Buffer>();
   private readonly opened = new LruMap<string, SessionClaims>(10_000);
 
-  private readonly activeId: string;
-
-  constructor(ring: StoredKeyRing) {
-    for (const k of ring.keys) this.keys.set(k.id, Buffer.from(k.key, 'base64'));
-    if (!this.keys.has(ring.active)) throw new Error('session key ring: active key missing');
-    this.activeId = ring.active;
-  }
-
-  /** Loads the key ring from the data dir, creating it (0600) on first start. */
-  static fromDataDir(dataDir: string): SessionTokenSealer {
-    const file = path.join(dataDir, KEY_RING_FILE);
-    let ring = readJsonFile<StoredKeyRing>(file);
-    if (!ring) {
-      ring = { active: '', keys: [] };
-      fs.mkdirSync(dataDir, { recursive: true });
-      addKey(ring);
-      writeSecretJsonFile(file, ring);
-    }
-    return new SessionTokenSealer(ring);
-  }
+  constructor(private readonly ring: SessionKeyRing) {}
 
   seal(claims: SessionClaims): string {
-    const key = this.keys.get(this.activeId)!;
+    const { id, key } = this.ring.activeKey();
     const iv = randomBytes(IV_BYTES);
     const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
-    cipher.setAAD(aad(this.activeId));
+    cipher.setAAD(aad(id));
     const body = Buffer.concat([cipher.update(JSON.stringify(claims), 'utf8'), cipher.final()]);
     const envelope = Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url');
-    return `${TOKEN_PREFIX}.${this.activeId}.${envelope}`;
+    return `${TOKEN_PREFIX}.${id}.${envelope}`;
   }
 
   /** The claims of an authentic token, or undefined for anything forged, altered or unknown. */
@@ -102,7 +63,7 @@ export class SessionTokenSealer {
     if (prefix !== TOKEN_PREFIX || keyId === undefined || envelope === undefined || rest.length > 0) {
       return undefined;
     }
-    const key = this.keys.get(keyId);
+    const key = this.ring.keyById(keyId)?.key;
     if (!key) return undefined;
     const raw = Buffer.from(envelope, 'base64url');
     if (raw.length < IV_BYTES + TAG_BYTES + 2) return undefined;
@@ -123,12 +84,6 @@ export class SessionTokenSealer {
 
 function aad(keyId: string): Buffer {
   return Buffer.from(`zonal-session-v1|${keyId}`);
-}
-
-function addKey(ring: StoredKeyRing): void {
-  const id = crypto.randomBytes(4).toString('hex');
-  ring.keys.push({ id, key: crypto.randomBytes(32).toString('base64'), createdAt: new Date().toISOString() });
-  ring.active = id;
 }
 
 /** Belt and braces: even an authentic envelope must carry every claim with the right type. */

@@ -19,7 +19,7 @@ import {
   signatureDoesNotMatch,
 } from '../errors/s3-error.js';
 import type { SigningKeyCache } from './signing-key-cache.js';
-import { invalidUri } from '../protocol/query.js';
+import { decodeComponent, decodePairs, invalidUri, percentDecode, splitRawQuery } from '../protocol/query.js';
 
 export interface RequestParts {
   method: string;
@@ -119,46 +119,7 @@ const PERCENT_HEX: string[] = Array.from(
   (_, b) => '%' + b.toString(16).toUpperCase().padStart(2, '0'),
 );
 
-export { invalidUri };
-
-function hexValue(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48; // 0-9
-  if (c >= 65 && c <= 70) return c - 55; // A-F
-  if (c >= 97 && c <= 102) return c - 87; // a-f
-  return -1;
-}
-
-/**
- * Percent-decodes to bytes. Characters that are not escapes are taken as UTF-8; '+' stays '+'
- * (S3 SigV4 does not use form encoding). A '%' not followed by two hex digits → InvalidURI.
- */
-export function percentDecode(s: string): Buffer {
-  if (s.indexOf('%') < 0) return Buffer.from(s, 'utf8');
-  const out = Buffer.allocUnsafe(Buffer.byteLength(s, 'utf8'));
-  let n = 0;
-  let i = 0;
-  while (i < s.length) {
-    const c = s.charCodeAt(i);
-    if (c === 37) {
-      if (i + 2 >= s.length) throw invalidUri();
-      const hi = hexValue(s.charCodeAt(i + 1));
-      const lo = hexValue(s.charCodeAt(i + 2));
-      if (hi < 0 || lo < 0) throw invalidUri();
-      out[n++] = hi * 16 + lo;
-      i += 3;
-    } else if (c < 0x80) {
-      out[n++] = c;
-      i++;
-    } else {
-      // A run of non-ASCII text: copy its UTF-8 bytes in one go.
-      let j = i + 1;
-      while (j < s.length && s.charCodeAt(j) >= 0x80) j++;
-      n += out.write(s.slice(i, j), n, 'utf8');
-      i = j;
-    }
-  }
-  return out.subarray(0, n);
-}
+export { invalidUri, percentDecode };
 
 /** AWS URI encoding of bytes: everything but A-Z a-z 0-9 - _ . ~ becomes %XX (upper-case). */
 function encodeBytes(bytes: Uint8Array): string {
@@ -203,28 +164,12 @@ function isAllUnreservedOrSlash(s: string): boolean {
   return true;
 }
 
-/** Splits a raw query into [name, value] pairs, still encoded. No '=' → empty value. */
-export function splitRawQuery(rawQuery: string): Array<[string, string]> {
-  const pairs: Array<[string, string]> = [];
-  if (rawQuery === '') return pairs;
-  for (const piece of rawQuery.split('&')) {
-    if (piece === '') continue;
-    const eq = piece.indexOf('=');
-    pairs.push(eq < 0 ? [piece, ''] : [piece.slice(0, eq), piece.slice(eq + 1)]);
-  }
-  return pairs;
-}
-
 /**
  * Decoded query parameters (names and values as UTF-8 strings, '+' literal), in order — the same
  * reading the signature check uses, so handlers should take parameters from here.
  */
 export function parseQuery(rawQuery: string): Array<[string, string]> {
-  return splitRawQuery(rawQuery).map(([n, v]) => [decodeComponent(n), decodeComponent(v)]);
-}
-
-function decodeComponent(raw: string): string {
-  return raw.indexOf('%') < 0 ? raw : percentDecode(raw).toString('utf8');
+  return decodePairs(rawQuery);
 }
 
 /**

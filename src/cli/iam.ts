@@ -4,7 +4,8 @@ import { AccessPolicies, type AccessDecision } from '../access/access-policies.j
 import { bucketKeys, identityKeys, type ConditionContext } from '../access/condition-context.js';
 import { IDENTITY_ONLY_ACTIONS } from '../access/request-authorizer.js';
 import { sessionCreators } from '../access/session-creators.js';
-import { loadRootCredentials, type IamIdentity } from '../auth/credentials.js';
+import type { IamIdentity } from '../auth/credentials.js';
+import { FileRootCredentials } from '../auth/root-credentials-file.js';
 import { DEFAULT_CONFIG } from '../config.js';
 import { IdentityStore } from '../identity/identity-store.js';
 import { bucketArn } from '../protocol/bucket-names.js';
@@ -101,7 +102,7 @@ export function iam(args: string[]): number {
     throw new Error('--mode must be ReadWrite or ReadOnly');
   }
   const dataDir = path.resolve(values['data-dir']);
-  const root = loadRootCredentials(dataDir, process.env);
+  const root = new FileRootCredentials(dataDir, process.env).load();
   const identities = IdentityStore.open({
     file: values['iam-file'] ?? path.join(dataDir, 'iam.json'),
     defaultRoot: root.identity,

@@ -1,4 +1,7 @@
-/** The two kinds of S3 Express sessions (spec §2.3). */
+/**
+ * The two kinds of S3 Express sessions ("CreateSession",
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateSession.html).
+ */
 export type SessionMode = 'ReadWrite' | 'ReadOnly';
 
 /**

@@ -15,7 +15,10 @@ export function virtualHostLookup(endpointHost: string): LookupFunction {
   };
 }
 
-/** Whether the SDK sends requests for this endpoint in path style (IP literal hosts, spec §7.1). */
+/**
+ * Whether the SDK sends requests for this endpoint in path style
+ * (IP literal hosts; docs/COMPATIBILITY.md).
+ */
 export function isIpEndpoint(endpoint: URL): boolean {
   return isIP(endpoint.hostname.replace(/^\[|\]$/g, '')) !== 0;
 }

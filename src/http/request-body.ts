@@ -97,22 +97,33 @@ function connect(
   return { stream: stage, trailers, declaredLength: declared };
 }
 
-/** Reads a small body (XML documents) fully, refusing anything over `limit` bytes. */
-export async function readSmallBody(ctx: RequestContext, limit: number): Promise<Buffer> {
-  const payload = requestPayload(ctx);
-  if (payload.declaredLength !== undefined && payload.declaredLength > limit)
-    throw maxMessageLengthExceeded();
+/**
+ * Reads `stream` whole, refusing more than `limit` bytes with `tooLarge()` (each protocol has
+ * its own error): before reading when the declared length already exceeds it, else as soon as
+ * the count does. Leaving the loop early destroys the stream, which stops the rest of the body;
+ * the caller's error response then closes the connection.
+ */
+export async function readBounded(
+  stream: Readable,
+  limit: number,
+  declaredLength: number | undefined,
+  tooLarge: () => Error,
+): Promise<Buffer> {
+  if (declaredLength !== undefined && declaredLength > limit) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of payload.stream as AsyncIterable<Buffer>) {
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) {
-      payload.stream.destroy();
-      throw maxMessageLengthExceeded();
-    }
+    if (size > limit) throw tooLarge();
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
+}
+
+/** Reads a small S3 body (XML documents) fully; over `limit` bytes → MaxMessageLengthExceeded. */
+export async function readSmallBody(ctx: RequestContext, limit: number): Promise<Buffer> {
+  const payload = requestPayload(ctx);
+  return readBounded(payload.stream, limit, payload.declaredLength, maxMessageLengthExceeded);
 }
 
 const maxMessageLengthExceeded = (): S3Error => new S3Error('MaxMessageLengthExceeded');

@@ -1,7 +1,6 @@
 import net from 'node:net';
-import { MAX_KEY_BYTES } from '../protocol/limits.js';
+import { checkKeyLength } from '../protocol/limits.js';
 import { decodeComponent } from '../protocol/query.js';
-import { S3Error } from '../errors/s3-error.js';
 
 /** Which bucket and key a request addresses, and how it named them. */
 export interface RequestTarget {
@@ -24,7 +23,7 @@ export function hostnameOf(host: string): string {
  * Resolves bucket and key. Virtual-hosted when the first label of Host is a directory bucket
  * name (`<bucket>--<zone>--x-s3.<anything>`); otherwise path style, where the bucket is the
  * first path segment. The AWS SDK's path-style form for IP endpoints is `/<bucket>/` + `/<key>`
- * (two slashes), so one extra slash after the bucket is consumed (spec §7.1).
+ * (two slashes), so one extra slash after the bucket is consumed (docs/COMPATIBILITY.md, Routing).
  */
 export function resolveTarget(host: string | undefined, rawPath: string): RequestTarget {
   const hostname = hostnameOf(host ?? '').toLowerCase();
@@ -47,8 +46,6 @@ export function resolveTarget(host: string | undefined, rawPath: string): Reques
 function decodeKey(raw: string): string | undefined {
   if (raw === '') return undefined;
   const key = decodeComponent(raw);
-  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
-    throw new S3Error('KeyTooLongError');
-  }
+  checkKeyLength(key);
   return key;
 }

@@ -5,8 +5,9 @@
  */
 import { parsePolicy, PolicyError } from '../access/policy/index.js';
 import type { IamIdentity } from '../auth/credentials.js';
-import type { AccessKeyInfo, IdentityStore, UserInfo } from '../identity/identity-store.js';
+import type { AccessKeyInfo, IdentitySource, UserInfo } from '../identity/identity-source.js';
 import { MAX_PATH_LENGTH, POLICY_NAME, USER_NAME, USER_PATH } from '../identity/validate.js';
+import type { MaybePromise } from '../util/maybe-promise.js';
 import { IamError, validationError } from './iam-error.js';
 import { lowerFirst, type QueryParams } from './query-request.js';
 import type { XmlObject } from './xml.js';
@@ -14,12 +15,12 @@ import type { XmlObject } from './xml.js';
 export interface ActionContext {
   params: QueryParams;
   caller: IamIdentity;
-  store: IdentityStore;
+  store: IdentitySource;
   /** Throws AccessDenied unless the caller may perform this action on `resource` (an ARN). */
   authorize(resource: string): void;
 }
 
-export type ActionHandler = (ctx: ActionContext) => XmlObject | undefined;
+export type ActionHandler = (ctx: ActionContext) => MaybePromise<XmlObject | undefined>;
 
 const MAX_POLICY_DOCUMENT_CHARS = 131072;
 
@@ -115,7 +116,7 @@ function paginate<T>(
     : { items: page, IsTruncated: false };
 }
 
-function createUser(ctx: ActionContext): XmlObject {
+async function createUser(ctx: ActionContext): Promise<XmlObject> {
   const { params, caller, store } = ctx;
   const name = requiredUserName(params);
   const userPath = checkPath(params.get('Path') ?? '/', 'Path', false);
@@ -125,7 +126,7 @@ function createUser(ctx: ActionContext): XmlObject {
   if (params.get('Tags.member.1.Key') !== undefined)
     throw validationError('Zonal does not support user tags.');
   ctx.authorize(`arn:aws:iam::${caller.accountId}:user${userPath}${name}`);
-  return { User: userXml(store.createUser(caller.accountId, name, userPath)) };
+  return { User: userXml(await store.createUser(caller.accountId, name, userPath)) };
 }
 
 function getUser(ctx: ActionContext): XmlObject {
@@ -154,18 +155,18 @@ function listUsers(ctx: ActionContext): XmlObject {
   return { Users: page.items.map(userXml), IsTruncated: page.IsTruncated, Marker: page.Marker };
 }
 
-function deleteUser(ctx: ActionContext): undefined {
+async function deleteUser(ctx: ActionContext): Promise<undefined> {
   const name = requiredUserName(ctx.params);
   ctx.authorize(userResource(ctx, name));
-  ctx.store.deleteUser(ctx.caller.accountId, name);
+  await ctx.store.deleteUser(ctx.caller.accountId, name);
   return undefined;
 }
 
-function createAccessKey(ctx: ActionContext): XmlObject {
+async function createAccessKey(ctx: ActionContext): Promise<XmlObject> {
   const name = targetUserName(ctx);
   if (name === undefined) throw rootKeysUnsupported();
   ctx.authorize(userResource(ctx, name));
-  const key = ctx.store.createAccessKey(ctx.caller.accountId, name);
+  const key = await ctx.store.createAccessKey(ctx.caller.accountId, name);
   return {
     AccessKey: {
       UserName: key.userName,
@@ -207,16 +208,16 @@ function accessKeyIdParam(params: QueryParams): string {
   return id;
 }
 
-function deleteAccessKey(ctx: ActionContext): undefined {
+async function deleteAccessKey(ctx: ActionContext): Promise<undefined> {
   const id = accessKeyIdParam(ctx.params);
   const name = targetUserName(ctx);
   if (name === undefined) throw rootKeysUnsupported();
   ctx.authorize(userResource(ctx, name));
-  ctx.store.deleteAccessKey(ctx.caller.accountId, name, id);
+  await ctx.store.deleteAccessKey(ctx.caller.accountId, name, id);
   return undefined;
 }
 
-function updateAccessKey(ctx: ActionContext): undefined {
+async function updateAccessKey(ctx: ActionContext): Promise<undefined> {
   const id = accessKeyIdParam(ctx.params);
   const status = ctx.params.required('Status');
   if (status !== 'Active' && status !== 'Inactive') {
@@ -228,7 +229,7 @@ function updateAccessKey(ctx: ActionContext): undefined {
   const name = targetUserName(ctx);
   if (name === undefined) throw rootKeysUnsupported();
   ctx.authorize(userResource(ctx, name));
-  ctx.store.updateAccessKey(ctx.caller.accountId, name, id, status);
+  await ctx.store.updateAccessKey(ctx.caller.accountId, name, id, status);
   return undefined;
 }
 
@@ -238,7 +239,7 @@ function policyNameParam(params: QueryParams): string {
   return name;
 }
 
-function putUserPolicy(ctx: ActionContext): undefined {
+async function putUserPolicy(ctx: ActionContext): Promise<undefined> {
   const { params, caller, store } = ctx;
   const name = requiredUserName(params);
   const policyName = policyNameParam(params);
@@ -256,7 +257,7 @@ function putUserPolicy(ctx: ActionContext): undefined {
     if (err instanceof PolicyError) throw new IamError('MalformedPolicyDocument', err.message, 400);
     throw err;
   }
-  store.putUserPolicy(caller.accountId, name, policyName, JSON.parse(text) as object);
+  await store.putUserPolicy(caller.accountId, name, policyName, JSON.parse(text) as object);
   return undefined;
 }
 
@@ -284,12 +285,12 @@ function listUserPolicies(ctx: ActionContext): XmlObject {
   return { PolicyNames: page.items, IsTruncated: page.IsTruncated, Marker: page.Marker };
 }
 
-function deleteUserPolicy(ctx: ActionContext): undefined {
+async function deleteUserPolicy(ctx: ActionContext): Promise<undefined> {
   const { params, caller, store } = ctx;
   const name = requiredUserName(params);
   const policyName = policyNameParam(params);
   ctx.authorize(userResource(ctx, name));
-  store.deleteUserPolicy(caller.accountId, name, policyName);
+  await store.deleteUserPolicy(caller.accountId, name, policyName);
   return undefined;
 }
 

@@ -11,7 +11,7 @@ import { decide, evaluatePolicies, requestTimeContext, type PrincipalInfo } from
 import type { Authenticator, AuthScope } from '../auth/authenticate.js';
 import type { IamIdentity } from '../auth/credentials.js';
 import { IdentityError } from '../identity/identity-error.js';
-import type { IdentityStore } from '../identity/identity-store.js';
+import type { IdentitySource } from '../identity/identity-source.js';
 import { S3Error } from '../errors/s3-error.js';
 import { IAM_ACTIONS, type ActionContext, type ActionHandler } from './iam-actions.js';
 import { accessDenied, fromAuthError, fromIdentityError, IamError, internalFailure } from './iam-error.js';
@@ -31,7 +31,7 @@ interface ServiceSpec {
 
 export interface QueryApiOptions {
   authenticator: Authenticator;
-  identities: IdentityStore;
+  identities: IdentitySource;
   /** The server's region (`--region`), accepted in credential scopes besides us-east-1. */
   region: string;
   onInternalError?: (err: unknown) => void;
@@ -106,7 +106,7 @@ export class QueryApi {
         store: this.options.identities,
         authorize: (resource) => this.authorize(service, action, caller, resource, req, request.receivedAt),
       };
-      const result = handler(ctx);
+      const result = await handler(ctx);
       this.send(res, 200, actionResponse(spec.xmlns, action, result, request.requestId));
     } catch (err) {
       this.fail(req, res, spec, request.requestId, err);

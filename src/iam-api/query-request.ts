@@ -3,6 +3,8 @@
  * bodies, and their parameters (`Action=…&Version=…&…`, in a form body or in the query string).
  */
 import type { IncomingMessage } from 'node:http';
+import { readBounded } from '../http/request-body.js';
+import { decodePairs, type PlusSign } from '../protocol/query.js';
 import { IamError, validationError } from './iam-error.js';
 
 export type QueryService = 'iam' | 'sts';
@@ -38,18 +40,10 @@ export function queryServiceOf(
 const tooLarge = (): IamError =>
   validationError(`The request body exceeds the maximum size of ${MAX_QUERY_BODY_BYTES} bytes.`);
 
-/** Reads the whole body, refusing more than `limit` bytes (before reading, when declared). */
+/** Reads the whole form body, refusing more than `limit` bytes (before reading, when declared). */
 export async function readQueryBody(req: IncomingMessage, limit = MAX_QUERY_BODY_BYTES): Promise<Buffer> {
   const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > limit) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge();
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+  return readBounded(req, limit, declared === undefined ? undefined : Number(declared), tooLarge);
 }
 
 /** Request parameters, each name at most once. */
@@ -74,8 +68,12 @@ export class QueryParams {
 
 export const lowerFirst = (name: string): string => name.charAt(0).toLowerCase() + name.slice(1);
 
-function addPairs(into: Map<string, string>, encoded: string, skipAuth: boolean): void {
-  for (const [name, value] of new URLSearchParams(encoded)) {
+/**
+ * The query string is read as the signature check reads it (`+` literal); a form body, which
+ * the payload hash covers byte for byte, as a form (`+` is a space).
+ */
+function addPairs(into: Map<string, string>, encoded: string, plus: PlusSign, skipAuth: boolean): void {
+  for (const [name, value] of decodePairs(encoded, plus)) {
     if (skipAuth && name.startsWith('X-Amz-')) continue;
     if (into.has(name)) throw validationError(`The parameter ${name} was given more than once.`);
     into.set(name, value);
@@ -92,13 +90,13 @@ export function parseQueryParams(
   body: Buffer,
 ): QueryParams {
   const values = new Map<string, string>();
-  if (rawQuery !== '') addPairs(values, rawQuery, true);
+  if (rawQuery !== '') addPairs(values, rawQuery, 'plus', true);
   if (body.length > 0) {
     const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
     if (mediaType !== 'application/x-www-form-urlencoded') {
       throw validationError('The request body must be application/x-www-form-urlencoded.');
     }
-    addPairs(values, body.toString('utf8'), false);
+    addPairs(values, body.toString('utf8'), 'space', false);
   }
   return new QueryParams(values);
 }

@@ -1,6 +1,6 @@
 /**
- * Accounts, users and access keys, read from the identities file (`--iam-file`) and kept as an
- * immutable snapshot of lookup maps: authentication asks for a key on every request, so a lookup
+ * The file-backed identity source (identity-source.ts): accounts, users and access keys, read
+ * from the identities file (`--iam-file`) and kept as an immutable snapshot of lookup maps: authentication asks for a key on every request, so a lookup
  * is one Map access. A change (IAM API or an edit of the file) builds a whole new snapshot and
  * swaps it in one assignment; a request never sees half a change.
  *
@@ -12,9 +12,16 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parsePolicy, PolicyError, type ParsedPolicy } from '../access/policy/index.js';
-import type { CredentialLookup, IamIdentity } from '../auth/credentials.js';
+import type { IamIdentity } from '../auth/credentials.js';
 import { newAccessKeyId, newSecretAccessKey } from '../auth/random-ids.js';
 import { IdentityError } from './identity-error.js';
+import type {
+  AccessKeyInfo,
+  IdentityPolicy,
+  IdentitySource,
+  NewAccessKey,
+  UserInfo,
+} from './identity-source.js';
 import { newUserId } from './ids.js';
 import type { AccessKeyRecord, AccountRecord, IdentitiesFile, UserRecord } from './types.js';
 import { IdentitiesFileError, validateIdentities } from './validate.js';
@@ -30,40 +37,6 @@ export interface IdentityStoreOptions {
   watchIntervalMs?: number;
   /** Problems that do not stop the server (a bad file on re-read). Never receives secrets. */
   onWarning?: (message: string) => void;
-}
-
-export interface AccessKeyInfo {
-  accessKeyId: string;
-  status: 'Active' | 'Inactive';
-  createDate: string;
-}
-
-/** A user as the IAM API shows it (no secrets). */
-export interface UserInfo {
-  accountId: string;
-  name: string;
-  userId: string;
-  path: string;
-  arn: string;
-  createDate: string;
-  accessKeys: readonly AccessKeyInfo[];
-  policyNames: readonly string[];
-}
-
-/**
- * One identity-based policy of a principal; `source` names it for explanations and logs.
- * `policy` is the document parsed once at load, ready for `evaluatePolicies`.
- */
-export interface IdentityPolicy {
-  source: string;
-  document: unknown;
-  policy: ParsedPolicy;
-}
-
-/** A new access key: the only time its secret leaves the store. */
-export interface NewAccessKey extends AccessKeyInfo {
-  secretAccessKey: string;
-  userName: string;
 }
 
 interface UserEntry {
@@ -109,7 +82,7 @@ function deepFreeze<T>(value: T): T {
 const noSuchUser = (name: string): IdentityError =>
   new IdentityError('NoSuchEntity', `The user with name ${name} cannot be found.`);
 
-export class IdentityStore implements CredentialLookup {
+export class IdentityStore implements IdentitySource {
   private snapshot: Snapshot;
   /** The file's text as last read or written by us; null when the file did not exist. */
   private diskText: string | null;

@@ -15,7 +15,7 @@ import {
 } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
 import type { ObjectRecord } from '../storage/types.js';
-import { existingBucket } from './buckets.js';
+import { existingBucket } from './lookups.js';
 import { etagMatches } from '../protocol/conditional.js';
 import { newEtag } from './etag.js';
 import {
@@ -33,7 +33,10 @@ const invalidWriteOffset = (): S3Error => new S3Error('InvalidWriteOffset');
 const tooManyParts = (): S3Error =>
   new S3Error('TooManyParts', `An object can have at most ${MAX_PART_NUMBER} parts, including appends.`);
 
-/** The object's full CRC after appending bytes whose CRC is `appended` (spec §5.7). */
+/**
+ * The object's full CRC after appending bytes whose CRC is `appended`, combined without
+ * re-reading the object (docs/COMPATIBILITY.md, Append).
+ */
 function fullChecksum(
   current: ObjectRecord,
   algorithm: ChecksumAlgorithm,

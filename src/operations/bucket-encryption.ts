@@ -4,8 +4,8 @@ import type { RequestContext } from '../http/request-context.js';
 import { sendEmpty, sendXml } from '../http/respond.js';
 import { invalidArgument } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
-import type { BucketEncryption, BucketRecord } from '../storage/types.js';
-import { existingBucket } from './buckets.js';
+import type { BucketRecord, ServerSideEncryption } from '../storage/types.js';
+import { existingBucket } from './lookups.js';
 
 const MAX_CONFIGURATION_BYTES = 16 * 1024;
 
@@ -21,7 +21,7 @@ function child(node: unknown, name: string): Record<string, unknown> {
  * key id or ARN (aliases are refused, as AWS does for directory buckets); a bucket keeps the
  * one KMS key it was first given for its lifetime.
  */
-function parseConfiguration(xml: string, bucket: BucketRecord): BucketEncryption {
+function parseConfiguration(xml: string, bucket: BucketRecord): ServerSideEncryption {
   const rule = child(child(parseXml(xml), 'ServerSideEncryptionConfiguration'), 'Rule');
   const apply = child(rule, 'ApplyServerSideEncryptionByDefault');
   const algorithm = apply.SSEAlgorithm;

@@ -5,7 +5,7 @@ import type { RequestContext } from '../http/request-context.js';
 import { sendEmpty } from '../http/respond.js';
 import { S3Error } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
-import { existingBucket } from './buckets.js';
+import { existingBucket } from './lookups.js';
 
 export async function putBucketPolicy(ctx: RequestContext, services: ZonalServices): Promise<void> {
   const bucket = await existingBucket(ctx, services);

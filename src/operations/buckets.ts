@@ -3,16 +3,19 @@ import { malformedXml, parseXml, S3_XMLNS } from '../protocol/xml.js';
 import { header, type RequestContext } from '../http/request-context.js';
 import { readSmallBody } from '../http/request-body.js';
 import { sendEmpty, sendXml } from '../http/respond.js';
-import { invalidArgument, noSuchBucket, notImplemented, S3Error } from '../errors/s3-error.js';
+import { invalidArgument, notImplemented, S3Error } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
-import type { BucketRecord } from '../storage/types.js';
 import { decodeToken, encodeToken } from './continuation-token.js';
+import { callerAccountId, existingBucket } from './lookups.js';
 
 /** CreateBucketConfiguration is tiny; anything bigger is not one. */
 const MAX_CONFIGURATION_BYTES = 64 * 1024;
 const MAX_DIRECTORY_BUCKETS_PAGE = 1000;
 
-/** Headers of general purpose CreateBucket that directory buckets do not support (spec §4.2). */
+/**
+ * Headers of general purpose CreateBucket that directory buckets do not support ("CreateBucket",
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html).
+ */
 const UNSUPPORTED_CREATE_HEADERS = [
   'x-amz-acl',
   'x-amz-grant-full-control',
@@ -25,20 +28,6 @@ const UNSUPPORTED_CREATE_HEADERS = [
 
 const invalidBucketName = (bucket: string): S3Error =>
   new S3Error('InvalidBucketName', undefined, { BucketName: bucket });
-
-/** The account a request acts for: the signer's, or the account that created its session. */
-export function callerAccountId(ctx: RequestContext): string {
-  const { principal } = ctx.auth;
-  return principal.kind === 'iam' ? principal.identity.accountId : principal.claims.accountId;
-}
-
-/** The bucket a request addresses, which must exist. */
-export async function existingBucket(ctx: RequestContext, services: ZonalServices): Promise<BucketRecord> {
-  const name = ctx.target.bucket!;
-  const bucket = await services.store.getBucket(name);
-  if (!bucket) throw noSuchBucket(name);
-  return bucket;
-}
 
 export async function createBucket(ctx: RequestContext, services: ZonalServices): Promise<void> {
   const name = ctx.target.bucket!;

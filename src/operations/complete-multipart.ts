@@ -18,7 +18,7 @@ import { newEtag } from './etag.js';
 import { encryptionHeaders } from './object-headers.js';
 import { writeConditionFrom } from './write-conditions.js';
 import { MAX_PART_NUMBER } from '../protocol/limits.js';
-import { uploadOf } from './upload-part.js';
+import { uploadOf } from './lookups.js';
 
 /** S3's minimum size of every part but the last. */
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -56,7 +56,10 @@ function parseRequestedParts(xml: string): RequestedPart[] {
   });
 }
 
-/** Directory buckets need parts 1..N, in order, with no gaps (spec §5.6). */
+/**
+ * Directory buckets need parts 1..N, in order, with no gaps ("CompletedPart",
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompletedPart.html).
+ */
 function checkPartOrder(parts: RequestedPart[]): void {
   parts.forEach((part, i) => {
     if (i > 0 && part.partNumber <= parts[i - 1]!.partNumber) {

@@ -12,7 +12,7 @@ import { invalidArgument, invalidRequest, notImplemented, S3Error, toS3Error } f
 import type { ZonalServices } from './services.js';
 import { checkWriteCondition } from '../storage/conditions.js';
 import type { ObjectChecksums, ObjectRecord } from '../storage/types.js';
-import { existingBucket } from './buckets.js';
+import { existingBucket } from './lookups.js';
 import {
   contentHeadersFrom,
   EXPIRATION_NOT_IMPLEMENTED,
@@ -51,7 +51,10 @@ function metadataDirective(ctx: RequestContext): 'COPY' | 'REPLACE' {
   throw invalidArgument('Unknown metadata directive.', 'x-amz-metadata-directive', value);
 }
 
-/** Tags and annotations do not exist in directory buckets (spec §5.14). */
+/**
+ * Tags and annotations do not exist in directory buckets ("CopyObject",
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html).
+ */
 function rejectUnsupportedCopyHeaders(ctx: RequestContext): void {
   const tagging = header(ctx, 'x-amz-tagging-directive');
   if (tagging !== undefined && tagging !== 'COPY') {

@@ -2,8 +2,8 @@ import { Readable } from 'node:stream';
 import { evaluateReadConditions } from '../protocol/conditional.js';
 import { decodeComponent } from '../protocol/query.js';
 import { header, type RequestContext } from '../http/request-context.js';
-import { MAX_KEY_BYTES } from '../protocol/limits.js';
-import { invalidArgument, noSuchBucket, noSuchKey, preconditionFailed, S3Error } from '../errors/s3-error.js';
+import { checkKeyLength } from '../protocol/limits.js';
+import { invalidArgument, noSuchBucket, noSuchKey, preconditionFailed } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
 import type { PinnedObject } from '../storage/object-store.js';
 import type { BucketRecord, ObjectRecord } from '../storage/types.js';
@@ -36,7 +36,7 @@ export function parseCopySource(value: string | undefined): { bucket: string; ke
   const slash = decoded.indexOf('/');
   if (slash <= 0 || slash === decoded.length - 1) throw invalid();
   const key = decoded.slice(slash + 1);
-  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw new S3Error('KeyTooLongError');
+  checkKeyLength(key);
   return { bucket: decoded.slice(0, slash), key };
 }
 

@@ -9,10 +9,10 @@ import {
 import { malformedXml, S3_XMLNS } from '../protocol/xml.js';
 import type { RequestContext } from '../http/request-context.js';
 import { requestPayload } from '../http/request-body.js';
-import { MAX_KEY_BYTES } from '../protocol/limits.js';
+import { keyLengthError } from '../protocol/limits.js';
 import { badDigest, invalidRequest, notImplemented, S3Error } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
-import { existingBucket } from './buckets.js';
+import { existingBucket } from './lookups.js';
 import { expectedChecksum } from './checked-body.js';
 
 /** A `<Delete>` document of 1000 keys of 1024 bytes, with conditions, fits comfortably. */
@@ -194,9 +194,8 @@ function keyProblem(entry: DeleteEntry): S3Error | undefined {
       'Object keys must contain a non-whitespace character and no control characters other than tab, line feed and carriage return.',
     );
   }
-  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
-    return new S3Error('KeyTooLongError');
-  }
+  const tooLong = keyLengthError(key);
+  if (tooLong) return tooLong;
   if (entry.versionId !== undefined && entry.versionId !== 'null') {
     return new S3Error('InvalidArgument', 'Invalid version id specified');
   }

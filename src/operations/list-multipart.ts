@@ -2,22 +2,13 @@ import { CHECKSUM_API_NAME, type ChecksumAlgorithm } from '../protocol/checksums
 import { S3_XMLNS } from '../protocol/xml.js';
 import type { RequestContext } from '../http/request-context.js';
 import { sendXml } from '../http/respond.js';
-import { invalidArgument, invalidRequest, notImplemented } from '../errors/s3-error.js';
+import { invalidArgument, notImplemented } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
 import type { ObjectChecksums, UploadRecord } from '../storage/types.js';
-import { existingBucket } from './buckets.js';
+import { existingBucket, uploadOf } from './lookups.js';
 import { decodeToken, encodeToken } from './continuation-token.js';
+import { directoryListingScope, encodingTypeOf, pageSize } from './listing-params.js';
 import { STORAGE_CLASS } from './object-headers.js';
-import { uploadOf } from './upload-part.js';
-
-const MAX_PAGE = 1000;
-
-function pageSize(name: string, value: string | undefined): number {
-  if (value === undefined) return MAX_PAGE;
-  if (!/^\d{1,10}$/.test(value))
-    throw invalidArgument(`Provided ${name} not an integer or within integer range`, name, value);
-  return Math.min(Number(value), MAX_PAGE);
-}
 
 /** `ChecksumCRC32: …` elements for the one algorithm a part or object has. */
 function checksumElements(checksums: ObjectChecksums): Record<string, string> {
@@ -74,29 +65,17 @@ export async function listParts(ctx: RequestContext, services: ZonalServices): P
   });
 }
 
-/** ListMultipartUploads with directory-bucket rules (spec §5.2): opaque key-marker, `/` only. */
+/**
+ * ListMultipartUploads with directory-bucket rules: opaque key-marker, `/` only
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListMultipartUploads.html).
+ */
 export async function listMultipartUploads(ctx: RequestContext, services: ZonalServices): Promise<void> {
   const bucket = await existingBucket(ctx, services);
   const q = ctx.query;
-  const prefix = q.get('prefix') ?? '';
-  const delimiter = q.get('delimiter') || undefined;
-  if (prefix !== '' && !prefix.endsWith('/')) {
-    throw invalidRequest(
-      'This bucket does not support a prefix that does not end in a delimiter. Specify a prefix path ending with a delimiter and try again.',
-    );
-  }
-  if (delimiter !== undefined && delimiter !== '/') {
-    throw invalidRequest('This bucket does not support a delimiter other than "/".');
-  }
+  const { prefix, delimiter } = directoryListingScope(q);
   if (q.has('upload-id-marker'))
     throw notImplemented('upload-id-marker is not supported for directory buckets.');
-  if (q.has('encoding-type') && q.get('encoding-type') !== 'url') {
-    throw invalidArgument(
-      'Invalid Encoding Method specified in Request',
-      'encoding-type',
-      q.get('encoding-type'),
-    );
-  }
+  encodingTypeOf(q); // validated only: keys are returned as stored, url or not
   const maxUploads = pageSize('max-uploads', q.get('max-uploads'));
   const keyMarker = q.get('key-marker') || undefined;
   const page = await services.store.listUploads({

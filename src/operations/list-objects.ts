@@ -1,13 +1,12 @@
 import { S3_XMLNS } from '../protocol/xml.js';
 import type { RequestContext } from '../http/request-context.js';
 import { sendXml } from '../http/respond.js';
-import { invalidArgument, invalidRequest, notImplemented } from '../errors/s3-error.js';
+import { invalidArgument, notImplemented } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
-import { existingBucket } from './buckets.js';
+import { existingBucket } from './lookups.js';
 import { decodeToken, encodeToken } from './continuation-token.js';
+import { directoryListingScope, encodingTypeOf, pageSize } from './listing-params.js';
 import { primaryChecksumAlgorithm, STORAGE_CLASS } from './object-headers.js';
-
-const MAX_KEYS = 1000;
 
 /** S3's `encoding-type=url`: percent-encode everything but unreserved characters and '/'. */
 function urlEncodeKey(key: string): string {
@@ -16,38 +15,22 @@ function urlEncodeKey(key: string): string {
     .replace(/%2F/g, '/');
 }
 
-function maxKeysOf(value: string | undefined): number {
-  if (value === undefined) return MAX_KEYS;
-  if (!/^\d{1,10}$/.test(value))
-    throw invalidArgument('Provided max-keys not an integer or within integer range', 'max-keys', value);
-  return Math.min(Number(value), MAX_KEYS);
-}
-
-/** ListObjectsV2 with directory-bucket rules (spec §5.1). */
+/**
+ * ListObjectsV2 with directory-bucket rules
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html).
+ */
 export async function listObjectsV2(ctx: RequestContext, services: ZonalServices): Promise<void> {
   const bucket = await existingBucket(ctx, services);
   const q = ctx.query;
-  const prefix = q.get('prefix') ?? '';
-  const delimiter = q.get('delimiter') || undefined;
   if (q.get('list-type') !== '2') throw invalidArgument('Invalid list type', 'list-type', q.get('list-type'));
-  if (prefix !== '' && !prefix.endsWith('/')) {
-    throw invalidRequest(
-      'This bucket does not support a prefix that does not end in a delimiter. Specify a prefix path ending with a delimiter and try again.',
-    );
-  }
-  if (delimiter !== undefined && delimiter !== '/') {
-    throw invalidRequest('This bucket does not support a delimiter other than "/".');
-  }
+  const { prefix, delimiter } = directoryListingScope(q);
   if (q.has('start-after')) throw notImplemented('start-after is not supported for directory buckets.');
   if (ctx.req.headers['x-amz-optional-object-attributes'] !== undefined) {
     throw notImplemented('x-amz-optional-object-attributes is not supported for directory buckets.');
   }
-  const encodingType = q.get('encoding-type');
-  if (encodingType !== undefined && encodingType !== 'url') {
-    throw invalidArgument('Invalid Encoding Method specified in Request', 'encoding-type', encodingType);
-  }
+  const encodingType = encodingTypeOf(q);
   const encode = encodingType === 'url' ? urlEncodeKey : (s: string) => s;
-  const maxKeys = maxKeysOf(q.get('max-keys'));
+  const maxKeys = pageSize('max-keys', q.get('max-keys'));
   const token = q.get('continuation-token');
   const after = token === undefined ? undefined : decodeToken(token);
   const fetchOwner = q.get('fetch-owner') === 'true';

@@ -10,7 +10,7 @@ import { sendEmpty, sendXml } from '../http/respond.js';
 import { invalidArgument, invalidRequest } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
 import type { ChecksumType } from '../storage/types.js';
-import { existingBucket } from './buckets.js';
+import { existingBucket, uploadOf } from './lookups.js';
 import {
   contentHeadersFrom,
   encryptionHeaders,
@@ -18,7 +18,6 @@ import {
   userMetadataFrom,
   writeEncryption,
 } from './object-headers.js';
-import { uploadOf } from './upload-part.js';
 
 export async function createMultipartUpload(ctx: RequestContext, services: ZonalServices): Promise<void> {
   const bucket = await existingBucket(ctx, services);

@@ -6,7 +6,7 @@ import { sendXml } from '../http/respond.js';
 import { invalidArgument, noSuchKey, notImplemented } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
 import type { ObjectChecksums, ObjectRecord } from '../storage/types.js';
-import { existingBucket } from './buckets.js';
+import { existingBucket } from './lookups.js';
 import { STORAGE_CLASS } from './object-headers.js';
 
 const ATTRIBUTES = ['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize'] as const;

@@ -1,16 +1,19 @@
 import { CHECKSUM_API_NAME, CHECKSUM_HEADER, type ChecksumAlgorithm } from '../protocol/checksums.js';
 import { header, type RequestContext } from '../http/request-context.js';
 import { invalidArgument, notImplemented, S3Error } from '../errors/s3-error.js';
-import type { BucketRecord, ContentHeaders, ObjectEncryption, ObjectRecord } from '../storage/types.js';
+import type { BucketRecord, ContentHeaders, ObjectRecord, ServerSideEncryption } from '../storage/types.js';
 
 export const STORAGE_CLASS = 'EXPRESS_ONEZONE';
-/** Directory buckets answer every object request with this literal (spec §5.11). */
+/**
+ * `x-amz-expiration` of every object response in a directory bucket ("PutObject",
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html).
+ */
 export const EXPIRATION_NOT_IMPLEMENTED = 'NotImplemented';
 /** S3's limit on user metadata: names and values, in bytes. */
 const MAX_METADATA_BYTES = 2048;
 const META_PREFIX = 'x-amz-meta-';
 
-/** Write headers directory buckets refuse with 501 (spec §5.14). */
+/** Write headers directory buckets do not support ("PutObject"); answered 501 (docs/COMPATIBILITY.md). */
 const UNSUPPORTED_WRITE_HEADERS: Record<string, string> = {
   'content-md5': 'This bucket does not support Content Md5 header.',
   'x-amz-acl': 'ACLs are not supported for directory buckets.',
@@ -31,7 +34,9 @@ const UNSUPPORTED_WRITE_HEADERS: Record<string, string> = {
 
 /**
  * Refuses headers directory buckets do not support, a foreign storage class, and SSE headers
- * that differ from the encryption this write gets (spec §5.9: they may only repeat it).
+ * that differ from the encryption this write gets: they may only repeat it ("Specifying
+ * server-side encryption with AWS KMS (SSE-KMS) for new object uploads in directory buckets",
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-express-specifying-kms-encryption.html).
  */
 export function rejectUnsupportedWriteHeaders(ctx: RequestContext, bucket: BucketRecord): void {
   for (const name in ctx.req.headers) {
@@ -67,7 +72,7 @@ export function rejectUnsupportedWriteHeaders(ctx: RequestContext, bucket: Bucke
  * The encryption a write of this request gets: the session's, fixed at CreateSession, or for
  * IAM-signed requests the bucket default (SSE-S3 unless configured).
  */
-export function writeEncryption(ctx: RequestContext, bucket: BucketRecord): ObjectEncryption {
+export function writeEncryption(ctx: RequestContext, bucket: BucketRecord): ServerSideEncryption {
   const { principal } = ctx.auth;
   if (principal.kind === 'session') {
     const { algorithm, kmsKeyId } = principal.claims.encryption;
@@ -76,7 +81,7 @@ export function writeEncryption(ctx: RequestContext, bucket: BucketRecord): Obje
   return bucketDefaultEncryption(bucket);
 }
 
-export function bucketDefaultEncryption(bucket: BucketRecord): ObjectEncryption {
+export function bucketDefaultEncryption(bucket: BucketRecord): ServerSideEncryption {
   const enc = bucket.encryption;
   return enc?.algorithm === 'aws:kms' && enc.kmsKeyId !== undefined
     ? { algorithm: 'aws:kms', kmsKeyId: enc.kmsKeyId }
@@ -84,7 +89,7 @@ export function bucketDefaultEncryption(bucket: BucketRecord): ObjectEncryption 
 }
 
 /** The SSE response headers of an object or write. Bucket keys are always on with SSE-KMS. */
-export function encryptionHeaders(encryption: ObjectEncryption): Record<string, string> {
+export function encryptionHeaders(encryption: ServerSideEncryption): Record<string, string> {
   if (encryption.algorithm !== 'aws:kms') return { 'x-amz-server-side-encryption': encryption.algorithm };
   return {
     'x-amz-server-side-encryption': 'aws:kms',

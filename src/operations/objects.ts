@@ -14,7 +14,7 @@ import type { ZonalServices } from './services.js';
 import type { DeleteCondition } from '../storage/object-store.js';
 import type { ObjectRecord } from '../storage/types.js';
 import { appendObject } from './append-object.js';
-import { existingBucket } from './buckets.js';
+import { existingBucket } from './lookups.js';
 import { newEtag } from './etag.js';
 import {
   checksumHeaders,

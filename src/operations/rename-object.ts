@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import { etagMatches } from '../protocol/conditional.js';
+import { decodeComponent } from '../protocol/query.js';
 import { header, type RequestContext } from '../http/request-context.js';
-import { MAX_KEY_BYTES } from '../protocol/limits.js';
+import { checkKeyLength } from '../protocol/limits.js';
 import { sendEmpty } from '../http/respond.js';
 import {
   invalidArgument,
@@ -13,7 +14,7 @@ import {
 } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
 import type { ObjectRecord } from '../storage/types.js';
-import { existingBucket } from './buckets.js';
+import { existingBucket } from './lookups.js';
 
 /** The conditional headers of RenameObject, in the order they enter the fingerprint. */
 const CONDITION_HEADERS = [
@@ -72,7 +73,7 @@ function checkSource(source: ObjectRecord, c: RenameConditions): void {
   if (c.sourceIfMatch !== undefined && !etagMatches(c.sourceIfMatch, source.etag)) {
     throw preconditionFailed('x-amz-rename-source-If-Match');
   }
-  if (c.sourceIfNoneMatch !== undefined && etagMatches(c.sourceIfNoneMatch, source.etag)) {
+  if (c.sourceIfNoneMatch !== undefined && etagMatches(c.sourceIfNoneMatch, source.etag, 'weak')) {
     throw preconditionFailed('x-amz-rename-source-If-None-Match');
   }
   if (c.sourceIfModifiedSince && seconds(source.lastModified) <= seconds(c.sourceIfModifiedSince)) {
@@ -119,7 +120,7 @@ function parseRenameSource(ctx: RequestContext): { bucket: string; key: string }
   if (q !== -1 && raw.slice(q + 1) !== 'versionId=null') throw invalid('Invalid version id specified');
   let decoded: string;
   try {
-    decoded = decodeURIComponent(path);
+    decoded = decodeComponent(path);
   } catch {
     throw invalid(`${HEADER} is not correctly URL-encoded`);
   }
@@ -127,9 +128,7 @@ function parseRenameSource(ctx: RequestContext): { bucket: string; key: string }
   const slash = rest.indexOf('/');
   if (slash <= 0 || slash === rest.length - 1) throw invalid(shape);
   const key = rest.slice(slash + 1);
-  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
-    throw new S3Error('KeyTooLongError');
-  }
+  checkKeyLength(key);
   return { bucket: rest.slice(0, slash), key };
 }
 

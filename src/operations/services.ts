@@ -2,7 +2,7 @@ import type { RequestAuthorizer } from '../access/request-authorizer.js';
 import type { IamIdentity } from '../auth/credentials.js';
 import type { SessionTokenSealer } from '../auth/session-token.js';
 import type { ServerConfig } from '../config.js';
-import type { IdentityStore } from '../identity/identity-store.js';
+import type { IdentitySource } from '../identity/identity-source.js';
 import type { ObjectStore } from '../storage/object-store.js';
 
 /** What operation handlers may use: configuration, storage and the session sealer. */
@@ -12,8 +12,8 @@ export interface ZonalServices {
   readonly sessions: SessionTokenSealer;
   /** The root identity of the default account, owner of every bucket today. */
   readonly root: IamIdentity;
-  /** Accounts, users, access keys and their identity policies (the identities file). */
-  readonly identities: IdentityStore;
+  /** Accounts, users, access keys and their identity policies (the identities file today). */
+  readonly identities: IdentitySource;
   /** Who may do what: sessions, identity and bucket policies. */
   readonly authorizer: RequestAuthorizer;
   /** Counters for tests and operators; mutated by the handlers. */

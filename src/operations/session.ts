@@ -1,13 +1,13 @@
 import { newSecretAccessKey, newSessionAccessKeyId } from '../auth/random-ids.js';
-import type { SessionEncryption, SessionMode } from '../auth/session-token.js';
+import type { SessionMode } from '../auth/session-token.js';
 import { S3_XMLNS } from '../protocol/xml.js';
 import { header, type RequestContext } from '../http/request-context.js';
 import { sendXml } from '../http/respond.js';
 import { accessDenied, invalidArgument } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
 import { bucketArn } from '../protocol/bucket-names.js';
-import type { BucketRecord } from '../storage/types.js';
-import { existingBucket } from './buckets.js';
+import type { BucketRecord, ServerSideEncryption } from '../storage/types.js';
+import { existingBucket } from './lookups.js';
 import { bucketDefaultEncryption, encryptionHeaders } from './object-headers.js';
 
 /** XML timestamps as S3 Express emits them: no fractional seconds. */
@@ -29,11 +29,11 @@ function requestedMode(ctx: RequestContext): SessionMode | undefined {
 }
 
 /**
- * SSE settings of the session (spec §1.1): the bucket default unless the request names one.
+ * SSE settings of the session ("CreateSession"): the bucket default unless the request names one.
  * SSE-KMS needs the key id, which must be the bucket's one customer-managed key; an
  * encryption context may only repeat the default (the bucket ARN).
  */
-function requestedEncryption(ctx: RequestContext, bucket: BucketRecord): SessionEncryption {
+function requestedEncryption(ctx: RequestContext, bucket: BucketRecord): ServerSideEncryption {
   const algorithm = header(ctx, 'x-amz-server-side-encryption');
   const keyId = header(ctx, 'x-amz-server-side-encryption-aws-kms-key-id');
   checkEncryptionContext(header(ctx, 'x-amz-server-side-encryption-context'), bucket);
@@ -101,7 +101,10 @@ function checkEncryptionContext(value: string | undefined, bucket: BucketRecord)
   }
 }
 
-/** CreateSession (spec §1): bucket-scoped temporary credentials in a sealed token. */
+/**
+ * CreateSession: bucket-scoped temporary credentials in a sealed token
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateSession.html).
+ */
 export async function createSession(ctx: RequestContext, services: ZonalServices): Promise<void> {
   const { principal } = ctx.auth;
   // Guaranteed by the authenticator (a session token on CreateSession is rejected there).

@@ -1,39 +1,16 @@
 import { pipeline } from 'node:stream/promises';
 import { CHECKSUM_API_NAME, CHECKSUM_HEADER, ChecksumTransform } from '../protocol/checksums.js';
-import { MAX_PART_NUMBER } from '../protocol/limits.js';
 import { S3_XMLNS } from '../protocol/xml.js';
 import { header, type RequestContext } from '../http/request-context.js';
 import { sendEmpty, sendXml } from '../http/respond.js';
-import { invalidArgument, noSuchUpload, notImplemented } from '../errors/s3-error.js';
+import { invalidArgument, notImplemented } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
-import type { PartRecord, UploadRecord } from '../storage/types.js';
-import { existingBucket } from './buckets.js';
+import type { PartRecord } from '../storage/types.js';
+import { partNumberOf, uploadOf } from './lookups.js';
 import { asStream, copySourceOf } from './copy-source.js';
 import { encryptionHeaders } from './object-headers.js';
 import { newEtag } from './etag.js';
 import { checkedBody, expectedChecksum } from './checked-body.js';
-
-/** The upload a request names, which must belong to the addressed bucket and key. */
-export async function uploadOf(ctx: RequestContext, services: ZonalServices): Promise<UploadRecord> {
-  const bucket = await existingBucket(ctx, services);
-  const uploadId = ctx.query.get('uploadId') ?? '';
-  const upload = await services.store.getUpload(uploadId);
-  if (!upload || upload.bucket !== bucket.name || upload.key !== ctx.target.key) throw noSuchUpload(uploadId);
-  return upload;
-}
-
-export function partNumberOf(ctx: RequestContext): number {
-  const value = ctx.query.get('partNumber') ?? '';
-  const n = Number(value);
-  if (!/^\d{1,5}$/.test(value) || n < 1 || n > MAX_PART_NUMBER) {
-    throw invalidArgument(
-      `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`,
-      'partNumber',
-      value,
-    );
-  }
-  return n;
-}
 
 /** UploadPart: the store keeps one part, checksummed with the upload's algorithm. */
 export async function uploadPart(ctx: RequestContext, services: ZonalServices): Promise<void> {

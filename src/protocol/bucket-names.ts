@@ -8,7 +8,7 @@ export interface DirectoryBucketName {
 }
 
 const SUFFIX = '--x-s3';
-/** Zone id lengths the SDK endpoint rules recognise (spec §4.1). */
+/** Zone id lengths the AWS SDKs' S3 endpoint rules recognise. */
 const ZONE_ID_LENGTHS = new Set([8, 9, 13, 14, 20]);
 /** `use1-az4` (Availability Zone) or `usw2-lax1-az1` (Local Zone). */
 const ZONE_ID = /^[a-z]{2,5}\d{1,2}(-[a-z]{2,8}\d{1,2}[a-z]?)?-az\d{1,2}$/;
@@ -16,8 +16,10 @@ const BASE_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 const FORBIDDEN_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-'];
 
 /**
- * Parses `<base-name>--<zone-id>--x-s3` (spec §4.1), or returns undefined when the name breaks
- * a rule. The zone id is read from the end, as the SDK does.
+ * Parses `<base-name>--<zone-id>--x-s3` ("Directory bucket naming rules",
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/directory-bucket-naming-rules.html),
+ * or returns undefined when the name breaks a rule. The zone id is read from the end, as the
+ * SDK does.
  */
 export function parseDirectoryBucketName(name: string): DirectoryBucketName | undefined {
   if (name.length < 3 || name.length > 63 || !name.endsWith(SUFFIX)) return undefined;

@@ -1,7 +1,19 @@
 /** S3's protocol limits, shared by routing, authentication and the operations. */
+import { S3Error } from '../errors/s3-error.js';
 
 /** S3's maximum key length, in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1024;
+
+/** 400 KeyTooLongError for a key over MAX_KEY_BYTES, else undefined (DeleteObjects reports it per key). */
+export function keyLengthError(key: string): S3Error | undefined {
+  return Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES ? new S3Error('KeyTooLongError') : undefined;
+}
+
+/** Throws 400 KeyTooLongError for a key over MAX_KEY_BYTES: URL paths, copy and rename sources. */
+export function checkKeyLength(key: string): void {
+  const error = keyLengthError(key);
+  if (error) throw error;
+}
 
 /**
  * The largest request head (request line and headers) accepted, in bytes. AWS documents 8 KB;

@@ -39,7 +39,10 @@ export type OperationName =
   // anything a directory bucket does not support
   | 'Unsupported';
 
-/** Zonal (data-plane) operations a ReadOnly session may call (spec §2.3). */
+/**
+ * Zonal operations a ReadOnly session may call ("CreateSession",
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateSession.html).
+ */
 export const READ_ONLY_OPERATIONS: ReadonlySet<OperationName> = new Set<OperationName>([
   'GetObject',
   'HeadObject',

@@ -62,7 +62,9 @@ const ROUTES: Route[] = [
 
 /**
  * Sub-resources of general purpose buckets and objects that directory buckets do not have
- * (spec §3.2): any request naming one is answered 501 NotImplemented.
+ * ("Directory bucket API operations",
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-express-APIs.html): any request
+ * naming one is answered 501 NotImplemented (docs/COMPATIBILITY.md).
  */
 const UNSUPPORTED_SUBRESOURCES = new Set([
   'accelerate',

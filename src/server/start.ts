@@ -4,7 +4,9 @@ import { sessionCreators } from '../access/session-creators.js';
 import cluster from 'node:cluster';
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadRootCredentials, type RootCredentials } from '../auth/credentials.js';
+import type { RootCredentialSource, RootCredentials } from '../auth/credentials.js';
+import { FileRootCredentials } from '../auth/root-credentials-file.js';
+import { FileSessionKeyRing } from '../auth/session-key-file.js';
 import { SessionTokenSealer } from '../auth/session-token.js';
 import type { ServerConfig } from '../config.js';
 import { IdentityStore } from '../identity/identity-store.js';
@@ -63,7 +65,7 @@ export async function startZonal(
     services: {
       config,
       store,
-      sessions: SessionTokenSealer.fromDataDir(dataDir),
+      sessions: new SessionTokenSealer(FileSessionKeyRing.open(dataDir)),
       root: root.identity,
       identities,
       authorizer,
@@ -115,7 +117,8 @@ export async function prepareStart(
   const dataDir = prepareDataDir(config);
   const tls = config.tls === undefined ? undefined : await prepareTls(config.tls, dataDir);
   if (tls !== undefined) config = { ...config, tls: { certFile: tls.certFile, keyFile: tls.keyFile } };
-  const root = loadRootCredentials(dataDir, env);
+  const rootSource: RootCredentialSource = new FileRootCredentials(dataDir, env);
+  const root = await rootSource.load();
   const identities = IdentityStore.open({
     file: path.resolve(config.iamFile ?? path.join(dataDir, 'iam.json')),
     defaultRoot: root.identity,

@@ -6,7 +6,7 @@
  * them all on shutdown. Workers open the store in shared mode (see EmbeddedStoreOptions.shared in storage/embedded.ts).
  */
 import cluster, { type Worker } from 'node:cluster';
-import { SessionTokenSealer } from '../auth/session-token.js';
+import { FileSessionKeyRing } from '../auth/session-key-file.js';
 import type { ServerConfig } from '../config.js';
 import { openObjectStore } from '../storage/open-store.js';
 import { prepareStart, type RunningZonal } from './start.js';
@@ -31,7 +31,7 @@ export async function startWorkers(
   prepared.identities.close();
   config = prepared.config;
   const { dataDir, root } = prepared;
-  SessionTokenSealer.fromDataDir(dataDir);
+  FileSessionKeyRing.open(dataDir);
   (await openObjectStore({ kind: 'embedded', dataDir, fsync: config.fsync })).close();
 
   let stopping = false;

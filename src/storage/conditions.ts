@@ -3,16 +3,9 @@
  * against the object current at that moment.
  */
 import { noSuchKey, preconditionFailed } from '../errors/s3-error.js';
+import { etagMatches } from '../protocol/conditional.js';
 import type { DeleteCondition } from './object-store.js';
 import type { WriteCondition } from './types.js';
-
-const unquote = (etag: string): string => etag.trim().replace(/^"(.*)"$/, '$1');
-
-/** `If-Match` semantics: `*` matches any existing object, otherwise ETags compare without quotes. */
-function etagMatches(wanted: string, etag: string): boolean {
-  const value = wanted.trim();
-  return value === '*' || unquote(value) === unquote(etag);
-}
 
 /**
  * If-None-Match:* on an existing key → 412; If-Match on a missing key → 404 NoSuchKey (what

@@ -13,7 +13,7 @@
 import type { Readable } from 'node:stream';
 import type { ByteRange, ClientToken, DeleteCondition, MaybePromise } from './object-store.js';
 import type {
-  BucketEncryption,
+  ServerSideEncryption,
   BucketListPage,
   BucketRecord,
   ListObjectsPage,
@@ -51,7 +51,7 @@ export interface MetadataStore {
   createBucket(bucket: BucketRecord): MaybePromise<void>;
   deleteBucket(name: string): MaybePromise<void>;
   setBucketPolicy(name: string, policy: string | undefined): MaybePromise<void>;
-  setBucketEncryption(name: string, encryption: BucketEncryption | undefined): MaybePromise<void>;
+  setBucketEncryption(name: string, encryption: ServerSideEncryption | undefined): MaybePromise<void>;
 
   getObject(bucket: string, key: string): MaybePromise<ObjectRecord | undefined>;
   listObjects(q: ListObjectsQuery): MaybePromise<ListObjectsPage>;

@@ -11,8 +11,8 @@
  * returns bytes pins the version it found, so an overwrite or delete meanwhile never tears it.
  */
 import type { Readable } from 'node:stream';
+import type { MaybePromise } from '../util/maybe-promise.js';
 import type {
-  BucketEncryption,
   BucketListPage,
   BucketRecord,
   ListObjectsPage,
@@ -22,12 +22,13 @@ import type {
   ObjectRecord,
   PartListPage,
   PartRecord,
+  ServerSideEncryption,
   UploadListPage,
   UploadRecord,
   WriteCondition,
 } from './types.js';
 
-export type MaybePromise<T> = T | Promise<T>;
+export type { MaybePromise } from '../util/maybe-promise.js';
 
 /** Bytes [start, end] of an object, both inclusive. */
 export interface ByteRange {
@@ -106,7 +107,7 @@ export interface ObjectStore {
   /** Sets (or with undefined removes) the bucket policy. 404 NoSuchBucket. */
   setBucketPolicy(name: string, policy: string | undefined): MaybePromise<void>;
   /** Sets (or with undefined resets to SSE-S3) the default encryption. 404 NoSuchBucket. */
-  setBucketEncryption(name: string, encryption: BucketEncryption | undefined): MaybePromise<void>;
+  setBucketEncryption(name: string, encryption: ServerSideEncryption | undefined): MaybePromise<void>;
 
   // --- objects ----------------------------------------------------------------------------
   /** The object's record (no bytes, no pin): for HEAD, conditions and metadata. */

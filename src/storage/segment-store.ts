@@ -38,7 +38,7 @@ import type {
 } from './object-store.js';
 import { spansOf, type BlobSpan } from './segment-reader.js';
 import type {
-  BucketEncryption,
+  ServerSideEncryption,
   BucketListPage,
   BucketRecord,
   ListObjectsPage,
@@ -84,7 +84,7 @@ const newBlobId = (): string => randomBytes(16).toString('hex');
 const newUploadId = (): string => randomBytes(32).toString('base64url');
 
 /** Applies `f` at once to a value, or when a promise resolves (keeps synchronous stores synchronous). */
-function then<T, R>(value: MaybePromise<T>, f: (v: T) => R): MaybePromise<R> {
+function andThen<T, R>(value: MaybePromise<T>, f: (v: T) => R): MaybePromise<R> {
   return value instanceof Promise ? value.then(f) : f(value);
 }
 
@@ -157,7 +157,7 @@ export class SegmentStore implements ObjectStore {
     await this.meta.durable();
   }
 
-  async setBucketEncryption(name: string, encryption: BucketEncryption | undefined): Promise<void> {
+  async setBucketEncryption(name: string, encryption: ServerSideEncryption | undefined): Promise<void> {
     await this.meta.setBucketEncryption(name, encryption);
     await this.meta.durable();
   }
@@ -175,7 +175,7 @@ export class SegmentStore implements ObjectStore {
   openObject(bucket: string, key: string): MaybePromise<PinnedObject | undefined> {
     // Pinned as soon as the record is known: with a synchronous metadata store, in the same
     // tick, so no free of this process can come in between.
-    return then(this.meta.getObject(bucket, key), (record) => record && this.pin(record));
+    return andThen(this.meta.getObject(bucket, key), (record) => record && this.pin(record));
   }
 
   private pin(record: ObjectRecord): PinnedObject {
@@ -191,8 +191,7 @@ export class SegmentStore implements ObjectStore {
       const bytes = this.readAtOnce(spans, wanted.end - wanted.start + 1);
       if (bytes !== undefined) return bytes;
     }
-    const release = this.leases.acquire(spans.map((span) => span.blobId));
-    return Readable.from(this.spanChunks(spans, release), { objectMode: false });
+    return Readable.from(this.spanChunks(spans), { objectMode: false });
   }
 
   /** The spans' bytes in one Buffer, if every half can answer synchronously; else undefined. */
@@ -213,8 +212,13 @@ export class SegmentStore implements ObjectStore {
     return out;
   }
 
-  /** The spans' bytes in order, one blob open at a time; `release` runs when it ends or is destroyed. */
-  private async *spanChunks(spans: readonly BlobSpan[], release: () => void): AsyncGenerator<Buffer> {
+  /**
+   * The spans' bytes in order, one blob open at a time, under a pin of their own from the first
+   * read until the stream ends or is destroyed. (Taken at the first read, not before: a stream
+   * destroyed unread never runs this body. Until then the caller's pin holds the blobs.)
+   */
+  private async *spanChunks(spans: readonly BlobSpan[]): AsyncGenerator<Buffer> {
+    const release = this.leases.acquire(spans.map((span) => span.blobId));
     try {
       for (const span of spans) {
         if (span.inline) {

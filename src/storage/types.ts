@@ -4,9 +4,11 @@
  */
 import type { ChecksumType, ObjectChecksums } from '../protocol/checksums.js';
 import type { LocationType } from '../protocol/bucket-names.js';
+import type { ServerSideEncryption } from '../protocol/encryption.js';
 
 export type { ChecksumType, ObjectChecksums } from '../protocol/checksums.js';
 export type { LocationType } from '../protocol/bucket-names.js';
+export type { ServerSideEncryption } from '../protocol/encryption.js';
 
 export interface BucketRecord {
   name: string;
@@ -19,15 +21,8 @@ export interface BucketRecord {
   createdAt: Date;
   /** Bucket policy JSON as stored (validated by the access layer), if any. */
   policy?: string;
-  /** Default encryption; absent means SSE-S3. */
-  encryption?: BucketEncryption;
-}
-
-/** A bucket's default encryption (PutBucketEncryption). Bucket keys are always on. */
-export interface BucketEncryption {
-  algorithm: 'AES256' | 'aws:kms';
-  /** For aws:kms: the one customer-managed key of the bucket (key id or ARN). */
-  kmsKeyId?: string;
+  /** Default encryption (PutBucketEncryption; bucket keys are always on); absent means SSE-S3. */
+  encryption?: ServerSideEncryption;
 }
 
 /** Content headers stored with an object and returned on GET/HEAD. */
@@ -57,12 +52,6 @@ export interface Segment {
   inline?: true;
 }
 
-/** Server-side encryption an object was written with. */
-export interface ObjectEncryption {
-  algorithm: 'AES256' | 'aws:kms';
-  kmsKeyId?: string;
-}
-
 export interface ObjectRecord {
   bucket: string;
   key: string;
@@ -78,7 +67,8 @@ export interface ObjectRecord {
   checksumType: ChecksumType;
   /** True for objects made by CompleteMultipartUpload (they expose parts). */
   multipart: boolean;
-  encryption: ObjectEncryption;
+  /** Server-side encryption the object was written with. */
+  encryption: ServerSideEncryption;
   /** The bytes, in order. Sizes add up to `size`; empty objects have no segments. */
   segments: Segment[];
 }
@@ -141,7 +131,7 @@ export interface UploadRecord {
   checksumAlgorithm?: keyof ObjectChecksums;
   /** `x-amz-checksum-type` of CreateMultipartUpload. */
   checksumType?: ChecksumType;
-  encryption: ObjectEncryption;
+  encryption: ServerSideEncryption;
 }
 
 export interface PartRecord {

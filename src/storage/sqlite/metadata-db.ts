@@ -4,17 +4,16 @@
  */
 import Database from 'better-sqlite3';
 import type {
-  BucketEncryption,
   BucketRecord,
   ChecksumType,
   ContentHeaders,
   LocationType,
   ObjectChecksums,
-  ObjectEncryption,
   ObjectRecord,
   ObjectSummary,
   PartRecord,
   Segment,
+  ServerSideEncryption,
   UploadRecord,
 } from '../types.js';
 
@@ -44,7 +43,7 @@ const MIGRATIONS: readonly string[] = [
     checksums TEXT NOT NULL,     -- JSON ObjectChecksums
     checksum_type TEXT NOT NULL, -- FULL_OBJECT | COMPOSITE
     multipart INTEGER NOT NULL,  -- 0 | 1
-    encryption TEXT NOT NULL,    -- JSON ObjectEncryption
+    encryption TEXT NOT NULL,    -- JSON ServerSideEncryption
     segments TEXT NOT NULL,      -- JSON [{b: blob id, s: size, e?: etag, c?: checksums}]
     PRIMARY KEY (bucket, key)
   ) WITHOUT ROWID;
@@ -84,7 +83,7 @@ const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX client_tokens_by_age ON client_tokens (created_at);
   `,
-  // 2: bucket policies and default encryption (JSON BucketEncryption), both optional.
+  // 2: bucket policies and default encryption (JSON ServerSideEncryption), both optional.
   `
   ALTER TABLE buckets ADD COLUMN policy TEXT;
   ALTER TABLE buckets ADD COLUMN encryption TEXT;
@@ -365,7 +364,7 @@ export function rowToBucket(r: BucketRow): BucketRecord {
     ownerAccountId: r.owner_account_id,
     createdAt: new Date(r.created_at),
     ...(r.policy === null ? {} : { policy: r.policy }),
-    ...(r.encryption === null ? {} : { encryption: JSON.parse(r.encryption) as BucketEncryption }),
+    ...(r.encryption === null ? {} : { encryption: JSON.parse(r.encryption) as ServerSideEncryption }),
   };
 }
 
@@ -424,7 +423,7 @@ export function rowToSummary(r: ObjectSummaryRow): ObjectSummary {
     checksums: JSON.parse(r.checksums) as ObjectChecksums,
     checksumType: r.checksum_type as ChecksumType,
     multipart: r.multipart !== 0,
-    encryption: JSON.parse(r.encryption) as ObjectEncryption,
+    encryption: JSON.parse(r.encryption) as ServerSideEncryption,
   };
 }
 
@@ -454,7 +453,7 @@ export function rowToUpload(r: UploadRow): UploadRecord {
     initiated: new Date(r.initiated),
     content: JSON.parse(r.content) as ContentHeaders,
     metadata: JSON.parse(r.metadata) as Record<string, string>,
-    encryption: JSON.parse(r.encryption) as ObjectEncryption,
+    encryption: JSON.parse(r.encryption) as ServerSideEncryption,
   };
   if (r.checksum_algorithm !== null) upload.checksumAlgorithm = r.checksum_algorithm as keyof ObjectChecksums;
   if (r.checksum_type !== null) upload.checksumType = r.checksum_type as ChecksumType;

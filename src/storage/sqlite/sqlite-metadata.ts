@@ -22,7 +22,7 @@ import {
 } from '../listing.js';
 import type { ByteRange, ClientToken, DeleteCondition } from '../object-store.js';
 import type {
-  BucketEncryption,
+  ServerSideEncryption,
   BucketListPage,
   BucketRecord,
   ListObjectsPage,
@@ -233,7 +233,7 @@ export class SqliteMetadataStore implements MetadataStore {
     if (this.s.setBucketPolicy.run(policy ?? null, name).changes === 0) throw noSuchBucket(name);
   }
 
-  setBucketEncryption(name: string, encryption: BucketEncryption | undefined): void {
+  setBucketEncryption(name: string, encryption: ServerSideEncryption | undefined): void {
     const json = encryption === undefined ? null : JSON.stringify(encryption);
     this.bucketCache.clear();
     if (this.s.setBucketEncryption.run(json, name).changes === 0) throw noSuchBucket(name);

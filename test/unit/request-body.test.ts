@@ -1,0 +1,29 @@
+/** The one bounded-body reader: S3 XML bodies and IAM/STS form bodies both read through it. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PassThrough, Readable } from 'node:stream';
+
+import { readBounded } from '../../src/http/request-body.js';
+
+class TooLarge extends Error {}
+const tooLarge = (): Error => new TooLarge();
+
+test('readBounded: returns the whole body up to the limit', async () => {
+  const body = await readBounded(Readable.from([Buffer.from('ab'), Buffer.from('cd')]), 4, 4, tooLarge);
+  assert.equal(body.toString(), 'abcd');
+  assert.equal((await readBounded(Readable.from([]), 0, undefined, tooLarge)).length, 0);
+});
+
+test('readBounded: a declared length over the limit is refused before reading', async () => {
+  const stream = new PassThrough();
+  await assert.rejects(readBounded(stream, 4, 5, tooLarge), TooLarge);
+  assert.equal(stream.destroyed, false, 'nothing was read, so nothing was stopped');
+});
+
+test('readBounded: an undeclared body is refused once it passes the limit, and stopped', async () => {
+  const stream = new PassThrough();
+  stream.write(Buffer.alloc(3));
+  stream.write(Buffer.alloc(3));
+  await assert.rejects(readBounded(stream, 4, undefined, tooLarge), TooLarge);
+  assert.equal(stream.destroyed, true);
+});
