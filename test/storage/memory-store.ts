@@ -22,7 +22,7 @@ import type {
   ReceivedBody,
 } from '../../src/storage/object-store.js';
 import type {
-  BucketEncryption,
+  ServerSideEncryption,
   BucketListPage,
   BucketRecord,
   ListObjectsPage,
@@ -109,7 +109,7 @@ export class MemoryStore implements ObjectStore {
     else b.policy = policy;
   }
 
-  setBucketEncryption(name: string, encryption: BucketEncryption | undefined): void {
+  setBucketEncryption(name: string, encryption: ServerSideEncryption | undefined): void {
     const b = this.bucket(name);
     if (encryption === undefined) delete b.encryption;
     else b.encryption = { ...encryption };
