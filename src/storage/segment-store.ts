@@ -192,7 +192,12 @@ export class SegmentStore implements ObjectStore {
       const bytes = this.readAtOnce(spans, wanted.end - wanted.start + 1);
       if (bytes !== undefined) return bytes;
     }
-    return Readable.from(this.spanChunks(spans), { objectMode: false });
+    // The stream's own pin, taken now (so it outlives the caller's) and dropped once it
+    // closes: on end, error or destroy, read or not.
+    const release = this.leases.acquire(spans.map((span) => span.blobId));
+    const stream = Readable.from(this.spanChunks(spans), { objectMode: false });
+    stream.once('close', release);
+    return stream;
   }
 
   /** The spans' bytes in one Buffer, if every half can answer synchronously; else undefined. */
@@ -213,23 +218,14 @@ export class SegmentStore implements ObjectStore {
     return out;
   }
 
-  /**
-   * The spans' bytes in order, one blob open at a time, under a pin of their own from the first
-   * read until the stream ends or is destroyed. (Taken at the first read, not before: a stream
-   * destroyed unread never runs this body. Until then the caller's pin holds the blobs.)
-   */
+  /** The spans' bytes in order, one blob open at a time. */
   private async *spanChunks(spans: readonly BlobSpan[]): AsyncGenerator<Buffer> {
-    const release = this.leases.acquire(spans.map((span) => span.blobId));
-    try {
-      for (const span of spans) {
-        if (span.inline) {
-          yield inlineBytes(span, await this.meta.readInline(span.blobId, span));
-        } else {
-          yield* this.blobs.read(span.blobId, span) as AsyncIterable<Buffer>;
-        }
+    for (const span of spans) {
+      if (span.inline) {
+        yield inlineBytes(span, await this.meta.readInline(span.blobId, span));
+      } else {
+        yield* this.blobs.read(span.blobId, span) as AsyncIterable<Buffer>;
       }
-    } finally {
-      release();
     }
   }
 
