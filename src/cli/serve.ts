@@ -14,7 +14,7 @@ export const SERVE_USAGE = `Usage: zonal serve [options]
   --session-duration <secs>  lifetime of CreateSession credentials (default ${DEFAULT_CONFIG.sessionDurationSeconds})
   --fsync=<true|false>       fsync every write (default true; false only for throwaway servers)
   --inline-max-bytes <n>     objects and parts up to n bytes live in the database, not in files
-                             (default 65536; 0: only empty ones)
+                             (default 32768; 0: only empty ones)
   --iam-file <file>          accounts, users and access keys (default <data-dir>/iam.json);
                              re-read when it changes, updated by the IAM API
   --tls-cert <pem>           serve HTTPS with this certificate (chain) ...

@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { S3Error } from '../../src/errors/s3-error.js';
-import { openEmbeddedStore, type EmbeddedStore } from '../../src/storage/embedded.js';
+import { INLINE_MAX_BYTES, openEmbeddedStore, type EmbeddedStore } from '../../src/storage/embedded.js';
 import type { ObjectRecord } from '../../src/storage/types.js';
 import { unexpectedPaths, walk } from '../helpers/data-dir.js';
 import {
@@ -246,7 +246,7 @@ describe('embedded store: the data directory', () => {
 
   test('objects and parts up to inlineMaxBytes are inline, larger ones files, empty ones neither', async (t) => {
     for (const [options, small, large] of [
-      [{}, 1024, 64 * 1024 + 1],
+      [{}, INLINE_MAX_BYTES, INLINE_MAX_BYTES + 1],
       [{ inlineMaxBytes: 1000 }, 1000, 1001],
       [{ inlineMaxBytes: 0 }, undefined, 1],
     ] as const) {

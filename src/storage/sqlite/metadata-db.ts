@@ -167,12 +167,13 @@ const UPLOAD_ORDER = 'ORDER BY key, initiated, upload_id';
  * Opens the database, applies pragmas and pending migrations. Commits do not fsync by
  * themselves (synchronous NORMAL): writers wait for a shared fsync of the WAL instead (group
  * commit, sqlite-metadata.ts), which makes each acknowledged write as durable as FULL would.
+ * Without `fsync` (throwaway servers) checkpoints skip theirs too (OFF).
  */
-export function openDatabase(path: string): Database.Database {
+export function openDatabase(path: string, fsync: boolean): Database.Database {
   const db = new Database(path);
   try {
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
+    db.pragma(`synchronous = ${fsync ? 'NORMAL' : 'OFF'}`);
     db.pragma('busy_timeout = 5000');
     migrate(db);
     return db;

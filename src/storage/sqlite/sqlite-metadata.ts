@@ -152,13 +152,13 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly txRemoveInline: (blobIds: readonly string[]) => void;
 
   constructor(options: SqliteMetadataOptions) {
-    const db = openDatabase(options.path);
+    const db = openDatabase(options.path, options.fsync);
     this.db = db;
     this.shared = options.shared;
     this.space = new SpaceReserve(path.dirname(path.resolve(options.path)));
     this.s = prepareStatements(db);
     if (options.fsync) {
-      const flusher = pathFlusher(`${db.name}-wal`);
+      const flusher = pathFlusher(`${db.name}-wal`, { dataOnly: true });
       this.wal = { sync: new GroupSync(flusher.flush), close: flusher.close };
     }
     this.txCreateBucket = immediate(db, (b) => this.createBucketRow(b));
