@@ -81,16 +81,30 @@ const LAYERS = {
 const reaching = (folder) =>
   folder === 'config' ? String.raw`^(\.\./)+config\.js$` : String.raw`^(\.\./)+${folder}(/|\.js$)`;
 
+/** Finer rules inside a layer, added to its block. */
+const EXTRA_PATTERNS = {
+  // The policy language is below identities; the authorizer above them.
+  identity: [
+    {
+      regex: String.raw`^(\.\./)+access/(?!policy/)`,
+      message: 'src/identity/ may use the policy language (access/policy/) but not the authorizer.',
+    },
+  ],
+};
+
 const layerRules = Object.entries(LAYERS).map(([folder, forbidden]) => ({
   files: [`src/${folder}/**/*.ts`],
   rules: {
     'no-restricted-imports': [
       'error',
       {
-        patterns: forbidden.map((target) => ({
-          regex: reaching(target),
-          message: `src/${folder}/ may not import src/${target}: dependencies point one way (docs/ARCHITECTURE.md).`,
-        })),
+        patterns: [
+          ...forbidden.map((target) => ({
+            regex: reaching(target),
+            message: `src/${folder}/ may not import src/${target}: dependencies point one way (docs/ARCHITECTURE.md).`,
+          })),
+          ...(EXTRA_PATTERNS[folder] ?? []),
+        ],
       },
     ],
   },
@@ -106,27 +120,6 @@ export default tseslint.config(
     },
   },
   ...layerRules,
-  {
-    // The policy language is below identities; the authorizer above them.
-    files: ['src/identity/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            ...LAYERS.identity.map((target) => ({
-              regex: reaching(target),
-              message: `src/identity/ may not import src/${target}: dependencies point one way (docs/ARCHITECTURE.md).`,
-            })),
-            {
-              regex: String.raw`^(\.\./)+access/(?!policy/)`,
-              message: 'src/identity/ may use the policy language (access/policy/) but not the authorizer.',
-            },
-          ],
-        },
-      ],
-    },
-  },
   {
     files: ['bin/**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -17,6 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { COPY_RESPONSE_TIMING } from '../../src/operations/copy-object.js';
 import { send, signRequest } from '../helpers/raw-signing.js';
+import { seedMultipartObject } from '../helpers/seed-multipart.js';
 import {
   bucketName,
   createBucketInput,
@@ -275,36 +275,7 @@ describe('CopyObject', () => {
     const store = t.zonal.store;
     const parts = [crypto.randomBytes(5000), crypto.randomBytes(7000), crypto.randomBytes(100)];
     const whole = Buffer.concat(parts);
-    const uploadId = await store.createUpload({
-      bucket,
-      key: 'mp/src',
-      initiated: new Date(),
-      content: { contentType: 'binary/octet-stream' },
-      metadata: {},
-      checksumAlgorithm: 'crc32',
-      checksumType: 'COMPOSITE',
-      encryption: { algorithm: 'AES256' },
-    });
-    for (const [i, part] of parts.entries()) {
-      await store.putPart(uploadId, i + 1, Readable.from([part]), () => ({
-        etag: `"${crypto.randomBytes(16).toString('hex')}"`,
-        checksums: { crc32: crc32Base64(part) },
-        lastModified: new Date(),
-      }));
-    }
-    const record = await store.completeUpload(uploadId, (upload, all) => ({
-      object: {
-        etag: '"0123456789abcdef0123456789abcdef-3"',
-        lastModified: new Date(),
-        content: upload.content,
-        metadata: {},
-        checksums: { crc32: 'AAAAAA==-3' },
-        checksumType: 'COMPOSITE',
-        multipart: true,
-        encryption: upload.encryption,
-      },
-      parts: all,
-    }));
+    const record = await seedMultipartObject(store, bucket, 'mp/src', parts);
     assert.equal(record.segments.length, 3, 'the source is multi-segment');
     const s3 = t.controlClient();
     const out = await s3.send(

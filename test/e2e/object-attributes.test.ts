@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -15,6 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { ObjectRecord } from '../../src/storage/types.js';
 import { send, signRequest } from '../helpers/raw-signing.js';
+import { seedMultipartObject } from '../helpers/seed-multipart.js';
 import {
   bucketName,
   createBucketInput,
@@ -48,40 +48,8 @@ describe('GetObjectAttributes', () => {
     key: string,
     sizes: number[],
   ): Promise<{ parts: Buffer[]; record: ObjectRecord }> {
-    const store = t.zonal.store;
     const parts = sizes.map((n) => crypto.randomBytes(n));
-    const uploadId = await store.createUpload({
-      bucket,
-      key,
-      initiated: new Date(),
-      content: { contentType: 'binary/octet-stream' },
-      metadata: {},
-      checksumAlgorithm: 'crc32',
-      checksumType: 'COMPOSITE',
-      encryption: { algorithm: 'AES256' },
-    });
-    for (const [i, part] of parts.entries()) {
-      await store.putPart(uploadId, i + 1, Readable.from([part]), () => ({
-        etag: `"${crypto.randomBytes(16).toString('hex')}"`,
-        checksums: { crc32: crc32Base64(part) },
-        lastModified: new Date(),
-      }));
-    }
-    const record = await store.completeUpload(uploadId, (upload, all) => ({
-      object: {
-        etag: `"${crypto.randomBytes(16).toString('hex')}-${sizes.length}"`,
-        lastModified: new Date(),
-        content: upload.content,
-        metadata: {},
-        checksums: {
-          crc32: `${crc32Base64(Buffer.from(parts.map((p) => crc32Base64(p)).join('')))}-${sizes.length}`,
-        },
-        checksumType: 'COMPOSITE',
-        multipart: true,
-        encryption: upload.encryption,
-      },
-      parts: all,
-    }));
+    const record = await seedMultipartObject(t.zonal.store, bucket, key, parts);
     assert.equal(record.segments.length, sizes.length);
     return { parts, record };
   }
