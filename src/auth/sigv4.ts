@@ -286,16 +286,32 @@ function utcDate(y: number, mo: number, d: number, h: number, mi: number, s: num
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/**
+ * RFC 1123 (`…GMT`) and RFC 2822 dates: the day of the week optional (not checked), a one- or
+ * two-digit day, and the zone `GMT`, `UT`, `UTC` or numeric (`-0000`, `+0100`: what Python's
+ * `email.utils.formatdate` writes, and so what botocore signs when a caller sets `Date`).
+ * S3 takes the signing time from `Date` when there is no `x-amz-date` ("Authenticating
+ * Requests (AWS Signature Version 4)",
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-authenticating-requests.html).
+ */
 const HTTP_DATE =
-  /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
+  /^(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) (GMT|UTC|UT|[+-]\d{4})$/;
 
-/** Parses an RFC 1123 / IMF-fixdate `Date` header; null if malformed. */
+/** Parses an RFC 1123 / RFC 2822 `Date` header (see HTTP_DATE); null if malformed. */
 export function parseHttpDate(s: string): Date | null {
   const m = HTTP_DATE.exec(s.trim());
   if (m === null) return null;
   const month = MONTHS.indexOf(m[2]!);
   if (month < 0) return null;
-  return utcDate(+m[3]!, month + 1, +m[1]!, +m[4]!, +m[5]!, +m[6]!);
+  const local = utcDate(+m[3]!, month + 1, +m[1]!, +m[4]!, +m[5]!, +m[6]!);
+  if (local === null) return null;
+  const zone = m[7]!;
+  if (zone === 'GMT' || zone === 'UTC' || zone === 'UT') return local;
+  const hours = +zone.slice(1, 3);
+  const minutes = +zone.slice(3, 5);
+  if (hours > 23 || minutes > 59) return null;
+  const offsetMs = (zone[0] === '-' ? -1 : 1) * (hours * 60 + minutes) * 60_000;
+  return new Date(local.getTime() - offsetMs);
 }
 
 export function formatAmzDate(d: Date): string {
@@ -645,7 +661,14 @@ function parseQueryForm(scanned: ScannedHeaders, q: Map<string, string>, options
   return withOptional(auth, sessionToken, securityToken);
 }
 
+/**
+ * X-Amz-Expires: 1 to 604800 seconds ("Authenticating Requests: Using Query Parameters (AWS
+ * Signature Version 4)", https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html).
+ * A negative number is refused as S3 refuses it, as not non-negative rather than as not a number.
+ */
 function parseExpires(value: string): number {
+  if (/^-\d{1,10}$/.test(value))
+    throw authorizationQueryParametersError('X-Amz-Expires must be non-negative');
   if (!/^\d{1,10}$/.test(value)) throw authorizationQueryParametersError('X-Amz-Expires should be a number');
   const n = Number(value);
   if (n < 1) throw authorizationQueryParametersError('X-Amz-Expires must be greater than 0');

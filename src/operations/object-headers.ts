@@ -68,6 +68,31 @@ export function rejectUnsupportedWriteHeaders(ctx: RequestContext, bucket: Bucke
   }
 }
 
+/** Encryption headers that belong to writes; SSE-C (`…-customer-*`) is not among them. */
+const WRITE_ENCRYPTION_HEADERS = [
+  'x-amz-server-side-encryption',
+  'x-amz-server-side-encryption-aws-kms-key-id',
+  'x-amz-server-side-encryption-context',
+  'x-amz-server-side-encryption-bucket-key-enabled',
+];
+
+/**
+ * GetObject and HeadObject refuse the server-side encryption headers of writes with 400: "If
+ * you include the header in your GetObject requests for the object that uses these types of
+ * keys, you'll get an HTTP 400 Bad Request error" ("GetObject",
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html; the same on "HeadObject",
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html). Every object in a
+ * directory bucket is encrypted with SSE-S3 or SSE-KMS, so they are always refused.
+ */
+export function rejectWriteEncryptionHeaders(ctx: RequestContext): void {
+  for (const name of WRITE_ENCRYPTION_HEADERS) {
+    const value = header(ctx, name);
+    if (value !== undefined) {
+      throw invalidArgument(`${name} header is not supported for this operation.`, name, value);
+    }
+  }
+}
+
 /**
  * The encryption a write of this request gets: the session's, fixed at CreateSession, or for
  * IAM-signed requests the bucket default (SSE-S3 unless configured).

@@ -23,6 +23,7 @@ import {
   EXPIRATION_NOT_IMPLEMENTED,
   objectHeaders,
   rejectUnsupportedWriteHeaders,
+  rejectWriteEncryptionHeaders,
   STORAGE_CLASS,
   userMetadataFrom,
   writeEncryption,
@@ -146,6 +147,7 @@ function partRange(
 }
 
 export async function getObject(ctx: RequestContext, services: ZonalServices): Promise<void> {
+  rejectWriteEncryptionHeaders(ctx);
   const bucket = await readableBucket(ctx, services);
   const pinned = await services.store.openObject(bucket, ctx.target.key!);
   if (!pinned) throw noSuchKey(ctx.target.key!);
@@ -161,6 +163,7 @@ export async function getObject(ctx: RequestContext, services: ZonalServices): P
 }
 
 export async function headObject(ctx: RequestContext, services: ZonalServices): Promise<void> {
+  rejectWriteEncryptionHeaders(ctx);
   const bucket = await readableBucket(ctx, services);
   const record = await services.store.getObject(bucket, ctx.target.key!);
   if (!record) throw noSuchKey(ctx.target.key!);

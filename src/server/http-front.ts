@@ -65,7 +65,7 @@ export function createHttpFront(handler: RequestHandler, options: FrontOptions):
   const inFlight = new WeakMap<Duplex, Exchange>();
   const overLimit = limitConnections(server, options.maxConnections, tls !== undefined);
 
-  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const socket = req.socket;
     const exchange = { req, res };
     inFlight.set(socket, exchange);
@@ -76,7 +76,13 @@ export function createHttpFront(handler: RequestHandler, options: FrontOptions):
     if (overLimit.has(socket)) return answer(exchange, slowDown());
     if (req.httpVersion === '1.1' && req.headers.host === undefined) return answer(exchange, badRequest());
     handler(req, res);
-  });
+  };
+  server.on('request', onRequest);
+  // An `Expect` other than `100-continue` (an empty one, say): Node would answer a bare 417
+  // without an S3 error document. AWS documents only `100-continue` ("Common Request Headers",
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/RESTCommonRequestHeaders.html); Zonal
+  // ignores any other expectation and serves the request (docs/COMPATIBILITY.md).
+  server.on('checkExpectation', onRequest);
 
   // Fired after requestTimeoutMs without a byte either way, and after keepAliveTimeout on an
   // idle connection. Only a client that stalls mid-request is answered; see stalledBy.

@@ -114,3 +114,144 @@ export function operationFor(
   }
   return undefined;
 }
+
+type Methods = Partial<Record<'GET' | 'PUT' | 'POST' | 'DELETE', string>>;
+
+/**
+ * The S3 operation a request for an unsupported sub-resource names, by sub-resource, target
+ * and method (operation names from the Amazon S3 API Reference, "Actions",
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_Operations_Amazon_Simple_Storage_Service.html).
+ * A `GET` of a configuration collection without `id` is its List operation.
+ */
+const UNSUPPORTED_OPERATIONS: Record<string, { bucket?: Methods; object?: Methods; list?: string }> = {
+  accelerate: {
+    bucket: { GET: 'GetBucketAccelerateConfiguration', PUT: 'PutBucketAccelerateConfiguration' },
+  },
+  acl: {
+    bucket: { GET: 'GetBucketAcl', PUT: 'PutBucketAcl' },
+    object: { GET: 'GetObjectAcl', PUT: 'PutObjectAcl' },
+  },
+  analytics: {
+    bucket: {
+      GET: 'GetBucketAnalyticsConfiguration',
+      PUT: 'PutBucketAnalyticsConfiguration',
+      DELETE: 'DeleteBucketAnalyticsConfiguration',
+    },
+    list: 'ListBucketAnalyticsConfigurations',
+  },
+  cors: { bucket: { GET: 'GetBucketCors', PUT: 'PutBucketCors', DELETE: 'DeleteBucketCors' } },
+  'intelligent-tiering': {
+    bucket: {
+      GET: 'GetBucketIntelligentTieringConfiguration',
+      PUT: 'PutBucketIntelligentTieringConfiguration',
+      DELETE: 'DeleteBucketIntelligentTieringConfiguration',
+    },
+    list: 'ListBucketIntelligentTieringConfigurations',
+  },
+  inventory: {
+    bucket: {
+      GET: 'GetBucketInventoryConfiguration',
+      PUT: 'PutBucketInventoryConfiguration',
+      DELETE: 'DeleteBucketInventoryConfiguration',
+    },
+    list: 'ListBucketInventoryConfigurations',
+  },
+  'legal-hold': { object: { GET: 'GetObjectLegalHold', PUT: 'PutObjectLegalHold' } },
+  location: { bucket: { GET: 'GetBucketLocation' } },
+  logging: { bucket: { GET: 'GetBucketLogging', PUT: 'PutBucketLogging' } },
+  metadataConfiguration: {
+    bucket: {
+      GET: 'GetBucketMetadataConfiguration',
+      POST: 'CreateBucketMetadataConfiguration',
+      DELETE: 'DeleteBucketMetadataConfiguration',
+    },
+  },
+  metadataTable: {
+    bucket: {
+      GET: 'GetBucketMetadataTableConfiguration',
+      POST: 'CreateBucketMetadataTableConfiguration',
+      DELETE: 'DeleteBucketMetadataTableConfiguration',
+    },
+  },
+  metrics: {
+    bucket: {
+      GET: 'GetBucketMetricsConfiguration',
+      PUT: 'PutBucketMetricsConfiguration',
+      DELETE: 'DeleteBucketMetricsConfiguration',
+    },
+    list: 'ListBucketMetricsConfigurations',
+  },
+  notification: {
+    bucket: { GET: 'GetBucketNotificationConfiguration', PUT: 'PutBucketNotificationConfiguration' },
+  },
+  'object-lock': {
+    bucket: { GET: 'GetObjectLockConfiguration', PUT: 'PutObjectLockConfiguration' },
+  },
+  ownershipControls: {
+    bucket: {
+      GET: 'GetBucketOwnershipControls',
+      PUT: 'PutBucketOwnershipControls',
+      DELETE: 'DeleteBucketOwnershipControls',
+    },
+  },
+  policyStatus: { bucket: { GET: 'GetBucketPolicyStatus' } },
+  publicAccessBlock: {
+    bucket: { GET: 'GetPublicAccessBlock', PUT: 'PutPublicAccessBlock', DELETE: 'DeletePublicAccessBlock' },
+  },
+  replication: {
+    bucket: { GET: 'GetBucketReplication', PUT: 'PutBucketReplication', DELETE: 'DeleteBucketReplication' },
+  },
+  requestPayment: { bucket: { GET: 'GetBucketRequestPayment', PUT: 'PutBucketRequestPayment' } },
+  restore: { object: { POST: 'RestoreObject' } },
+  retention: { object: { GET: 'GetObjectRetention', PUT: 'PutObjectRetention' } },
+  select: { object: { POST: 'SelectObjectContent' } },
+  tagging: {
+    bucket: { GET: 'GetBucketTagging', PUT: 'PutBucketTagging', DELETE: 'DeleteBucketTagging' },
+    object: { GET: 'GetObjectTagging', PUT: 'PutObjectTagging', DELETE: 'DeleteObjectTagging' },
+  },
+  torrent: { object: { GET: 'GetObjectTorrent' } },
+  versioning: { bucket: { GET: 'GetBucketVersioning', PUT: 'PutBucketVersioning' } },
+  versions: { bucket: { GET: 'ListObjectVersions' } },
+  website: { bucket: { GET: 'GetBucketWebsite', PUT: 'PutBucketWebsite', DELETE: 'DeleteBucketWebsite' } },
+};
+
+/**
+ * What the 501 for an `Unsupported` request names: the S3 operation (`GetBucketVersioning`),
+ * or, for a method and target no S3 operation has, the sub-resource (`the ?versioning
+ * sub-resource`).
+ */
+export function unsupportedOperationName(
+  method: string,
+  target: { bucket?: string; key?: string },
+  query: ReadonlyMap<string, string>,
+): string {
+  const kind = target.bucket === undefined ? undefined : target.key === undefined ? 'bucket' : 'object';
+  let first: string | undefined;
+  for (const name of query.keys()) {
+    if (!UNSUPPORTED_SUBRESOURCES.has(name)) continue;
+    first ??= name;
+    const entry = UNSUPPORTED_OPERATIONS[name];
+    const op = kind === undefined ? undefined : entry?.[kind]?.[method as keyof Methods];
+    if (op === undefined) continue;
+    return method === 'GET' && entry?.list !== undefined && !query.has('id') ? entry.list : op;
+  }
+  return `The ?${first ?? ''} sub-resource`;
+}
+
+/**
+ * A browser-based upload (PostObject: `POST /<bucket>` with a `multipart/form-data` body whose
+ * fields carry the policy and signature), which directory buckets do not support ("Directory
+ * bucket API operations", https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-express-APIs.html).
+ * Recognised before authentication, since such a request carries no SigV4 header or query
+ * signature; it is only ever refused.
+ */
+export function isBrowserPostUpload(
+  method: string,
+  target: { bucket?: string; key?: string },
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): boolean {
+  if (method !== 'POST' || target.bucket === undefined || target.key !== undefined) return false;
+  const type = headers['content-type'];
+  if (typeof type !== 'string') return false;
+  return /^multipart\/form-data\s*(?:;|$)/i.test(type.trim());
+}

@@ -10,7 +10,7 @@ import { RequestObserver, type RequestRecord } from '../observability/request-ob
 import { HANDLERS } from '../operations/handlers.js';
 import { invalidUri, parseQuery } from '../protocol/query.js';
 import { createHttpFront } from './http-front.js';
-import { operationFor } from './operation-table.js';
+import { isBrowserPostUpload, operationFor, unsupportedOperationName } from './operation-table.js';
 import type { RequestContext } from '../http/request-context.js';
 import { resolveTarget } from '../http/request-target.js';
 import { sendError, setCommonHeaders } from '../http/respond.js';
@@ -123,6 +123,12 @@ export class ZonalServer {
       record.bucket = target.bucket;
       const op = operationFor(method, target, query, req.headers);
       if (op !== undefined) record.op = op;
+      // PostObject carries its signature in the form, not in SigV4 headers: refused before
+      // authentication (which would answer AccessDenied), and nothing else happens for it.
+      if (op === undefined && isBrowserPostUpload(method, target, req.headers)) {
+        record.op = 'Unsupported';
+        throw notImplemented('PostObject is not supported by directory buckets.');
+      }
       // Authenticate before anything else is revealed about the request.
       const auth = this.authenticator.authenticate(
         { method, rawPath, rawQuery, rawHeaders: req.rawHeaders },
@@ -132,6 +138,11 @@ export class ZonalServer {
       record.accessKeyId = auth.sigv4.accessKeyId;
       if (op === undefined) {
         throw new S3Error('MethodNotAllowed');
+      }
+      if (op === 'Unsupported') {
+        throw notImplemented(
+          `${unsupportedOperationName(method, target, query)} is not supported by directory buckets.`,
+        );
       }
       const handler = HANDLERS[op];
       if (!handler) throw notImplemented(`${op} is not supported by directory buckets in Zonal.`);

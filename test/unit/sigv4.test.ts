@@ -267,6 +267,20 @@ test('dates: RFC 1123 Date headers convert to amz dates; impossible dates reject
   assert.equal(formatAmzDate(parseHttpDate('Sun, 01 Mar 2026 12:00:00 GMT')!), '20260301T120000Z');
   assert.equal(parseHttpDate('Sun, 30 Feb 2026 12:00:00 GMT'), null);
   assert.equal(parseHttpDate('2026-03-01T12:00:00Z'), null);
+  // RFC 2822 with numeric zones (Python's email.utils.formatdate, which botocore signs with).
+  assert.equal(formatAmzDate(parseHttpDate('Tue, 01 Dec 2026 19:55:03 -0000')!), '20261201T195503Z');
+  assert.equal(formatAmzDate(parseHttpDate('Tue, 01 Dec 2026 19:55:03 +0000')!), '20261201T195503Z');
+  assert.equal(formatAmzDate(parseHttpDate('Tue, 01 Dec 2026 20:55:03 +0100')!), '20261201T195503Z');
+  assert.equal(formatAmzDate(parseHttpDate('Tue, 01 Dec 2026 23:30:00 -0230')!), '20261202T020000Z');
+  assert.equal(formatAmzDate(parseHttpDate('1 Dec 2026 19:55:03 UT')!), '20261201T195503Z');
+  for (const bad of [
+    'Tue, 01 Dec 2026 19:55:03 +2400',
+    'Tue, 01 Dec 2026 19:55:03 +0060',
+    'Tue, 01 Dec 2026 19:55:03 EST',
+    'Tue, 01 Dec 2026 19:55:03',
+  ]) {
+    assert.equal(parseHttpDate(bad), null, bad);
+  }
 });
 
 test('SigningKeyCache: AWS documentation key, LRU eviction', () => {
@@ -643,6 +657,10 @@ test('presigned: X-Amz-Expires outside 1..604800 → AuthorizationQueryParameter
     assert.equal(err.code, 'AuthorizationQueryParametersError', bad);
     assert.equal(err.status, 400);
   }
+  const negative = caught(() => parseSigV4(toParts(withQueryParam(w, 'X-Amz-Expires', () => '-1000'))));
+  assert.equal(negative.message, 'X-Amz-Expires must be non-negative');
+  const word = caught(() => parseSigV4(toParts(withQueryParam(w, 'X-Amz-Expires', () => 'abc'))));
+  assert.equal(word.message, 'X-Amz-Expires should be a number');
 });
 
 test('scope date must equal the request date', async () => {
