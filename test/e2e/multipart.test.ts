@@ -208,6 +208,64 @@ describe('multipart uploads', () => {
     assert.equal(got.ChecksumType, 'FULL_OBJECT');
   });
 
+  test('a repeated CompleteMultipartUpload answers 200 with the same result while the object is the one it made', async () => {
+    const key = 'mp/retried';
+    const parts = [crypto.randomBytes(5 * MiB), crypto.randomBytes(99)];
+    const { UploadId, completed } = await uploadParts(key, parts, { ChecksumAlgorithm: 'SHA256' });
+    const complete = (list: CompletedPart[] = completed) =>
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId,
+          MultipartUpload: { Parts: list },
+        }),
+      );
+    const first = await complete();
+    const again = await complete();
+    for (const field of ['ETag', 'ChecksumSHA256', 'ChecksumType', 'Bucket', 'Key', 'Location'] as const) {
+      assert.equal(again[field], first[field], field);
+    }
+    assert.equal(again.$metadata.httpStatusCode, 200);
+    // A different parts list is not the same request: the upload is still gone.
+    await expectS3Error(complete(completed.slice(0, 1)), 'NoSuchUpload', 404);
+    // Once the object is replaced, a repeat is NoSuchUpload again.
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'new' }));
+    await expectS3Error(complete(), 'NoSuchUpload', 404);
+    // An unknown upload id at a key completed by another upload stays NoSuchUpload.
+    await expectS3Error(
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: 'not-an-upload',
+          MultipartUpload: { Parts: completed },
+        }),
+      ),
+      'NoSuchUpload',
+      404,
+    );
+  });
+
+  test('two CompleteMultipartUpload requests at once both answer 200 with the same ETag', async () => {
+    const key = 'mp/racing';
+    const { UploadId, completed } = await uploadParts(key, [crypto.randomBytes(1000)]);
+    const send = () =>
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId,
+          MultipartUpload: { Parts: completed },
+        }),
+      );
+    const [a, b] = await Promise.all([send(), send()]);
+    assert.equal(a.ETag, b.ETag);
+    assert.equal(a.ChecksumCRC32, b.ChecksumCRC32);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    assert.equal(head.ETag, a.ETag);
+  });
+
   test('parts must start at 1 and be consecutive, match their ETags, and be ≥ 5 MiB but the last', async () => {
     const { UploadId, completed } = await uploadParts('mp/bad', [
       crypto.randomBytes(5 * MiB),
