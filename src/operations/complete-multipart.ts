@@ -127,10 +127,12 @@ function objectChecksum(
 /**
  * A completion repeated after it succeeded (an SDK retrying a Complete whose answer was lost)
  * finds its upload gone. S3 answers such a repeat with 200 and the object's result again, as
- * long as the object is still the one the upload made ("CompleteMultipartUpload", Amazon S3 API
- * Reference, https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html:
- * the SDKs retry completions, and a retried request must be safe to repeat). The repeat must list
- * the same parts (number and ETag) the object was made of; anything else stays NoSuchUpload.
+ * long as the object is still the one the upload made. "CompleteMultipartUpload" (Amazon S3 API
+ * Reference, https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html)
+ * says a completion can fail after its 200 and that the SDKs handle (retry) such answers; the
+ * answer to the repeat is not documented, so its conditions here are Zonal's choice
+ * (docs/COMPATIBILITY.md): the repeat must list the same parts (number and ETag) the object was
+ * made of; anything else stays NoSuchUpload.
  */
 async function alreadyCompleted(
   ctx: RequestContext,

@@ -125,8 +125,9 @@ function prepareRead(ctx: RequestContext, record: ObjectRecord): { start: number
  * A part read answers the part's own checksum, so a client downloading by part can validate
  * each part ("Checking object integrity in Amazon S3", Amazon S3 User Guide:
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html, on
- * part-level checksums; the SDKs' rule that a checksum without a `-N` suffix belongs to the bytes
- * returned, which for a part GET are the part's). `x-amz-checksum-type` is the object's type.
+ * part-level checksums; and the JS SDK's flexible-checksums middleware, which validates a
+ * checksum without a `-N` suffix against the bytes returned, here the part's).
+ * `x-amz-checksum-type` is the object's type.
  */
 function partRange(
   ctx: RequestContext,
