@@ -138,6 +138,10 @@ export class RequestAuthorizer {
     bucket: BucketRecord | undefined,
   ): void {
     const bucketName = ctx.target.bucket;
+    // CreateBucket creates in the caller's own account whoever holds the name: it is authorized
+    // there, and a name taken by another account is the store's 409 BucketAlreadyExists, as
+    // "CreateBucket" (Amazon S3 API Reference) documents, never a 403 from the other account.
+    if (ctx.op === 'CreateBucket') bucket = undefined;
     // A missing bucket is the handler's NoSuchBucket, except for CreateBucket, which makes it.
     const account = bucket?.ownerAccountId ?? identity.accountId;
     if (!bucket && ctx.op !== 'CreateBucket' && ctx.op !== 'ListDirectoryBuckets') return;

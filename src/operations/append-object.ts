@@ -128,10 +128,12 @@ export async function appendObject(ctx: RequestContext, services: ZonalServices)
     ) {
       throw new S3Error('EncryptionTypeMismatch');
     }
+    // The appended object is no longer what its upload completed (ObjectRecord.uploadId).
+    const { uploadId: _completedBy, ...unchanged } = current;
     return {
       appendedChecksums,
       object: {
-        ...current,
+        ...unchanged,
         etag: newEtag(),
         lastModified: new Date(),
         checksums: { [algorithm]: fullChecksum(current, algorithm, checksum, received.size) },

@@ -124,11 +124,66 @@ function objectChecksum(
   return { algorithm, value, type };
 }
 
+/**
+ * A completion repeated after it succeeded (an SDK retrying a Complete whose answer was lost)
+ * finds its upload gone. S3 answers such a repeat with 200 and the object's result again, as
+ * long as the object is still the one the upload made. "CompleteMultipartUpload" (Amazon S3 API
+ * Reference, https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html)
+ * says a completion can fail after its 200 and that the SDKs handle (retry) such answers; the
+ * answer to the repeat is not documented, so its conditions here are Zonal's choice
+ * (docs/COMPATIBILITY.md): the repeat must list the same parts (number and ETag) the object was
+ * made of; anything else stays NoSuchUpload.
+ */
+async function alreadyCompleted(
+  ctx: RequestContext,
+  services: ZonalServices,
+  uploadId: string,
+  alreadyRead: RequestedPart[] | undefined,
+): Promise<ObjectRecord | undefined> {
+  const bucket = ctx.target.bucket;
+  const key = ctx.target.key;
+  if (uploadId === '' || bucket === undefined || key === undefined) return undefined;
+  const record = await services.store.getObject(bucket, key);
+  if (record?.uploadId !== uploadId) return undefined;
+  const requested = alreadyRead ?? (await requestedParts(ctx));
+  const same =
+    requested.length === record.segments.length &&
+    requested.every(
+      (part, i) =>
+        part.partNumber === i + 1 &&
+        record.segments[i]!.etag !== undefined &&
+        unquote(part.etag.trim()) === unquote(record.segments[i]!.etag),
+    );
+  return same ? record : undefined;
+}
+
 /** CompleteMultipartUpload: the parts become the object's segments, no bytes are copied. */
 export async function completeMultipartUpload(ctx: RequestContext, services: ZonalServices): Promise<void> {
+  // The parts listed, once read: a completion that loses a race to its own repeat has read them.
+  const read: { parts?: RequestedPart[] } = {};
+  try {
+    await completeOnce(ctx, services, read);
+  } catch (err) {
+    if (!(err instanceof S3Error) || err.code !== 'NoSuchUpload' || ctx.res.headersSent) throw err;
+    const record = await alreadyCompleted(ctx, services, ctx.query.get('uploadId') ?? '', read.parts);
+    if (!record) throw err;
+    sendResult(ctx, record);
+  }
+}
+
+async function requestedParts(ctx: RequestContext): Promise<RequestedPart[]> {
+  return parseRequestedParts((await readSmallBody(ctx, MAX_COMPLETE_BODY_BYTES)).toString('utf8'));
+}
+
+async function completeOnce(
+  ctx: RequestContext,
+  services: ZonalServices,
+  read: { parts?: RequestedPart[] },
+): Promise<void> {
   const upload = await uploadOf(ctx, services);
   const condition = writeConditionFrom(ctx);
-  const requested = parseRequestedParts((await readSmallBody(ctx, MAX_COMPLETE_BODY_BYTES)).toString('utf8'));
+  const requested = await requestedParts(ctx);
+  read.parts = requested;
   checkPartOrder(requested);
   const declaredSize = header(ctx, 'x-amz-mp-object-size');
   if (declaredSize !== undefined && !/^\d{1,16}$/.test(declaredSize)) {
@@ -136,7 +191,6 @@ export async function completeMultipartUpload(ctx: RequestContext, services: Zon
   }
   if (ctx.req.headers['x-amz-write-offset-bytes'] !== undefined) throw notImplemented();
 
-  let result: { algorithm: ChecksumAlgorithm; value: string; type: ObjectRecord['checksumType'] } | undefined;
   const record = await services.store.completeUpload(
     upload.uploadId,
     (current, stored) => {
@@ -147,7 +201,7 @@ export async function completeMultipartUpload(ctx: RequestContext, services: Zon
           `The provided x-amz-mp-object-size (${declaredSize}) does not match the object size (${size}).`,
         );
       }
-      result = objectChecksum(current, parts);
+      const result = objectChecksum(current, parts);
       const clientChecksum = header(ctx, CHECKSUM_HEADER[result.algorithm]);
       if (clientChecksum !== undefined && clientChecksum !== result.value) {
         throw badDigest(
@@ -165,14 +219,24 @@ export async function completeMultipartUpload(ctx: RequestContext, services: Zon
           checksumType: result.type,
           multipart: true,
           encryption: current.encryption,
+          uploadId: current.uploadId,
         },
       };
     },
     condition,
   );
+  sendResult(ctx, record);
+}
+
+/** The result document, from the completed object (the first completion and its repeats alike). */
+function sendResult(ctx: RequestContext, record: ObjectRecord): void {
   for (const [name, value] of Object.entries(encryptionHeaders(record.encryption)))
     ctx.res.setHeader(name, value);
   ctx.res.setHeader('x-amz-expiration', 'NotImplemented');
+  const checksums: Record<string, string> = {};
+  for (const [alg, value] of Object.entries(record.checksums) as [ChecksumAlgorithm, string | undefined][]) {
+    if (value !== undefined) checksums[`Checksum${CHECKSUM_API_NAME[alg]}`] = value;
+  }
   sendXml(ctx, 200, {
     CompleteMultipartUploadResult: {
       '@_xmlns': S3_XMLNS,
@@ -180,7 +244,7 @@ export async function completeMultipartUpload(ctx: RequestContext, services: Zon
       Bucket: record.bucket,
       Key: record.key,
       ETag: record.etag,
-      [`Checksum${CHECKSUM_API_NAME[result!.algorithm]}`]: result!.value,
+      ...checksums,
       ChecksumType: record.checksumType,
     },
   });

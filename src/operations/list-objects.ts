@@ -32,7 +32,8 @@ export async function listObjectsV2(ctx: RequestContext, services: ZonalServices
   const encode = encodingType === 'url' ? urlEncodeKey : (s: string) => s;
   const maxKeys = pageSize('max-keys', q.get('max-keys'));
   const token = q.get('continuation-token');
-  const after = token === undefined ? undefined : decodeToken(token);
+  // An empty continuation-token lists from the start and is echoed (empty) as S3 does.
+  const after = token === undefined || token === '' ? undefined : decodeToken(token);
   const fetchOwner = q.get('fetch-owner') === 'true';
 
   const page =

@@ -124,11 +124,14 @@ export function encryptionHeaders(encryption: ServerSideEncryption): Record<stri
 }
 
 export function contentHeadersFrom(ctx: RequestContext): ContentHeaders {
+  // aws-chunked is the transfer's encoding, not the object's: S3 drops it and keeps the other
+  // values as sent ("PutObject": "Content-Encoding ... aws-chunked"; "Sending the payload in
+  // multiple chunks", AWS Signature Version 4 docs), so `deflate, gzip` stays `deflate, gzip`.
   const encoding = header(ctx, 'content-encoding')
     ?.split(',')
-    .map((e) => e.trim())
-    .filter((e) => e !== '' && e !== 'aws-chunked')
-    .join(',');
+    .filter((e) => e.trim() !== '' && e.trim().toLowerCase() !== 'aws-chunked')
+    .join(',')
+    .trim();
   return definedOnly({
     contentType: header(ctx, 'content-type') ?? 'binary/octet-stream',
     contentEncoding: encoding === '' ? undefined : encoding,

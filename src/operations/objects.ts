@@ -12,7 +12,7 @@ import {
 } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
 import type { DeleteCondition } from '../storage/object-store.js';
-import type { ObjectRecord } from '../storage/types.js';
+import type { ObjectChecksums, ObjectRecord } from '../storage/types.js';
 import { appendObject } from './append-object.js';
 import { existingBucket } from './lookups.js';
 import { newEtag } from './etag.js';
@@ -103,9 +103,11 @@ function prepareRead(ctx: RequestContext, record: ObjectRecord): { start: number
   const part = partRange(ctx, record);
   const range = part?.range ?? resolveRange(header(ctx, 'range'), record.size);
   const checksumMode = header(ctx, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED';
-  // A checksum describes the whole object, so a ranged read does not carry it.
+  // A checksum describes the whole object, so a ranged read does not carry it; a part read
+  // carries the part's own checksum (below).
   const headers = objectHeaders(ctx, record, checksumMode && range === undefined);
   if (part) headers['x-amz-mp-parts-count'] = String(part.count);
+  if (checksumMode && part?.checksums) Object.assign(headers, checksumHeaders(part.checksums));
   if (range) {
     headers['Content-Range'] = `bytes ${range.start}-${range.end}/${record.size}`;
     headers['Content-Length'] = String(range.end - range.start + 1);
@@ -119,12 +121,25 @@ function prepareRead(ctx: RequestContext, record: ObjectRecord): { start: number
 
 /**
  * `?partNumber=N`: the bytes of part N of a multipart object (any other object is one part).
- * Answers with a range, or undefined when the whole object is that part.
+ * Answers with a range (and the part's checksum), or no range when the whole object is that part.
+ *
+ * A part read answers the part's own checksum, so a client downloading by part can validate
+ * each part ("Checking object integrity in Amazon S3", Amazon S3 User Guide:
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html, on
+ * part-level checksums; and the JS SDK's flexible-checksums middleware, which validates a
+ * checksum without a `-N` suffix against the bytes returned, here the part's).
+ * `x-amz-checksum-type` is the object's type.
  */
 function partRange(
   ctx: RequestContext,
   record: ObjectRecord,
-): { range?: { start: number; end: number }; count: number } | undefined {
+):
+  | {
+      range?: { start: number; end: number };
+      count: number;
+      checksums?: Pick<ObjectRecord, 'checksums' | 'checksumType'>;
+    }
+  | undefined {
   const value = ctx.query.get('partNumber');
   if (value === undefined) return undefined;
   if (ctx.req.headers.range !== undefined) {
@@ -143,7 +158,27 @@ function partRange(
   if (!record.multipart) return { count };
   let start = 0;
   for (const segment of record.segments.slice(0, n - 1)) start += segment.size;
-  return { range: { start, end: start + record.segments[n - 1]!.size - 1 }, count };
+  const segment = record.segments[n - 1]!;
+  return {
+    range: { start, end: start + segment.size - 1 },
+    count,
+    ...(segment.checksums === undefined
+      ? {}
+      : {
+          checksums: {
+            checksums: partChecksums(record, segment.checksums),
+            checksumType: record.checksumType,
+          },
+        }),
+  };
+}
+
+/** A part's checksums in the object's algorithm(s); the part's own if the object names none of them. */
+function partChecksums(record: ObjectRecord, part: ObjectChecksums): ObjectChecksums {
+  const algs = Object.keys(record.checksums) as (keyof ObjectChecksums)[];
+  const chosen: ObjectChecksums = {};
+  for (const alg of algs) if (part[alg] !== undefined) chosen[alg] = part[alg];
+  return Object.keys(chosen).length > 0 ? chosen : part;
 }
 
 export async function getObject(ctx: RequestContext, services: ZonalServices): Promise<void> {

@@ -71,6 +71,12 @@ export interface ObjectRecord {
   encryption: ServerSideEncryption;
   /** The bytes, in order. Sizes add up to `size`; empty objects have no segments. */
   segments: Segment[];
+  /**
+   * The upload CompleteMultipartUpload made this object from, so a repeated completion (a
+   * retry whose answer was lost) can be answered as the first was. Any write that replaces or
+   * changes the object drops it; a rename keeps it (the object is the same).
+   */
+  uploadId?: string;
 }
 
 /** What a writer knows before the bytes arrive. */

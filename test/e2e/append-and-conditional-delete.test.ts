@@ -105,6 +105,19 @@ describe('append (x-amz-write-offset-bytes)', () => {
     );
     assert.equal(head.ContentLength, part.length + 4);
     assert.equal(head.ChecksumCRC32, crc32(Buffer.concat([part, Buffer.from('tail')])));
+    // The appended object is no longer what the upload made: repeating its completion is NoSuchUpload.
+    await expectS3Error(
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: 'log/mp',
+          UploadId,
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.ETag, ChecksumCRC32: p1.ChecksumCRC32 }] },
+        }),
+      ),
+      'NoSuchUpload',
+      404,
+    );
   });
 
   test('concurrent appends at the same offset: exactly one wins', async () => {

@@ -142,6 +142,130 @@ describe('multipart uploads', () => {
     assert.equal(head.ChecksumType, 'COMPOSITE');
   });
 
+  for (const alg of ['SHA256', 'SHA1', 'CRC32', 'CRC32C', 'CRC64NVME'] as const) {
+    test(`GET ?partNumber=N in checksum mode answers the part's own ${alg} checksum`, async () => {
+      const key = `mp/part-checksum-${alg}`;
+      const field = `Checksum${alg}` as const;
+      const parts = [crypto.randomBytes(5 * MiB), crypto.randomBytes(777)];
+      const { UploadId } = await s3.send(
+        new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ChecksumAlgorithm: alg }),
+      );
+      const completed: CompletedPart[] = [];
+      for (const [i, body] of parts.entries()) {
+        const out = await s3.send(
+          new UploadPartCommand({
+            Bucket: bucket,
+            Key: key,
+            UploadId,
+            PartNumber: i + 1,
+            Body: body,
+            ChecksumAlgorithm: alg,
+          }),
+        );
+        assert.ok(out[field], `part ${i + 1} has a ${alg} checksum`);
+        completed.push({ PartNumber: i + 1, ETag: out.ETag, [field]: out[field] });
+      }
+      const done = await s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId,
+          MultipartUpload: { Parts: completed },
+        }),
+      );
+      for (const [i, body] of parts.entries()) {
+        // The SDK validates a checksum without a -N suffix against the body it receives.
+        const got = await s3.send(
+          new GetObjectCommand({ Bucket: bucket, Key: key, PartNumber: i + 1, ChecksumMode: 'ENABLED' }),
+        );
+        assert.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(body));
+        assert.equal(got.PartsCount, 2);
+        assert.equal(got[field], completed[i]![field], `part ${i + 1} checksum`);
+        assert.equal(got.ChecksumType, done.ChecksumType);
+        const head = await s3.send(
+          new HeadObjectCommand({ Bucket: bucket, Key: key, PartNumber: i + 1, ChecksumMode: 'ENABLED' }),
+        );
+        assert.equal(head[field], completed[i]![field]);
+        assert.equal(head.ContentLength, body.length);
+      }
+      // Without checksum mode, no checksum.
+      const plain = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, PartNumber: 1 }));
+      assert.equal(plain[field], undefined);
+    });
+  }
+
+  test('GET ?partNumber=1 of a single-PUT object answers the whole object checksum', async () => {
+    const body = crypto.randomBytes(100);
+    const put = await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'mp/single', Body: body, ChecksumAlgorithm: 'SHA256' }),
+    );
+    const got = await s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: 'mp/single', PartNumber: 1, ChecksumMode: 'ENABLED' }),
+    );
+    assert.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(body));
+    assert.equal(got.PartsCount, 1);
+    assert.equal(got.ChecksumSHA256, put.ChecksumSHA256);
+    assert.equal(got.ChecksumType, 'FULL_OBJECT');
+  });
+
+  test('a repeated CompleteMultipartUpload answers 200 with the same result while the object is the one it made', async () => {
+    const key = 'mp/retried';
+    const parts = [crypto.randomBytes(5 * MiB), crypto.randomBytes(99)];
+    const { UploadId, completed } = await uploadParts(key, parts, { ChecksumAlgorithm: 'SHA256' });
+    const complete = (list: CompletedPart[] = completed) =>
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId,
+          MultipartUpload: { Parts: list },
+        }),
+      );
+    const first = await complete();
+    const again = await complete();
+    for (const field of ['ETag', 'ChecksumSHA256', 'ChecksumType', 'Bucket', 'Key', 'Location'] as const) {
+      assert.equal(again[field], first[field], field);
+    }
+    assert.equal(again.$metadata.httpStatusCode, 200);
+    // A different parts list is not the same request: the upload is still gone.
+    await expectS3Error(complete(completed.slice(0, 1)), 'NoSuchUpload', 404);
+    // Once the object is replaced, a repeat is NoSuchUpload again.
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'new' }));
+    await expectS3Error(complete(), 'NoSuchUpload', 404);
+    // An unknown upload id at a key completed by another upload stays NoSuchUpload.
+    await expectS3Error(
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: 'not-an-upload',
+          MultipartUpload: { Parts: completed },
+        }),
+      ),
+      'NoSuchUpload',
+      404,
+    );
+  });
+
+  test('two CompleteMultipartUpload requests at once both answer 200 with the same ETag', async () => {
+    const key = 'mp/racing';
+    const { UploadId, completed } = await uploadParts(key, [crypto.randomBytes(1000)]);
+    const send = () =>
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId,
+          MultipartUpload: { Parts: completed },
+        }),
+      );
+    const [a, b] = await Promise.all([send(), send()]);
+    assert.equal(a.ETag, b.ETag);
+    assert.equal(a.ChecksumCRC32, b.ChecksumCRC32);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    assert.equal(head.ETag, a.ETag);
+  });
+
   test('parts must start at 1 and be consecutive, match their ETags, and be ≥ 5 MiB but the last', async () => {
     const { UploadId, completed } = await uploadParts('mp/bad', [
       crypto.randomBytes(5 * MiB),

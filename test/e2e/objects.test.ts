@@ -360,6 +360,38 @@ describe('ListObjectsV2 in a directory bucket', () => {
     );
   });
 
+  test('an empty continuation-token lists from the start and is echoed empty', async () => {
+    const s3 = t.client();
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'empty-token/a', Body: 'a' }));
+    const res = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: 'empty-token/', ContinuationToken: '' }),
+    );
+    assert.deepEqual(
+      res.Contents?.map((o) => o.Key),
+      ['empty-token/a'],
+    );
+    assert.equal(res.ContinuationToken, '');
+  });
+
+  test('Content-Encoding keeps its text; only aws-chunked is removed', async () => {
+    const s3 = t.client();
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'enc/two', Body: 'x', ContentEncoding: 'deflate, gzip' }),
+    );
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'enc/two' }));
+    assert.equal(head.ContentEncoding, 'deflate, gzip');
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: 'enc/chunked',
+        Body: 'x',
+        ContentEncoding: 'gzip, aws-chunked',
+      }),
+    );
+    const head2 = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'enc/chunked' }));
+    assert.equal(head2.ContentEncoding, 'gzip');
+  });
+
   test('deleting the last object under a directory removes the directory', async () => {
     const s3 = t.client();
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'gone/deep/er/x', Body: 'x' }));

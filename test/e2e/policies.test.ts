@@ -187,6 +187,32 @@ describe('identities and policies decide who may create which sessions', () => {
     );
   });
 
+  test("CreateBucket of another account's name: 409 BucketAlreadyExists to an authorized caller", async () => {
+    // Account B's root may create buckets in B; the name is taken by A.
+    await expectS3Error(
+      as('rootb', true).send(new CreateBucketCommand(createBucketInput(bucket))),
+      'BucketAlreadyExists',
+      409,
+    );
+    // The owner's account: BucketAlreadyOwnedByYou, as before.
+    await expectS3Error(
+      as('admin', true).send(new CreateBucketCommand(createBucketInput(bucket))),
+      'BucketAlreadyOwnedByYou',
+      409,
+    );
+    // Callers without s3express:CreateBucket are still refused first, in either account.
+    await expectS3Error(
+      as('partner', true).send(new CreateBucketCommand(createBucketInput(bucket))),
+      'AccessDenied',
+      403,
+    );
+    await expectS3Error(
+      as('writer', true).send(new CreateBucketCommand(createBucketInput(bucket))),
+      'AccessDenied',
+      403,
+    );
+  });
+
   test('cross-account: both the identity policy and the bucket policy must allow', async () => {
     await expectS3Error(
       as('partner').send(new CreateSessionCommand({ Bucket: bucket })),

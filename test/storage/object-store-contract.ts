@@ -366,6 +366,7 @@ function completion(pick: (parts: readonly PartRecord[]) => readonly PartRecord[
         metadata: upload.metadata,
         checksumType: 'COMPOSITE',
         multipart: true,
+        uploadId: upload.uploadId,
       }),
       parts: chosen,
     };
@@ -1559,6 +1560,23 @@ export function objectStoreContract(name: string, openHarness: () => Promise<Con
         await rejects(() => putPart(store, uploadId, 6, bytes(TINY)), NO_SUCH_UPLOAD);
         assert.deepEqual(await store.getObject(BUCKET, 'big'), record);
         await noLeftovers();
+      });
+
+      test('a completed object keeps its upload id through get, list and rename; an overwrite drops it', async () => {
+        const { store } = h;
+        const { uploadId } = await uploadWith(store, 'made', [bytes(TINY)]);
+        const record = await store.completeUpload(uploadId, completion());
+        assert.equal(record.uploadId, uploadId);
+        assert.deepEqual(await store.getObject(BUCKET, 'made'), record);
+        const page = await store.listObjects({ bucket: BUCKET, prefix: '', maxKeys: 10 });
+        assert.deepEqual(page.objects, [summaryOf(record)]);
+        const renamed = await store.renameObject(BUCKET, 'made', 'moved', (src) => assert.ok(src));
+        assert.equal(renamed.record?.uploadId, uploadId);
+        assert.equal((await store.getObject(BUCKET, 'moved'))?.uploadId, uploadId);
+        const replaced = await put(store, 'moved', bytes(TINY));
+        assert.equal(replaced.uploadId, undefined);
+        assert.deepEqual(await store.getObject(BUCKET, 'moved'), replaced);
+        assert.equal(Object.hasOwn((await store.getObject(BUCKET, 'moved'))!, 'uploadId'), false);
       });
 
       test('a completion that fails changes nothing: its condition, build throwing, parts not its own', async () => {

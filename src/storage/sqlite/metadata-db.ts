@@ -96,6 +96,10 @@ const MIGRATIONS: readonly string[] = [
   );
   ALTER TABLE parts ADD COLUMN inline INTEGER NOT NULL DEFAULT 0;
   `,
+  // 4: the upload a completed multipart object was made from (retried completions).
+  `
+  ALTER TABLE objects ADD COLUMN upload_id TEXT;
+  `,
 ];
 
 export interface BucketRow {
@@ -122,6 +126,7 @@ export interface ObjectSummaryRow {
   checksum_type: string;
   multipart: number;
   encryption: string;
+  upload_id: string | null;
 }
 
 export interface ObjectRow extends ObjectSummaryRow {
@@ -159,7 +164,7 @@ export interface ClientTokenRow {
 }
 
 const SUMMARY_COLUMNS =
-  'bucket, key, size, etag, last_modified, content, metadata, checksums, checksum_type, multipart, encryption';
+  'bucket, key, size, etag, last_modified, content, metadata, checksums, checksum_type, multipart, encryption, upload_id';
 const OBJECT_COLUMNS = `${SUMMARY_COLUMNS}, segments`;
 const UPLOAD_ORDER = 'ORDER BY key, initiated, upload_id';
 
@@ -244,7 +249,7 @@ export function prepareStatements(db: Database.Database) {
       db,
       `INSERT OR REPLACE INTO objects (${OBJECT_COLUMNS})
        VALUES (@bucket, @key, @size, @etag, @last_modified, @content, @metadata, @checksums,
-               @checksum_type, @multipart, @encryption, @segments)`,
+               @checksum_type, @multipart, @encryption, @upload_id, @segments)`,
     ),
     deleteObject: prepare<[string, string]>(db, 'DELETE FROM objects WHERE bucket = ? AND key = ?'),
     countObjects: prepare<[string], { n: number }>(db, 'SELECT count(*) AS n FROM objects WHERE bucket = ?'),
@@ -408,6 +413,7 @@ export function objectToRow(o: ObjectRecord): ObjectRow {
     checksum_type: o.checksumType,
     multipart: o.multipart ? 1 : 0,
     encryption: JSON.stringify(o.encryption),
+    upload_id: o.uploadId ?? null,
     segments: JSON.stringify(o.segments.map(segmentToStored)),
   };
 }
@@ -425,6 +431,7 @@ export function rowToSummary(r: ObjectSummaryRow): ObjectSummary {
     checksumType: r.checksum_type as ChecksumType,
     multipart: r.multipart !== 0,
     encryption: JSON.parse(r.encryption) as ServerSideEncryption,
+    ...(r.upload_id === null ? {} : { uploadId: r.upload_id }),
   };
 }
 
