@@ -382,6 +382,62 @@ describe('IAM and STS Query APIs', () => {
     assert.match(denied.message, /explicit deny/);
   });
 
+  test('policy names that are Object.prototype names are stored, listed, returned and enforced', async () => {
+    await iam.send(new CreateUserCommand({ UserName: 'proto' }));
+    const proto = keysOf((await iam.send(new CreateAccessKeyCommand({ UserName: 'proto' }))).AccessKey);
+    const put = (PolicyName: string, statement: Record<string, unknown>) =>
+      iam.send(
+        new PutUserPolicyCommand({
+          UserName: 'proto',
+          PolicyName,
+          PolicyDocument: JSON.stringify(policy(statement)),
+        }),
+      );
+    await put('all', { Effect: 'Allow', Action: 'iam:*', Resource: '*' });
+    // Each name denies one action, so each is seen to be enforced on its own.
+    // A Map: in an object literal, `__proto__: ...` is not a key.
+    const denials = new Map([
+      ['__proto__', 'iam:ListUsers'],
+      ['constructor', 'iam:GetUser'],
+      ['hasOwnProperty', 'iam:ListAccessKeys'],
+    ]);
+    const names = [...denials.keys()];
+    for (const name of names) await put(name, { Effect: 'Deny', Action: denials.get(name), Resource: '*' });
+
+    const listed = await iam.send(new ListUserPoliciesCommand({ UserName: 'proto' }));
+    assert.deepEqual(listed.PolicyNames, [...names, 'all'].sort());
+    for (const name of names) {
+      const got = await iam.send(new GetUserPolicyCommand({ UserName: 'proto', PolicyName: name }));
+      assert.equal(got.PolicyName, name);
+      assert.deepEqual(
+        JSON.parse(decodeURIComponent(got.PolicyDocument!)),
+        policy({ Effect: 'Deny', Action: denials.get(name), Resource: '*' }),
+      );
+    }
+    // The identities file holds them as plain keys.
+    const file = JSON.parse(fs.readFileSync(path.join(t.dataDir, 'iam.json'), 'utf8')) as {
+      accounts: Array<{ users?: Array<{ name: string; policies?: object }> }>;
+    };
+    const stored = file.accounts.flatMap((a) => a.users ?? []).find((u) => u.name === 'proto')!;
+    assert.deepEqual(Object.keys(stored.policies!).sort(), [...names, 'all'].sort());
+
+    const asProto = iamAs(proto);
+    const denied = await expectIamError(asProto.send(new ListUsersCommand({})), 'AccessDenied', 403);
+    assert.match(denied.message, /explicit deny/);
+    await expectIamError(asProto.send(new GetUserCommand({ UserName: 'proto' })), 'AccessDenied', 403);
+    await expectIamError(asProto.send(new ListAccessKeysCommand({ UserName: 'proto' })), 'AccessDenied', 403);
+    // What no Deny names is still allowed.
+    await asProto.send(new ListUserPoliciesCommand({ UserName: 'proto' }));
+
+    for (const name of names) {
+      await iam.send(new DeleteUserPolicyCommand({ UserName: 'proto', PolicyName: name }));
+    }
+    assert.deepEqual((await iam.send(new ListUserPoliciesCommand({ UserName: 'proto' }))).PolicyNames, [
+      'all',
+    ]);
+    assert.ok((await asProto.send(new ListUsersCommand({}))).Users!.length > 0);
+  });
+
   test('authentication failures use IAM codes', async () => {
     await expectIamError(
       iamAs({ accessKeyId: 'AKIAUNKNOWNUNKNOWN00', secretAccessKey: 'x'.repeat(40) }).send(
