@@ -380,7 +380,7 @@ export class IdentityStore implements IdentitySource {
     const file = this.options.file;
     const text = JSON.stringify(data, null, 2) + '\n';
     const dir = path.dirname(file);
-    fs.mkdirSync(dir, { recursive: true });
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomUUID()}.tmp`);
     try {
       const fd = fs.openSync(tmp, 'wx', 0o600);
