@@ -33,6 +33,11 @@ export interface ServerConfig {
   workers: number;
   /** Bodies up to this many bytes are kept in the metadata database (default: the backend's). */
   inlineMaxBytes?: number;
+  /**
+   * Largest body of one PUT, UploadPart or append; default MAX_PAYLOAD_BYTES (5 GiB, S3's).
+   * Only tests lower it, to check the limit without sending 5 GiB; no CLI flag sets it.
+   */
+  maxPayloadBytes?: number;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { IamIdentity } from '../auth/credentials.js';
 import type { RequestContext } from '../http/request-context.js';
@@ -6,17 +7,29 @@ import type { BucketRecord } from '../storage/types.js';
 export type ConditionContext = Record<string, string | string[] | undefined>;
 
 /** `aws:SourceIp` is the TCP peer: never a client-supplied header such as X-Forwarded-For. */
-function sourceIp(ctx: RequestContext): string | undefined {
-  const address = ctx.req.socket.remoteAddress;
+export function sourceIp(socket: Socket): string | undefined {
+  const address = socket.remoteAddress;
   return address?.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
 /** `1.2`, `1.3` for TLS connections; undefined on plain HTTP (the key is then absent). */
-function tlsVersion(ctx: RequestContext): string | undefined {
-  const socket = ctx.req.socket as Partial<TLSSocket>;
-  const protocol = socket.encrypted ? socket.getProtocol?.() : undefined;
+export function tlsVersion(socket: Socket): string | undefined {
+  const tls = socket as Partial<TLSSocket>;
+  const protocol = tls.encrypted ? tls.getProtocol?.() : undefined;
   const match = protocol ? /^TLSv(\d(?:\.\d)?)$/.exec(protocol) : null;
   return match ? (match[1]!.includes('.') ? match[1] : `${match[1]}.0`) : undefined;
+}
+
+/**
+ * The keys that describe the connection, read from the socket itself: `aws:SourceIp` and
+ * `aws:SecureTransport` ("whether the request was sent using TLS", AWS IAM User Guide, "AWS
+ * global condition context keys"). Shared by the S3 requests and the IAM/STS Query API.
+ */
+export function connectionKeys(socket: Socket): ConditionContext {
+  return {
+    'aws:SourceIp': sourceIp(socket),
+    'aws:SecureTransport': tlsVersion(socket) !== undefined ? 'true' : 'false',
+  };
 }
 
 /**
@@ -31,17 +44,15 @@ export function conditionContext(
 ): ConditionContext {
   const now = ctx.receivedAt;
   const sigv4 = ctx.auth.sigv4;
-  const secure = tlsVersion(ctx) !== undefined;
   return {
     'aws:CurrentTime': now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
     'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
-    'aws:SourceIp': sourceIp(ctx),
-    'aws:SecureTransport': secure ? 'true' : 'false',
+    ...connectionKeys(ctx.req.socket),
     ...identityKeys(identity),
     's3express:authType': sigv4.form === 'header' ? 'REST-HEADER' : 'REST-QUERY-STRING',
     's3express:signatureversion': 'AWS4-HMAC-SHA256',
     's3express:signatureAge': String(Math.max(0, now.getTime() - sigv4.requestTime.getTime())),
-    's3express:TlsVersion': tlsVersion(ctx),
+    's3express:TlsVersion': tlsVersion(ctx.req.socket),
     's3express:x-amz-content-sha256': sigv4.payloadHash,
     's3express:x-amz-server-side-encryption': headerValue(ctx, 'x-amz-server-side-encryption'),
     's3express:x-amz-server-side-encryption-aws-kms-key-id': headerValue(

@@ -40,7 +40,7 @@ export class FileSessionKeyRing implements SessionKeyRing {
         active: first.id,
         keys: [{ id: first.id, key: first.key.toString('base64'), createdAt: new Date().toISOString() }],
       };
-      fs.mkdirSync(dataDir, { recursive: true });
+      fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
       writeSecretJsonFile(file, stored);
     }
     const keys: SessionKey[] = stored.keys.map((k) => ({ id: k.id, key: Buffer.from(k.key, 'base64') }));

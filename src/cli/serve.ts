@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG, isValidRegion, type ServerConfig, type TlsConfig } from '../config.js';
 import { createLogger, logLevelFromEnv } from '../observability/request-log.js';
@@ -134,19 +135,35 @@ function tlsLines(zonal: Pick<RunningZonal, 'config'>, selfSigned: boolean): str
   ];
 }
 
+/**
+ * The start-up banner. The root secret is printed only on the start that generated it, for
+ * the operator to copy once; every later start names the access key id and where the secret
+ * is (the file, or the environment), so logs of ordinary restarts never carry it.
+ */
 function banner(zonal: Pick<RunningZonal, 'root' | 'config' | 'endpoint'>, selfSigned: boolean): string {
-  const { identity, fromEnvironment } = zonal.root;
+  const { identity, fromEnvironment, generated } = zonal.root;
   const lines = [
     `Zonal listening on ${zonal.endpoint} (region ${zonal.config.region}, data in ${zonal.config.dataDir}, fsync ${zonal.config.fsync ? 'on' : 'off'})`,
     ...tlsLines(zonal, selfSigned),
   ];
   if (fromEnvironment) {
-    lines.push(`Root credentials: access key ${identity.accessKeyId} from ZONAL_ROOT_ACCESS_KEY_ID.`);
+    lines.push(
+      `Root credentials: access key ${identity.accessKeyId} from ZONAL_ROOT_ACCESS_KEY_ID, ` +
+        'secret from the environment (ZONAL_ROOT_SECRET_ACCESS_KEY).',
+    );
+    return lines.join('\n');
+  }
+  const file = path.join(zonal.config.dataDir, 'root-credentials.json');
+  if (!generated) {
+    lines.push(
+      `Root credentials: access key ${identity.accessKeyId}, secret in ${file} ` +
+        '(printed only on the start that generated it).',
+    );
     return lines.join('\n');
   }
   lines.push(
     '',
-    `Root credentials (kept in ${zonal.config.dataDir}/root-credentials.json):`,
+    `Root credentials, generated now and kept in ${file} (the secret is not printed again):`,
     `  AccessKeyId:     ${identity.accessKeyId}`,
     `  SecretAccessKey: ${identity.secretAccessKey}`,
     '',

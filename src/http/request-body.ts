@@ -37,6 +37,28 @@ class Sha256Verifier extends Transform {
   }
 }
 
+/**
+ * Passes at most `limit` bytes and fails with `tooLarge()` on the first byte beyond it. A
+ * declared length is checked before reading; this counts what actually arrives, so a body
+ * without one (`Transfer-Encoding: chunked`, aws-chunked without a decoded length) is bounded too.
+ */
+export class ByteLimit extends Transform {
+  private received = 0;
+
+  constructor(
+    private readonly limit: number,
+    private readonly tooLarge: () => Error,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.received += chunk.length;
+    if (this.received > this.limit) done(this.tooLarge());
+    else done(null, chunk);
+  }
+}
+
 function declaredLength(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d{1,16}$/.test(value)) throw invalidArgument(`Invalid ${name}`, name, value);

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { connectionKeys } from '../access/condition-context.js';
 import { decide, evaluatePolicies, requestTimeContext, type PrincipalInfo } from '../access/policy/index.js';
 import type { Authenticator, AuthScope } from '../auth/authenticate.js';
 import type { IamIdentity } from '../auth/credentials.js';
@@ -170,8 +171,8 @@ export class QueryApi {
       resource,
       context: {
         ...requestTimeContext(receivedAt),
-        'aws:SecureTransport': 'false',
-        'aws:SourceIp': sourceIp(req),
+        // From the connection, as for S3 requests: TLS or not, and the TCP peer.
+        ...connectionKeys(req.socket),
         'aws:RequestedRegion': GLOBAL_SIGNING_REGION,
       },
     });
@@ -220,9 +221,4 @@ export class QueryApi {
     if (!req.complete) res.setHeader('Connection', 'close');
     this.send(res, iamErr.status, errorResponse(spec.xmlns, iamErr, requestId));
   }
-}
-
-function sourceIp(req: IncomingMessage): string | undefined {
-  const address = req.socket.remoteAddress;
-  return address?.startsWith('::ffff:') ? address.slice(7) : address;
 }

@@ -293,7 +293,7 @@ export class IdentityStore implements IdentitySource {
         );
       }
       const user = userRecordOf(data, accountId, info.userId);
-      (user.policies ??= {})[policyName] = document;
+      setOwn((user.policies ??= {}), policyName, document);
       return () => undefined;
     });
   }
@@ -380,7 +380,7 @@ export class IdentityStore implements IdentitySource {
     const file = this.options.file;
     const text = JSON.stringify(data, null, 2) + '\n';
     const dir = path.dirname(file);
-    fs.mkdirSync(dir, { recursive: true });
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomUUID()}.tmp`);
     try {
       const fd = fs.openSync(tmp, 'wx', 0o600);
@@ -491,6 +491,16 @@ function compareNames(a: string, b: string): number {
   const la = a.toLowerCase();
   const lb = b.toLowerCase();
   return la < lb ? -1 : la > lb ? 1 : 0;
+}
+
+/**
+ * Policy names are data: `obj[name] = value` with the name `__proto__` would set the object's
+ * prototype instead of adding a policy (answered 200, stored nothing, never enforced). Defining
+ * the property makes every name an own, enumerable key, which Object.entries, JSON.stringify,
+ * JSON.parse and structuredClone all keep as one.
+ */
+function setOwn(record: Record<string, unknown>, name: string, value: unknown): void {
+  Object.defineProperty(record, name, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function noSuchKey(accessKeyId: string): IdentityError {

@@ -96,7 +96,7 @@ export async function appendObject(ctx: RequestContext, services: ZonalServices)
   if (offset !== (before?.size ?? 0)) throw invalidWriteOffset();
   const expected = expectedChecksum(ctx);
   const algorithm = appendAlgorithm(before, expected.algorithm);
-  const body = checkedBody(ctx, algorithm, expected);
+  const body = checkedBody(ctx, algorithm, expected, services.config.maxPayloadBytes);
   const record = await services.store.appendObject(bucket.name, key, body.stream, (current, received) => {
     const checksum = body.checksum();
     // Checked again here, at commit: of two appends at the same offset only one finds it.

@@ -10,7 +10,7 @@ import {
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MAX_PAYLOAD_BYTES } from '../protocol/limits.js';
-import { requestPayload, type Payload } from '../http/request-body.js';
+import { ByteLimit, requestPayload, type Payload } from '../http/request-body.js';
 import { header, type RequestContext } from '../http/request-context.js';
 import { badDigest, invalidRequest, S3Error } from '../errors/s3-error.js';
 
@@ -89,14 +89,29 @@ export interface CheckedBody {
 }
 
 /**
+ * 400 EntityTooLarge: "Your proposed upload exceeds the maximum allowed object size" (AWS S3
+ * API Reference, "Error responses"); one PUT or UploadPart carries at most 5 GiB (Amazon S3
+ * User Guide, "Uploading objects").
+ */
+function entityTooLarge(limit: number, proposed: number | undefined): S3Error {
+  return new S3Error('EntityTooLarge', undefined, {
+    ...(proposed === undefined ? {} : { ProposedSize: String(proposed) }),
+    MaxSizeAllowed: String(limit),
+  });
+}
+
+/**
  * The request payload as a write's body: computes `algorithm` while the store reads it, and
  * checks the client's checksum when `checksum()` is called (from the write's `build`, after
- * the body has been stored and before it becomes visible).
+ * the body has been stored and before it becomes visible). More than `limit` bytes
+ * (MAX_PAYLOAD_BYTES; smaller only in tests) fail the body with EntityTooLarge, whether the
+ * client declared its length or not, so the write stores nothing.
  */
 export function checkedBody(
   ctx: RequestContext,
   algorithm: ChecksumAlgorithm,
   expected: ExpectedChecksum,
+  limit: number = MAX_PAYLOAD_BYTES,
 ): CheckedBody {
   if (expected.algorithm !== undefined && expected.algorithm !== algorithm) {
     throw invalidRequest(
@@ -104,16 +119,14 @@ export function checkedBody(
     );
   }
   const payload = requestPayload(ctx);
-  if (payload.declaredLength !== undefined && payload.declaredLength > MAX_PAYLOAD_BYTES) {
-    throw new S3Error('EntityTooLarge', undefined, {
-      ProposedSize: String(payload.declaredLength),
-      MaxSizeAllowed: String(MAX_PAYLOAD_BYTES),
-    });
+  if (payload.declaredLength !== undefined && payload.declaredLength > limit) {
+    throw entityTooLarge(limit, payload.declaredLength);
   }
+  const bounded = new ByteLimit(limit, () => entityTooLarge(limit, undefined));
   const hasher = new ChecksumTransform([algorithm]);
-  // pipeline() carries a payload failure (bad signature, digest, abort) into the hasher, so
-  // the store sees it and the S3 error is what the write rejects with.
-  pipeline(payload.stream, hasher).catch(() => undefined);
+  // pipeline() carries a payload failure (bad signature, digest, abort, too many bytes) into
+  // the hasher, so the store sees it and the S3 error is what the write rejects with.
+  pipeline(payload.stream, bounded, hasher).catch(() => undefined);
   return {
     stream: hasher,
     checksum: () => {

@@ -45,7 +45,7 @@ export async function putObject(ctx: RequestContext, services: ZonalServices): P
   const metadata = userMetadataFrom(ctx);
   const expected = expectedChecksum(ctx);
   const algorithm = expected.algorithm ?? 'crc32';
-  const body = checkedBody(ctx, algorithm, expected);
+  const body = checkedBody(ctx, algorithm, expected, services.config.maxPayloadBytes);
   const encryption = writeEncryption(ctx, bucket);
   const record = await services.store.putObject(
     bucket.name,

@@ -21,7 +21,7 @@ export async function uploadPart(ctx: RequestContext, services: ZonalServices): 
   }
   const expected = expectedChecksum(ctx);
   const algorithm = upload.checksumAlgorithm ?? expected.algorithm ?? 'crc32';
-  const body = checkedBody(ctx, algorithm, expected);
+  const body = checkedBody(ctx, algorithm, expected, services.config.maxPayloadBytes);
   const part = await services.store.putPart(upload.uploadId, partNumber, body.stream, () => ({
     etag: newEtag(),
     checksums: { [algorithm]: body.checksum() },

@@ -161,7 +161,9 @@ async function prepareLocked(
 export function prepareDataDir(config: ServerConfig): string {
   const dataDir = path.resolve(config.dataDir);
   try {
-    fs.mkdirSync(dataDir, { recursive: true });
+    // 0700 when created: the data dir holds secrets and object data. One that exists keeps
+    // the mode its operator chose.
+    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     fs.accessSync(dataDir, fs.constants.W_OK);
   } catch (err) {
     throw new Error(`data dir ${dataDir} is not usable: ${whyNotUsable(dataDir, err)}`);
@@ -179,7 +181,7 @@ function whyNotUsable(dataDir: string, err: unknown): string {
   let cause = err as NodeJS.ErrnoException;
   if (cause.code === 'ENOENT' && fs.existsSync(path.dirname(dataDir))) {
     try {
-      fs.mkdirSync(dataDir);
+      fs.mkdirSync(dataDir, { mode: 0o700 });
     } catch (plain) {
       cause = plain as NodeJS.ErrnoException;
     }

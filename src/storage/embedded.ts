@@ -63,7 +63,7 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<
 /** Creates the data directory tree and proves it writable. */
 function openBlobFiles(dataDir: string, fsync: boolean): LocalDirBlobStore {
   try {
-    fs.mkdirSync(dataDir, { recursive: true });
+    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const blobs = new LocalDirBlobStore(dataDir, fsync);
     blobs.checkWritable();
     return blobs;

@@ -18,6 +18,13 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
+import {
+  CreateAccessKeyCommand,
+  CreateUserCommand,
+  IAMClient,
+  ListUsersCommand,
+  PutUserPolicyCommand,
+} from '@aws-sdk/client-iam';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DEFAULT_CONFIG, type ServerConfig } from '../../src/config.js';
 import { startZonal, type RunningZonal } from '../../src/server/start.js';
@@ -258,6 +265,77 @@ describe('aws:SecureTransport and s3express:TlsVersion in bucket policies', () =
     } finally {
       tls13.destroy();
       tls12.destroy();
+      await secure.close();
+    }
+  });
+});
+
+describe('aws:SecureTransport in identity policies for the IAM API', () => {
+  let dataDir: string;
+  before(() => {
+    dataDir = tempDir();
+  });
+  after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  const iamClient = (zonal: RunningZonal, credentials: typeof ROOT_KEY, ca?: Buffer): IAMClient =>
+    new IAMClient({
+      endpoint: zonal.endpoint,
+      region: TEST_REGION,
+      credentials,
+      maxAttempts: 1,
+      ...(ca ? { requestHandler: new NodeHttpHandler({ httpsAgent: new https.Agent({ ca }) }) } : {}),
+    });
+
+  test('a policy allowing IAM only over TLS: the HTTPS call is allowed, the HTTP call denied', async () => {
+    const plain = await start(dataDir, false);
+    let root = iamClient(plain, ROOT_KEY);
+    let user: IAMClient | undefined;
+    let keys: typeof ROOT_KEY;
+    try {
+      await root.send(new CreateUserCommand({ UserName: 'tls-only' }));
+      const key = (await root.send(new CreateAccessKeyCommand({ UserName: 'tls-only' }))).AccessKey!;
+      keys = { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! };
+      await root.send(
+        new PutUserPolicyCommand({
+          UserName: 'tls-only',
+          PolicyName: 'https-only',
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Action: 'iam:*',
+                Resource: '*',
+                Condition: { Bool: { 'aws:SecureTransport': 'true' } },
+              },
+            ],
+          }),
+        }),
+      );
+      user = iamClient(plain, keys);
+      await assert.rejects(
+        user.send(new ListUsersCommand({})),
+        (err: Error & { $metadata?: { httpStatusCode?: number } }) => {
+          assert.equal(err.name, 'AccessDenied');
+          assert.equal(err.$metadata?.httpStatusCode, 403);
+          return true;
+        },
+      );
+    } finally {
+      root.destroy();
+      user?.destroy();
+      await plain.close();
+    }
+    const secure = await start(dataDir, true);
+    const ca = fs.readFileSync(path.join(dataDir, SELF_SIGNED_CERT));
+    root = iamClient(secure, ROOT_KEY, ca);
+    user = iamClient(secure, keys, ca);
+    try {
+      const listed = await user.send(new ListUsersCommand({}));
+      assert.ok(listed.Users!.some((u) => u.UserName === 'tls-only'));
+    } finally {
+      root.destroy();
+      user.destroy();
       await secure.close();
     }
   });

@@ -344,6 +344,69 @@ describe('connection limit', () => {
   });
 });
 
+describe('the object size limit counts the bytes received, not only a declared length', () => {
+  // MAX_PAYLOAD_BYTES is 5 GiB; the server takes a smaller one so the test sends little.
+  // Above INLINE_MAX_BYTES, so a refused body was being staged in a temp file.
+  const LIMIT = INLINE_MAX_BYTES + 4096;
+  let t: TestZonal;
+  let bucket: string;
+  let port: number;
+
+  before(async () => {
+    t = await startTestZonal({ ...SHORT, maxPayloadBytes: LIMIT });
+    port = t.zonal.port;
+    bucket = bucketName();
+    await t.controlClient().send(new CreateBucketCommand(createBucketInput(bucket)));
+  });
+  after(() => t.close());
+
+  /** A Transfer-Encoding: chunked PUT (no Content-Length), UNSIGNED-PAYLOAD, of `size` bytes. */
+  async function chunkedPut(key: string, size: number): Promise<RawConnection> {
+    const conn = await RawConnection.open(port);
+    conn.write(
+      await signedHead(port, 'PUT', `/${bucket}/${key}`, {
+        'transfer-encoding': 'chunked',
+        'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+      }),
+    );
+    for (let sent = 0; sent < size; sent += 8192) {
+      const n = Math.min(8192, size - sent);
+      conn.write(
+        Buffer.concat([Buffer.from(`${n.toString(16)}\r\n`), Buffer.alloc(n, 0x61), Buffer.from('\r\n')]),
+      );
+    }
+    conn.write(Buffer.from('0\r\n\r\n'));
+    return conn;
+  }
+
+  test('a chunked body of exactly the limit is stored', async () => {
+    const conn = await chunkedPut('at-limit', LIMIT);
+    const res = await conn.readResponse(false, WAIT_MS);
+    assert.equal(res.status, 200, res.body.toString('utf8'));
+    conn.destroy();
+    const head = await t.client().send(new HeadObjectCommand({ Bucket: bucket, Key: 'at-limit' }));
+    assert.equal(head.ContentLength, LIMIT);
+  });
+
+  test('a chunked body one byte over the limit: 400 EntityTooLarge, nothing stored', async () => {
+    const before = blobInventory(t.dataDir);
+    const conn = await chunkedPut('over-limit', LIMIT + 1);
+    const res = await conn.readResponse(false, WAIT_MS);
+    assert.equal(res.status, 400, res.body.toString('utf8'));
+    assert.equal(codeOf(res), 'EntityTooLarge');
+    assert.match(res.body.toString('utf8'), new RegExp(`<MaxSizeAllowed>${LIMIT}</MaxSizeAllowed>`));
+    conn.destroy();
+    await expectHttpStatus(
+      t.client().send(new HeadObjectCommand({ Bucket: bucket, Key: 'over-limit' })),
+      404,
+    );
+    const after = blobInventory(t.dataDir);
+    assert.equal(after.objects, before.objects);
+    assert.deepEqual(after.orphans, []);
+    assert.equal(after.tmpFiles, 0, 'the staged temp file was removed');
+  });
+});
+
 /** The most a loopback connection buffers in the kernel: receive plus send maximum (Linux). */
 function socketBufferBytes(): number {
   const max = (file: string): number => Number(fs.readFileSync(file, 'utf8').trim().split(/\s+/)[2]);

@@ -422,3 +422,53 @@ test('a deleted file keeps the identities, with a warning', async (t) => {
   assert.match(warnings[0]!, /disappeared; keeping the previous identities/);
   assert.ok(store.lookup('AKIAALICE00000000001'));
 });
+
+test('policy names that are Object.prototype names survive the file: read, enforced, written back', (t) => {
+  const DENY = { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: '*', Resource: '*' }] };
+  // JSON.parse makes "__proto__" an own key, as in a file an operator wrote.
+  const text = JSON.stringify({
+    accounts: [
+      {
+        id: DEFAULT_ACCOUNT,
+        users: [
+          {
+            name: 'carol',
+            userId: 'AIDACAROLCAROLCAROLC',
+            accessKeys: [key('AKIACAROL00000000001')],
+            policies: { All: ALLOW_ALL },
+          },
+        ],
+      },
+    ],
+  }).replace(
+    '"policies":{',
+    `"policies":{"__proto__":${JSON.stringify(DENY)},"constructor":${JSON.stringify(DENY)},`,
+  );
+  const file = tempFile(t);
+  fs.writeFileSync(file, text);
+  const store = open(t, file);
+  const carol = store.lookup('AKIACAROL00000000001')!;
+  assert.deepEqual(
+    store
+      .policiesOf(carol)
+      .map((p) => p.source)
+      .sort(),
+    ['user carol policy All', 'user carol policy __proto__', 'user carol policy constructor'],
+  );
+  assert.deepEqual(store.userPolicy(DEFAULT_ACCOUNT, 'carol', '__proto__'), DENY);
+  // A change writes the file back; the names stay plain keys.
+  store.putUserPolicy(DEFAULT_ACCOUNT, 'carol', 'hasOwnProperty', DENY);
+  const written = JSON.parse(fs.readFileSync(file, 'utf8')) as IdentitiesFile;
+  assert.deepEqual(Object.keys(written.accounts[0]!.users![0]!.policies!).sort(), [
+    'All',
+    '__proto__',
+    'constructor',
+    'hasOwnProperty',
+  ]);
+  store.deleteUserPolicy(DEFAULT_ACCOUNT, 'carol', '__proto__');
+  assert.deepEqual(store.getUser(DEFAULT_ACCOUNT, 'carol')!.policyNames.slice().sort(), [
+    'All',
+    'constructor',
+    'hasOwnProperty',
+  ]);
+});

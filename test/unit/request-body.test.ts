@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough, Readable } from 'node:stream';
 
-import { readBounded } from '../../src/http/request-body.js';
+import { pipeline } from 'node:stream/promises';
+import { ByteLimit, readBounded } from '../../src/http/request-body.js';
 
 class TooLarge extends Error {}
 const tooLarge = (): Error => new TooLarge();
@@ -26,4 +27,31 @@ test('readBounded: an undeclared body is refused once it passes the limit, and s
   stream.write(Buffer.alloc(3));
   await assert.rejects(readBounded(stream, 4, undefined, tooLarge), TooLarge);
   assert.equal(stream.destroyed, true);
+});
+
+test('ByteLimit: passes a body of up to the limit, whatever its chunks', async () => {
+  const out: Buffer[] = [];
+  await pipeline(
+    Readable.from([Buffer.alloc(3), Buffer.alloc(0), Buffer.alloc(2)]),
+    new ByteLimit(5, tooLarge),
+    async (source: AsyncIterable<Buffer>) => {
+      for await (const chunk of source) out.push(chunk);
+    },
+  );
+  assert.equal(Buffer.concat(out).length, 5);
+});
+
+test('ByteLimit: fails on the first byte beyond the limit, without passing it on', async () => {
+  const out: Buffer[] = [];
+  await assert.rejects(
+    pipeline(
+      Readable.from([Buffer.alloc(4), Buffer.alloc(2), Buffer.alloc(100)]),
+      new ByteLimit(5, tooLarge),
+      async (source: AsyncIterable<Buffer>) => {
+        for await (const chunk of source) out.push(chunk);
+      },
+    ),
+    TooLarge,
+  );
+  assert.ok(Buffer.concat(out).length <= 5, 'no byte beyond the limit is passed on');
 });

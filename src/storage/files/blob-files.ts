@@ -88,7 +88,7 @@ async function streamToFile(
   fsync: boolean,
   checkSpace: () => void,
 ): Promise<number> {
-  const out = fs.createWriteStream(file, { flags: 'wx', flush: fsync });
+  const out = fs.createWriteStream(file, { flags: 'wx', mode: FILE_MODE, flush: fsync });
   try {
     await pipeline(source, new SpaceGuard(checkSpace), out);
   } catch (err) {
@@ -97,6 +97,13 @@ async function streamToFile(
   }
   return out.bytesWritten;
 }
+
+/**
+ * Object data is the owner's only: blob and temp files 0600, directories 0700 (when Zonal
+ * creates them; an existing directory keeps the mode its operator gave it).
+ */
+export const FILE_MODE = 0o600;
+export const DIR_MODE = 0o700;
 
 /** Bodies up to this size are written in one go (see BlobFiles.writeSmall). */
 const SMALL_BLOB_BYTES = 64 * 1024;
@@ -122,8 +129,8 @@ export class LocalDirBlobStore implements BlobStore {
   ) {
     this.blobsDir = path.join(root, 'blobs');
     this.tmpDir = path.join(root, 'tmp');
-    fs.mkdirSync(this.blobsDir, { recursive: true });
-    fs.mkdirSync(this.tmpDir, { recursive: true });
+    fs.mkdirSync(this.blobsDir, { recursive: true, mode: DIR_MODE });
+    fs.mkdirSync(this.tmpDir, { recursive: true, mode: DIR_MODE });
     if (fsync) syncDir(root);
     this.space = new SpaceReserve(this.tmpDir);
   }
@@ -139,7 +146,7 @@ export class LocalDirBlobStore implements BlobStore {
   /** Creates and removes a file, so a read-only directory fails at startup, not on the first PUT. */
   checkWritable(): void {
     const probe = path.join(this.tmpDir, randomBytes(16).toString('hex'));
-    fs.writeFileSync(probe, '', { flag: 'wx' });
+    fs.writeFileSync(probe, '', { flag: 'wx', mode: FILE_MODE });
     fs.unlinkSync(probe);
   }
 
@@ -177,7 +184,7 @@ export class LocalDirBlobStore implements BlobStore {
    * mid-write leaves an unreferenced file, which the sweep at open removes.
    */
   private async writeSmall(final: string, bytes: Buffer): Promise<number> {
-    const fd = fs.openSync(final, 'wx');
+    const fd = fs.openSync(final, 'wx', FILE_MODE);
     try {
       fs.writeSync(fd, bytes);
       if (this.fsync) {
@@ -214,7 +221,7 @@ export class LocalDirBlobStore implements BlobStore {
   /** Creates a shard directory on first use; its entry in `blobs/` must be durable too. */
   private ensureShard(dir: string): void {
     if (this.shards.has(dir)) return;
-    fs.mkdirSync(dir, { recursive: true });
+    fs.mkdirSync(dir, { recursive: true, mode: DIR_MODE });
     if (this.fsync) syncDir(this.blobsDir);
     this.shards.add(dir);
   }

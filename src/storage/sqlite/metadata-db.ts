@@ -2,6 +2,7 @@
  * SQLite schema, migrations, prepared statements and the mapping between rows and storage
  * records. It knows nothing about blob files or S3 errors.
  */
+import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import type {
   BucketRecord,
@@ -175,6 +176,10 @@ const UPLOAD_ORDER = 'ORDER BY key, initiated, upload_id';
  * Without `fsync` (throwaway servers) checkpoints skip theirs too (OFF).
  */
 export function openDatabase(path: string, fsync: boolean): Database.Database {
+  // SQLite would create the file 0644 (less the umask), and gives its -wal and -shm files the
+  // main file's mode: created here first, 0600, all three are the owner's only. An existing
+  // file keeps the mode it has (an operator's choice); the process umask is left alone.
+  fs.closeSync(fs.openSync(path, 'a', 0o600));
   const db = new Database(path);
   try {
     db.pragma('journal_mode = WAL');
