@@ -1,3 +1,4 @@
+import { randomBytes } from '../auth/random-ids.js';
 import { bucketArn, parseDirectoryBucketName, type DirectoryBucketName } from '../protocol/bucket-names.js';
 import { malformedXml, parseXml, S3_XMLNS } from '../protocol/xml.js';
 import { header, type RequestContext } from '../http/request-context.js';
@@ -51,6 +52,7 @@ export async function createBucket(ctx: RequestContext, services: ZonalServices)
     region: services.config.region,
     ownerAccountId: accountId,
     createdAt: new Date(),
+    incarnation: randomBytes(16).toString('hex'),
   });
   sendEmpty(ctx, 200, {
     Location: `/${name}`,
