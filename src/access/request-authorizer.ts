@@ -7,6 +7,7 @@ import { accessDenied } from '../errors/s3-error.js';
 import type { BucketRecord } from '../storage/types.js';
 import type { AccessDecision, AccessPolicies } from './access-policies.js';
 import { conditionContext } from './condition-context.js';
+import { checkExpectedBucketOwner } from './expected-owner.js';
 
 /**
  * True when a session was created for this incarnation of the bucket, with this owner: a bucket
@@ -63,10 +64,12 @@ export class RequestAuthorizer {
 
   /**
    * Throws AccessDenied unless `ctx` may run its operation. `loadBucket` reads the addressed
-   * bucket (undefined: none or not found; a cached record in the embedded store).
+   * bucket (undefined: none or not found; a cached record in the embedded store). The bucket
+   * owner condition (`x-amz-expected-bucket-owner`) is checked here for every operation.
    */
   authorize(ctx: RequestContext, loadBucket: () => BucketRecord | undefined): void {
     const bucket = loadBucket();
+    checkExpectedBucketOwner(ctx, bucket);
     const { principal } = ctx.auth;
     if (principal.kind === 'session') return this.authorizeSession(ctx, principal.claims, bucket);
     const identity = principal.identity;

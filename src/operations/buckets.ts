@@ -122,11 +122,7 @@ export async function headBucket(ctx: RequestContext, services: ZonalServices): 
 }
 
 export async function deleteBucket(ctx: RequestContext, services: ZonalServices): Promise<void> {
-  if (ctx.req.headers['x-amz-expected-bucket-owner'] !== undefined) {
-    throw notImplemented(
-      'x-amz-expected-bucket-owner is not supported by DeleteBucket for directory buckets.',
-    );
-  }
+  // x-amz-expected-bucket-owner is answered 501 before authorization (access/expected-owner.ts).
   await services.store.deleteBucket(ctx.target.bucket!);
   sendEmpty(ctx, 204);
 }
