@@ -4,6 +4,7 @@ import {
   CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  CreateSessionCommand,
   DeleteBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
@@ -150,6 +151,24 @@ describe('expected bucket owner', () => {
     await s3.send(
       new UploadPartCopyCommand({ ...part, ExpectedSourceBucketOwner: B, ExpectedBucketOwner: A }),
     );
+  });
+
+  test('CreateSession checks the header too (the SDK models no parameter for it)', async () => {
+    const withOwner = (owner: string) => {
+      const control = t.controlClient();
+      control.middlewareStack.add(
+        (next) => async (args) => {
+          (args.request as { headers: Record<string, string> }).headers['x-amz-expected-bucket-owner'] =
+            owner;
+          return next(args);
+        },
+        { step: 'build', name: 'expectedOwnerHeader' },
+      );
+      return control;
+    };
+    const out = await withOwner(A).send(new CreateSessionCommand({ Bucket: bucket }));
+    assert.ok(out.Credentials?.SessionToken);
+    await expectS3Error(withOwner(B).send(new CreateSessionCommand({ Bucket: bucket })), 'AccessDenied', 403);
   });
 
   test('a missing bucket is still 404; a value that is not an account id is 400', async () => {
