@@ -7,6 +7,19 @@ import { accessDenied } from '../errors/s3-error.js';
 import type { BucketRecord } from '../storage/types.js';
 import type { AccessDecision, AccessPolicies } from './access-policies.js';
 import { conditionContext } from './condition-context.js';
+import { checkExpectedBucketOwner } from './expected-owner.js';
+
+/**
+ * True when a session was created for this incarnation of the bucket, with this owner: a bucket
+ * deleted and created again under the same name (by any account) is out of its reach.
+ */
+export function sessionReaches(claims: SessionClaims, bucket: BucketRecord): boolean {
+  return (
+    claims.bucket === bucket.name &&
+    claims.bucketIncarnation === bucket.incarnation &&
+    claims.bucketOwnerAccountId === bucket.ownerAccountId
+  );
+}
 
 /**
  * IAM actions of the control-plane operations, identity policies only ("Actions, resources,
@@ -51,13 +64,15 @@ export class RequestAuthorizer {
 
   /**
    * Throws AccessDenied unless `ctx` may run its operation. `loadBucket` reads the addressed
-   * bucket (undefined: none or not found); session requests on the data plane never need it.
+   * bucket (undefined: none or not found; a cached record in the embedded store). The bucket
+   * owner condition (`x-amz-expected-bucket-owner`) is checked here for every operation.
    */
   authorize(ctx: RequestContext, loadBucket: () => BucketRecord | undefined): void {
-    const { principal } = ctx.auth;
-    if (principal.kind === 'session') return this.authorizeSession(ctx, principal.claims, loadBucket);
-    const identity = principal.identity;
     const bucket = loadBucket();
+    checkExpectedBucketOwner(ctx, bucket);
+    const { principal } = ctx.auth;
+    if (principal.kind === 'session') return this.authorizeSession(ctx, principal.claims, bucket);
+    const identity = principal.identity;
     if (ctx.op === 'CreateSession') return; // decided by the handler, which picks the mode
     const controlAction = CONTROL_ACTIONS[ctx.op];
     if (controlAction !== undefined) return this.authorizeControl(ctx, identity, controlAction, bucket);
@@ -89,7 +104,7 @@ export class RequestAuthorizer {
   authorizeCopySource(ctx: RequestContext, source: BucketRecord): void {
     const { principal } = ctx.auth;
     if (principal.kind === 'session') {
-      if (principal.claims.bucket !== source.name) throw accessDenied();
+      if (!sessionReaches(principal.claims, source)) throw accessDenied();
       return;
     }
     const modes: SessionMode[] = ['ReadOnly', 'ReadWrite'];
@@ -118,9 +133,12 @@ export class RequestAuthorizer {
   private authorizeSession(
     ctx: RequestContext,
     claims: SessionClaims,
-    loadBucket: () => BucketRecord | undefined,
+    bucket: BucketRecord | undefined,
   ): void {
     if (ctx.target.bucket === undefined || ctx.target.bucket !== claims.bucket) throw accessDenied();
+    // A bucket that is gone is the handler's NoSuchBucket; one created again under the name is
+    // another bucket, which this session was never granted.
+    if (bucket && !sessionReaches(claims, bucket)) throw accessDenied();
     if (claims.mode === 'ReadOnly' && !READ_ONLY_OPERATIONS.has(ctx.op)) throw accessDenied();
     const controlAction = CONTROL_ACTIONS[ctx.op];
     if (controlAction === undefined) return;
@@ -128,7 +146,7 @@ export class RequestAuthorizer {
     // they still need the session creator's own permission for that action.
     const creator = this.creators.identityForArn(claims.principalArn);
     if (!creator) throw accessDenied();
-    this.authorizeControl(ctx, creator, controlAction, loadBucket());
+    this.authorizeControl(ctx, creator, controlAction, bucket);
   }
 
   private authorizeControl(

@@ -12,6 +12,12 @@ export interface SessionClaims {
   /** ARN of the IAM principal that created the session. */
   principalArn: string;
   bucket: string;
+  /**
+   * The incarnation and owner of the bucket at CreateSession: a session never reaches a bucket
+   * deleted and created again under its name (docs/SECURITY.md).
+   */
+  bucketIncarnation: string;
+  bucketOwnerAccountId: string;
   mode: SessionMode;
   /** Seconds since the epoch. */
   issuedAt: number;
@@ -90,7 +96,16 @@ function aad(keyId: string): Buffer {
 function validClaims(value: unknown): SessionClaims | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const c = value as Record<string, unknown>;
-  const strings = ['accountId', 'principalArn', 'bucket', 'accessKeyId', 'secretAccessKey'];
+  // Tokens sealed before sessions named their bucket's incarnation lack it: invalid.
+  const strings = [
+    'accountId',
+    'principalArn',
+    'bucket',
+    'bucketIncarnation',
+    'bucketOwnerAccountId',
+    'accessKeyId',
+    'secretAccessKey',
+  ];
   if (!strings.every((k) => typeof c[k] === 'string' && c[k] !== '')) return undefined;
   if (c.mode !== 'ReadWrite' && c.mode !== 'ReadOnly') return undefined;
   if (!Number.isInteger(c.issuedAt) || !Number.isInteger(c.expiresAt)) return undefined;

@@ -1,3 +1,4 @@
+import { randomBytes } from '../auth/random-ids.js';
 import { bucketArn, parseDirectoryBucketName, type DirectoryBucketName } from '../protocol/bucket-names.js';
 import { malformedXml, parseXml, S3_XMLNS } from '../protocol/xml.js';
 import { header, type RequestContext } from '../http/request-context.js';
@@ -51,6 +52,7 @@ export async function createBucket(ctx: RequestContext, services: ZonalServices)
     region: services.config.region,
     ownerAccountId: accountId,
     createdAt: new Date(),
+    incarnation: randomBytes(16).toString('hex'),
   });
   sendEmpty(ctx, 200, {
     Location: `/${name}`,
@@ -120,11 +122,7 @@ export async function headBucket(ctx: RequestContext, services: ZonalServices): 
 }
 
 export async function deleteBucket(ctx: RequestContext, services: ZonalServices): Promise<void> {
-  if (ctx.req.headers['x-amz-expected-bucket-owner'] !== undefined) {
-    throw notImplemented(
-      'x-amz-expected-bucket-owner is not supported by DeleteBucket for directory buckets.',
-    );
-  }
+  // x-amz-expected-bucket-owner is answered 501 before authorization (access/expected-owner.ts).
   await services.store.deleteBucket(ctx.target.bucket!);
   sendEmpty(ctx, 204);
 }

@@ -5,6 +5,7 @@ import { header, type RequestContext } from '../http/request-context.js';
 import { checkKeyLength } from '../protocol/limits.js';
 import { invalidArgument, noSuchBucket, noSuchKey, preconditionFailed } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
+import { checkExpectedSourceBucketOwner } from '../access/expected-owner.js';
 import type { PinnedObject } from '../storage/object-store.js';
 import type { BucketRecord, ObjectRecord } from '../storage/types.js';
 
@@ -49,6 +50,7 @@ export async function copySourceOf(ctx: RequestContext, services: ZonalServices)
   const bucket = await services.store.getBucket(bucketName);
   if (!bucket) throw noSuchBucket(bucketName);
   services.authorizer.authorizeCopySource(ctx, bucket);
+  checkExpectedSourceBucketOwner(ctx, bucket);
   const pinned = await services.store.openObject(bucket.name, key);
   if (!pinned) throw noSuchKey(key);
   try {

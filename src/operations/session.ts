@@ -121,6 +121,8 @@ export async function createSession(ctx: RequestContext, services: ZonalServices
     accountId: principal.identity.accountId,
     principalArn: principal.identity.arn,
     bucket: bucket.name,
+    bucketIncarnation: bucket.incarnation,
+    bucketOwnerAccountId: bucket.ownerAccountId,
     mode,
     issuedAt,
     expiresAt,

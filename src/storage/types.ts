@@ -19,6 +19,11 @@ export interface BucketRecord {
   /** Owning account id (12 digits). */
   ownerAccountId: string;
   createdAt: Date;
+  /**
+   * Random id given at CreateBucket: a bucket deleted and created again under the same name is
+   * a new incarnation, and sessions of the old one do not reach it (docs/SECURITY.md).
+   */
+  incarnation: string;
   /** Bucket policy JSON as stored (validated by the access layer), if any. */
   policy?: string;
   /** Default encryption (PutBucketEncryption; bucket keys are always on); absent means SSE-S3. */

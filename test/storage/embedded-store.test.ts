@@ -12,6 +12,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import Database from 'better-sqlite3';
 import { S3Error } from '../../src/errors/s3-error.js';
 import { INLINE_MAX_BYTES, openEmbeddedStore, type EmbeddedStore } from '../../src/storage/embedded.js';
 import type { ObjectRecord } from '../../src/storage/types.js';
@@ -87,6 +88,7 @@ const bucketRecord = {
   region: 'us-west-2',
   ownerAccountId: OWNER,
   createdAt: new Date(1_700_000_000_000),
+  incarnation: 'incarnation-1',
 };
 
 const fieldsFor = (etag: string) => ({
@@ -340,6 +342,31 @@ describe('embedded store: the data directory', () => {
     } finally {
       store.close();
     }
+  });
+
+  test('buckets of a schema without incarnations get a random one each when the store opens', async (t) => {
+    const dataDir = tempDir();
+    t.after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+    const store = await openAt(dataDir);
+    await store.createBucket(bucketRecord);
+    await store.createBucket({
+      ...bucketRecord,
+      name: 'other--usw2-az1--x-s3',
+      incarnation: 'incarnation-2',
+    });
+    store.close();
+    // Back to schema 4, as a data dir written before incarnations looks.
+    const db = new Database(path.join(dataDir, 'meta.sqlite3'));
+    db.exec('ALTER TABLE buckets DROP COLUMN incarnation');
+    db.pragma('user_version = 4');
+    db.close();
+    const reopened = await openAt(dataDir);
+    t.after(() => reopened.close());
+    const first = (await reopened.getBucket(BUCKET))!.incarnation;
+    const second = (await reopened.getBucket('other--usw2-az1--x-s3'))!.incarnation;
+    assert.match(first, /^[0-9a-f]{32}$/);
+    assert.match(second, /^[0-9a-f]{32}$/);
+    assert.notEqual(first, second);
   });
 
   test("keys with '..', NUL and non-ASCII never reach the file system", async (t) => {

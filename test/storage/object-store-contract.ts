@@ -126,6 +126,7 @@ function bucketRecord(name = BUCKET, owner = OWNER): BucketRecord {
     region: 'us-west-2',
     ownerAccountId: owner,
     createdAt: new Date(1_700_000_000_123),
+    incarnation: `incarnation-of-${name}-${owner}`,
   };
 }
 
@@ -456,6 +457,15 @@ export function objectStoreContract(name: string, openHarness: () => Promise<Con
           isS3Error('BucketAlreadyExists', 409),
         );
         assert.deepEqual(await store.getBucket(BUCKET), bucketRecord());
+      });
+
+      test('a bucket deleted and created again under its name is a new incarnation', async () => {
+        const { store } = h;
+        await store.deleteBucket(BUCKET);
+        assert.equal(await store.getBucket(BUCKET), undefined);
+        const again = { ...bucketRecord(BUCKET, OTHER_OWNER), incarnation: 'the-second-incarnation' };
+        await store.createBucket(again);
+        assert.deepEqual(await store.getBucket(BUCKET), again);
       });
 
       test('listBuckets pages one owner in name order', async () => {

@@ -16,6 +16,8 @@ const CLAIMS: SessionClaims = {
   accountId: '111111111111',
   principalArn: 'arn:aws:iam::111111111111:root',
   bucket: 'photos--use1-az4--x-s3',
+  bucketIncarnation: '0f1e2d3c4b5a69788796a5b4c3d2e1f0',
+  bucketOwnerAccountId: '111111111111',
   mode: 'ReadWrite',
   issuedAt: 1_700_000_000,
   expiresAt: 1_700_000_300,
@@ -23,6 +25,16 @@ const CLAIMS: SessionClaims = {
   secretAccessKey: 'session-secret-0000000000000000000000000',
   encryption: { algorithm: 'AES256' },
 };
+
+test('a token whose claims do not name the bucket incarnation and owner does not open', () => {
+  const key = newSessionKey();
+  const sealer = new SessionTokenSealer(new MemorySessionKeyRing([key], key.id));
+  for (const claim of ['bucketIncarnation', 'bucketOwnerAccountId'] as const) {
+    const old = { ...CLAIMS, [claim]: undefined } as unknown as SessionClaims;
+    assert.equal(sealer.open(sealer.seal(old)), undefined, claim);
+  }
+  assert.deepEqual(sealer.open(sealer.seal(CLAIMS)), CLAIMS);
+});
 
 function tempDir(t: TestContext): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zonal-keys-'));

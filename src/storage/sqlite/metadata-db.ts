@@ -101,6 +101,11 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE objects ADD COLUMN upload_id TEXT;
   `,
+  // 5: the bucket's incarnation (random, set at CreateBucket); existing buckets get one here.
+  `
+  ALTER TABLE buckets ADD COLUMN incarnation TEXT NOT NULL DEFAULT '';
+  UPDATE buckets SET incarnation = lower(hex(randomblob(16)));
+  `,
 ];
 
 export interface BucketRow {
@@ -112,6 +117,7 @@ export interface BucketRow {
   created_at: number;
   policy: string | null;
   encryption: string | null;
+  incarnation: string;
 }
 
 /** An object row without its segments: what listings read. */
@@ -224,8 +230,10 @@ export function prepareStatements(db: Database.Database) {
     getBucket: prepare<[string], BucketRow>(db, 'SELECT * FROM buckets WHERE name = ?'),
     insertBucket: prepare<[BucketRow]>(
       db,
-      `INSERT INTO buckets (name, zone_id, location_type, region, owner_account_id, created_at, policy, encryption)
-       VALUES (@name, @zone_id, @location_type, @region, @owner_account_id, @created_at, @policy, @encryption)`,
+      `INSERT INTO buckets (name, zone_id, location_type, region, owner_account_id, created_at, policy, encryption,
+                            incarnation)
+       VALUES (@name, @zone_id, @location_type, @region, @owner_account_id, @created_at, @policy, @encryption,
+               @incarnation)`,
     ),
     listBuckets: prepare<[string, string, number], BucketRow>(
       db,
@@ -363,6 +371,7 @@ export function bucketToRow(b: BucketRecord): BucketRow {
     created_at: b.createdAt.getTime(),
     policy: b.policy ?? null,
     encryption: b.encryption === undefined ? null : JSON.stringify(b.encryption),
+    incarnation: b.incarnation,
   };
 }
 
@@ -374,6 +383,7 @@ export function rowToBucket(r: BucketRow): BucketRecord {
     region: r.region,
     ownerAccountId: r.owner_account_id,
     createdAt: new Date(r.created_at),
+    incarnation: r.incarnation,
     ...(r.policy === null ? {} : { policy: r.policy }),
     ...(r.encryption === null ? {} : { encryption: JSON.parse(r.encryption) as ServerSideEncryption }),
   };
