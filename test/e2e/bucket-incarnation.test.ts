@@ -10,20 +10,8 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import {
-  bucketName,
-  createBucketInput,
-  expectS3Error,
-  startTestZonal,
-  type TestZonal,
-} from '../helpers/zonal-fixture.js';
-
-const A = '111111111111';
-const B = '222222222222';
-const B_ROOT = {
-  accessKeyId: 'AKIAROOTOFACCOUNTBXX',
-  secretAccessKey: 'secret-of-the-root-of-account-b-0000000',
-};
+import { bucketName, createBucketInput, expectS3Error, type TestZonal } from '../helpers/zonal-fixture.js';
+import { B_ROOT, startTwoAccountZonal } from '../helpers/two-accounts.js';
 
 /**
  * A session is bound to the incarnation of its bucket (docs/SECURITY.md): once the bucket is
@@ -34,10 +22,7 @@ describe('a session does not outlive its bucket', () => {
   let t: TestZonal;
 
   before(async () => {
-    t = await startTestZonal(
-      {},
-      { accountId: A, identities: { accounts: [{ id: B, rootAccessKeys: [B_ROOT], users: [] }] } },
-    );
+    t = await startTwoAccountZonal();
   });
   after(() => t.close());
 

@@ -20,16 +20,12 @@ import {
   createBucketInput,
   expectHttpStatus,
   expectS3Error,
-  startTestZonal,
   type TestZonal,
 } from '../helpers/zonal-fixture.js';
+import { ACCOUNT_A, ACCOUNT_B, B_ROOT, startTwoAccountZonal } from '../helpers/two-accounts.js';
 
-const A = '111111111111';
-const B = '222222222222';
-const B_ROOT = {
-  accessKeyId: 'AKIAROOTOFACCOUNTBXX',
-  secretAccessKey: 'secret-of-the-root-of-account-b-0000000',
-};
+const A = ACCOUNT_A;
+const B = ACCOUNT_B;
 
 /**
  * The bucket owner condition: `x-amz-expected-bucket-owner` and
@@ -42,10 +38,7 @@ describe('expected bucket owner', () => {
   let sourceOfB: string;
 
   before(async () => {
-    t = await startTestZonal(
-      {},
-      { accountId: A, identities: { accounts: [{ id: B, rootAccessKeys: [B_ROOT], users: [] }] } },
-    );
+    t = await startTwoAccountZonal();
     bucket = bucketName();
     await t.controlClient().send(new CreateBucketCommand(createBucketInput(bucket)));
     await t.client().send(new PutObjectCommand({ Bucket: bucket, Key: 'existing', Body: 'kept' }));
