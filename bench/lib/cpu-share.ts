@@ -12,6 +12,19 @@ function ticksOf(pid: number): number {
   }
 }
 
+/** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * Starts counting the CPU time of process `pid` and its children; the returned function gives
+ * the CPU milliseconds used since. Divided by the requests served, it is the server's cost
+ * per request, which other load on the host changes far less than its throughput.
+ */
+export function watchProcessCpu(pid: number): () => number {
+  const start = treeTicks(pid);
+  return () => ((treeTicks(pid) - start) * 1000) / TICKS_PER_SECOND;
+}
+
 function childrenOf(pid: number): number[] {
   try {
     return fs

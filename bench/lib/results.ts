@@ -12,6 +12,8 @@ export interface Measurement {
   errors: number;
   /** Share of all CPUs other processes used during the measurement (0–1): noise. */
   otherCpu?: number;
+  /** CPU time the server process (and its children) used per request, in µs, when measured. */
+  cpuUsPerRequest?: number;
   /** Set when the figure must not be trusted as is (errors, failed checks). */
   flag?: string;
   /** Anything else worth keeping in the JSON (raw wrk figures, samples…). */

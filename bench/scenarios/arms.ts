@@ -12,6 +12,7 @@ export async function s3GetArm(system: string, target: S3Target, size: SizeName)
   return {
     system,
     endpoint: target.server.endpoint,
+    serverPid: target.server.child.pid,
     method: 'GET',
     paths: await Promise.all(
       getKeys(size).map((Key) => target.presign(new GetObjectCommand({ Bucket: target.bucket, Key }))),
@@ -26,6 +27,7 @@ export function nginxGetArm(system: string, nginx: BenchServer, size: SizeName):
   return {
     system,
     endpoint: nginx.endpoint,
+    serverPid: nginx.child.pid,
     method: 'GET',
     paths: getKeys(size).map((k) => `/${k}`),
     expectLength: SIZES[size],
@@ -37,6 +39,7 @@ export async function s3PutArm(system: string, target: S3Target, size: SizeName)
   return {
     system,
     endpoint: target.server.endpoint,
+    serverPid: target.server.child.pid,
     method: 'PUT',
     paths: await Promise.all(
       putKeys(size).map((Key) => target.presign(new PutObjectCommand({ Bucket: target.bucket, Key }))),
@@ -50,6 +53,7 @@ export function nginxPutArm(system: string, nginx: BenchServer, size: SizeName):
   return {
     system,
     endpoint: nginx.endpoint,
+    serverPid: nginx.child.pid,
     method: 'PUT',
     paths: putKeys(size).map((k) => `${NGINX_DAV_PREFIX}${k}`),
     body: bodyOf(size),

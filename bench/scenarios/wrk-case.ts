@@ -1,5 +1,5 @@
 import type { BenchContext } from '../lib/context.js';
-import { watchOtherCpu } from '../lib/cpu-share.js';
+import { watchOtherCpu, watchProcessCpu } from '../lib/cpu-share.js';
 import { redact, request } from '../lib/http-probe.js';
 import { NOISY, type CaseResult, type Measurement } from '../lib/results.js';
 import { runWrk } from '../lib/wrk.js';
@@ -15,6 +15,8 @@ export interface Arm {
   expectLength?: number;
   /** Further check of that first response body: a message when it is wrong. */
   checkBody?: (body: Buffer) => string | undefined;
+  /** The server's process: its CPU time per request is recorded (µs), besides the rate. */
+  serverPid?: number | undefined;
 }
 
 /** Sends the first request once by hand: a server that does not answer 2xx is not measured. */
@@ -55,8 +57,11 @@ export async function measureArm(
   // Warm-up, not recorded: a fresh process has cold JIT and caches; every system gets the same.
   if (ctx.options.warmupSeconds > 0) await runWrk({ ...job, seconds: ctx.options.warmupSeconds });
   const otherCpu = watchOtherCpu();
+  const serverCpu = arm.serverPid === undefined ? undefined : watchProcessCpu(arm.serverPid);
   const r = await runWrk({ ...job, seconds: ctx.options.seconds });
   const others = otherCpu();
+  const cpuUsPerRequest =
+    serverCpu === undefined || r.requests === 0 ? undefined : (serverCpu() * 1000) / r.requests;
   await ctx.trimLogs();
   const m: Measurement = {
     system: arm.system,
@@ -64,6 +69,7 @@ export async function measureArm(
     latencyMs: { p50: r.latencyMs.p50, p99: r.latencyMs.p99 },
     errors: r.errorCount,
     otherCpu: others,
+    ...(cpuUsPerRequest === undefined ? {} : { cpuUsPerRequest }),
     detail: { wrk: r },
   };
   if (r.errorCount > 0) m.flag = `${r.errorCount} failed requests (${JSON.stringify(r.errors)})`;
@@ -74,7 +80,7 @@ export async function measureArm(
       .toString()
       .padStart(
         7,
-      )} req/s  p50 ${lat.p50.toFixed(2)} ms  p99 ${lat.p99.toFixed(2)} ms${others > NOISY ? `  (others used ${Math.round(others * 100)}% CPU)` : ''}${m.flag ? `  !! ${m.flag}` : ''}`,
+      )} req/s  p50 ${lat.p50.toFixed(2)} ms  p99 ${lat.p99.toFixed(2)} ms${cpuUsPerRequest === undefined ? '' : `  ${Math.round(cpuUsPerRequest)} µs CPU/req`}${others > NOISY ? `  (others used ${Math.round(others * 100)}% CPU)` : ''}${m.flag ? `  !! ${m.flag}` : ''}`,
   );
   return m;
 }

@@ -1,25 +1,9 @@
 import crypto from 'node:crypto';
+import { randomBytes } from '../util/random-bytes.js';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
-/**
- * CSPRNG bytes drawn from a 4 KiB buffer refilled when used up: one call into OpenSSL per
- * ~100 requests instead of several per request (8% of CreateSession's CPU before). Every byte
- * is handed out once; the caller gets a copy.
- */
-const pool = Buffer.alloc(4096);
-let poolOffset = pool.length;
-
-export function randomBytes(length: number): Buffer {
-  if (length > pool.length) return crypto.randomBytes(length);
-  if (poolOffset + length > pool.length) {
-    crypto.randomFillSync(pool);
-    poolOffset = 0;
-  }
-  const out = Buffer.from(pool.subarray(poolOffset, poolOffset + length));
-  poolOffset += length;
-  return out;
-}
+export { randomBytes } from '../util/random-bytes.js';
 
 function randomBase32(length: number): string {
   const bytes = randomBytes(length);

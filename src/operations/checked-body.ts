@@ -8,7 +8,7 @@ import {
   type ChecksumAlgorithm,
 } from '../protocol/checksums.js';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { chain } from '../util/chain.js';
 import { MAX_PAYLOAD_BYTES } from '../protocol/limits.js';
 import { ByteLimit, requestPayload, type Payload } from '../http/request-body.js';
 import { header, type RequestContext } from '../http/request-context.js';
@@ -124,9 +124,9 @@ export function checkedBody(
   }
   const bounded = new ByteLimit(limit, () => entityTooLarge(limit, undefined));
   const hasher = new ChecksumTransform([algorithm]);
-  // pipeline() carries a payload failure (bad signature, digest, abort, too many bytes) into
-  // the hasher, so the store sees it and the S3 error is what the write rejects with.
-  pipeline(payload.stream, bounded, hasher).catch(() => undefined);
+  // chain() carries a payload failure (bad signature, digest, abort, too many bytes) into the
+  // hasher, so the store sees it and the S3 error is what the write rejects with.
+  chain(payload.stream, bounded, hasher);
   return {
     stream: hasher,
     checksum: () => {

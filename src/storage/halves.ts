@@ -100,10 +100,16 @@ export interface MetadataStore {
 
   /**
    * Throws (ENOSPC) when a new body kept inline would eat into the free space that writes of
-   * metadata alone need (a delete, which makes room). Called before a write keeps a body inline;
-   * a store with no such limit leaves it out.
+   * metadata alone need (a delete, which makes room). Called with the body's size before a write
+   * keeps it inline; a store with no such limit leaves it out.
    */
-  checkRoom?(): void;
+  checkRoom?(bytes: number): void;
+  /**
+   * Lets the writes that free inline blobs delete them in their own transaction when
+   * `canFreeNow(blobId)` says so (no reader holds them), instead of reporting them as freed.
+   * A store without it reports every freed blob.
+   */
+  freeInlineWhen?(canFreeNow: (blobId: string) => boolean): void;
   /** Removes inline blobs (freed by earlier commits). Idempotent. */
   removeInline(blobIds: readonly string[]): MaybePromise<void>;
   /** Blob-store blobs some row references, for the sweep at open. */

@@ -18,7 +18,7 @@
  * Pins are in-process leases (blob-leases.ts). When other processes share the halves
  * (`shared`), they cannot see our pins nor we theirs, so freed blobs stay SHARED_FREE_DELAY_MS.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomHex } from '../util/random-bytes.js';
 import { Readable } from 'node:stream';
 import { readHead } from '../util/read-head.js';
 import { BlobLeases } from './blob-leases.js';
@@ -79,7 +79,7 @@ interface Staged {
   inline: InlineBlob[];
 }
 
-const newBlobId = (): string => randomBytes(16).toString('hex');
+const newBlobId = (): string => randomHex(16);
 
 /** A fresh upload id: 43 url-safe characters. */
 const newUploadId = (): string => randomBytes(32).toString('base64url');
@@ -102,6 +102,10 @@ export class SegmentStore implements ObjectStore {
     private readonly options: SegmentStoreOptions,
   ) {
     this.leases = new BlobLeases((blob) => this.freeNow(blob));
+    // Alone on the halves, a write may delete the small bodies it replaces in its own
+    // transaction when no reader of this process pins them. Shared, readers in other
+    // processes may still hold them: they wait SHARED_FREE_DELAY_MS like every blob.
+    if (!options.shared) meta.freeInlineWhen?.((blobId) => !this.leases.isLeased(blobId));
   }
 
   /** Removes what no row references (crash leftovers). Only when no other process uses the halves. */
@@ -390,7 +394,7 @@ export class SegmentStore implements ObjectStore {
     const head = await readHead(body, this.options.inlineMaxBytes);
     if (head.rest === undefined) {
       // Inline bytes leave the metadata's free-space reserve alone, as blob files do.
-      this.meta.checkRoom?.();
+      this.meta.checkRoom?.(head.bytes.length);
       const blobId = newBlobId();
       return {
         size: head.bytes.length,

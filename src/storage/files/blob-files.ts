@@ -7,7 +7,7 @@
  * fsynced when asked), so a crash can leave a stray file but never a torn one at a final path.
  * Names never come from object keys, and every id is validated before it becomes a path.
  */
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../../util/random-bytes.js';
 import fs from 'node:fs';
 import { rename } from 'node:fs/promises';
 import path from 'node:path';
@@ -145,7 +145,7 @@ export class LocalDirBlobStore implements BlobStore {
 
   /** Creates and removes a file, so a read-only directory fails at startup, not on the first PUT. */
   checkWritable(): void {
-    const probe = path.join(this.tmpDir, randomBytes(16).toString('hex'));
+    const probe = path.join(this.tmpDir, randomHex(16));
     fs.writeFileSync(probe, '', { flag: 'wx', mode: FILE_MODE });
     fs.unlinkSync(probe);
   }
@@ -158,7 +158,7 @@ export class LocalDirBlobStore implements BlobStore {
 
   /** Streams `source` into a new blob. On any failure nothing is left behind and the error is rethrown. */
   async write(source: Readable): Promise<{ blobId: string; size: number }> {
-    const blobId = randomBytes(16).toString('hex');
+    const blobId = randomHex(16);
     const tmp = path.join(this.tmpDir, blobId);
     const final = this.pathOf(blobId);
     try {

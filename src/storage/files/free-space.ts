@@ -32,23 +32,38 @@ function reserveFor(dir: string): number {
 export class SpaceReserve {
   /** Free bytes a write of object bytes must leave; 0 (statfs unavailable) disables the check. */
   readonly bytes: number;
+  /** Bytes that may still be written, as announced to check(), before statfs is asked again. */
+  private headroom = 0;
 
   constructor(private readonly dir: string) {
     this.bytes = reserveFor(dir);
   }
 
   /**
-   * Throws ENOSPC when the free space is down to the reserve. One statfs: cheap enough for
-   * every write, and concurrent writes overshoot by at most what each writes between checks.
+   * Throws ENOSPC when the free space is down to the reserve. Concurrent writes overshoot by
+   * at most what each writes between checks. A caller that announces the bytes it is about to
+   * write (`upTo`) may be answered without a statfs: after a reading, a quarter of the reserve
+   * (and no more than half the room above it) is handed out that way, so a statfs serves many
+   * small writes (a statfs per 4 KiB PUT showed in the profile) and the reserve keeps at least
+   * three quarters of its size whatever else writes in between.
    */
-  check(): void {
+  check(upTo = 0): void {
     if (this.bytes === 0) return;
+    if (upTo > 0 && upTo <= this.headroom) {
+      this.headroom -= upTo;
+      return;
+    }
+    this.headroom = 0;
     const free = freeBytes(this.dir);
-    if (free === undefined || free >= this.bytes) return;
-    const err: NodeJS.ErrnoException = new Error(
-      `ENOSPC: ${free} bytes free in ${this.dir}, below the ${this.bytes} kept for metadata`,
-    );
-    err.code = 'ENOSPC';
-    throw err;
+    if (free === undefined) return;
+    if (free < this.bytes) {
+      const err: NodeJS.ErrnoException = new Error(
+        `ENOSPC: ${free} bytes free in ${this.dir}, below the ${this.bytes} kept for metadata`,
+      );
+      err.code = 'ENOSPC';
+      throw err;
+    }
+    const room = Math.min(Math.floor(this.bytes / 4), Math.floor((free - this.bytes) / 2));
+    this.headroom = Math.max(0, room - upTo);
   }
 }

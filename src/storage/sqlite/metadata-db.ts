@@ -450,8 +450,13 @@ export function rowToSummary(r: ObjectSummaryRow): ObjectSummary {
   };
 }
 
+/** The segments of an object row, without parsing the rest (a write only needs what it frees). */
+export function rowSegments(r: ObjectRow): Segment[] {
+  return (JSON.parse(r.segments) as StoredSegment[]).map(storedToSegment);
+}
+
 export function rowToObject(r: ObjectRow): ObjectRecord {
-  return { ...rowToSummary(r), segments: (JSON.parse(r.segments) as StoredSegment[]).map(storedToSegment) };
+  return { ...rowToSummary(r), segments: rowSegments(r) };
 }
 
 export function uploadToRow(u: UploadRecord): UploadRow {

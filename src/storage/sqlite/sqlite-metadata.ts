@@ -44,11 +44,13 @@ import {
   partToRow,
   prepareStatements,
   rowToBucket,
+  rowSegments,
   rowToObject,
   rowToPart,
   rowToSummary,
   rowToUpload,
   uploadToRow,
+  type ObjectRow,
   type Statements,
   type UploadRow,
 } from './metadata-db.js';
@@ -93,6 +95,11 @@ function blobsOf(record: { segments: readonly Blobbed[] } | undefined): FreedBlo
   return record ? record.segments.map(freedOf) : [];
 }
 
+/** The blobs of an object row (its segments only are parsed). */
+function blobsOfRow(row: ObjectRow | undefined): FreedBlob[] {
+  return row ? rowSegments(row).map(freedOf) : [];
+}
+
 function freedOf(b: Blobbed): FreedBlob {
   return { blobId: b.blobId, inline: b.inline === true };
 }
@@ -115,6 +122,8 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly space: SpaceReserve;
   private lastTokenPurge = 0;
   private closed = false;
+  /** Which freed inline blobs the write that frees them may delete itself (freeInlineWhen). */
+  private canFreeInlineNow: (blobId: string) => boolean = () => false;
 
   private readonly txCreateBucket: (b: BucketRecord) => void;
   private readonly txDeleteBucket: (name: string) => void;
@@ -344,7 +353,7 @@ export class SqliteMetadataStore implements MetadataStore {
     checkWriteCondition(row && { etag: row.etag }, condition, record.key);
     this.insertInline(inline);
     this.s.upsertObject.run(objectToRow(record));
-    return without(blobsOf(row && rowToObject(row)), blobsOf(record));
+    return this.settle(without(blobsOfRow(row), blobsOf(record)));
   }
 
   private updateObjectRow(
@@ -362,7 +371,7 @@ export class SqliteMetadataStore implements MetadataStore {
     }
     this.insertInline(inline);
     this.s.upsertObject.run(objectToRow(record));
-    return { record, freed: without(blobsOf(current), blobsOf(record)) };
+    return { record, freed: this.settle(without(blobsOf(current), blobsOf(record))) };
   }
 
   private deleteObjectRow(
@@ -378,7 +387,7 @@ export class SqliteMetadataStore implements MetadataStore {
     const current = rowToObject(row);
     checkDeleteCondition(current, condition);
     this.s.deleteObject.run(bucket, key);
-    return { deleted: current, freed: blobsOf(current) };
+    return { deleted: current, freed: this.settle(blobsOf(current)) };
   }
 
   private renameObjectRows(
@@ -413,7 +422,7 @@ export class SqliteMetadataStore implements MetadataStore {
         created_at: now,
       });
     }
-    return { record, replayed: false, freed: without(blobsOf(dst), blobsOf(record)) };
+    return { record, replayed: false, freed: this.settle(without(blobsOf(dst), blobsOf(record))) };
   }
 
   /** Drops expired client tokens, at most once a minute (an indexed range delete). */
@@ -509,7 +518,7 @@ export class SqliteMetadataStore implements MetadataStore {
       .map((p) => ({ blobId: p.blob_id, inline: p.inline === 1 }));
     this.s.deletePartsOfUpload.run(uploadId);
     this.s.deleteUpload.run(uploadId);
-    return freed;
+    return this.settle(freed);
   }
 
   private putPartRow(part: PartRecord, inline: readonly InlineBlob[]): FreedBlob[] {
@@ -517,7 +526,7 @@ export class SqliteMetadataStore implements MetadataStore {
     const previous = this.s.getPart.get(part.uploadId, part.partNumber);
     this.insertInline(inline);
     this.s.upsertPart.run(partToRow(part));
-    return previous ? [{ blobId: previous.blob_id, inline: previous.inline === 1 }] : [];
+    return this.settle(previous ? [{ blobId: previous.blob_id, inline: previous.inline === 1 }] : []);
   }
 
   private completeUploadRows(
@@ -540,7 +549,10 @@ export class SqliteMetadataStore implements MetadataStore {
     this.s.deletePartsOfUpload.run(uploadId);
     this.s.deleteUpload.run(uploadId);
     const previous = currentRow && rowToObject(currentRow);
-    return { record, freed: without([...parts.map(freedOf), ...blobsOf(previous)], blobsOf(record)) };
+    return {
+      record,
+      freed: this.settle(without([...parts.map(freedOf), ...blobsOf(previous)], blobsOf(record))),
+    };
   }
 
   /** Like `scanObjectsFrom`, over uploads; one key may hold several uploads. */
@@ -580,8 +592,28 @@ export class SqliteMetadataStore implements MetadataStore {
 
   // --- housekeeping -----------------------------------------------------------------------
 
-  checkRoom(): void {
-    this.space.check();
+  freeInlineWhen(canFreeNow: (blobId: string) => boolean): void {
+    this.canFreeInlineNow = canFreeNow;
+  }
+
+  /**
+   * Inside a write's transaction: deletes the freed inline blobs that may go now, so an
+   * overwrite of a small object is one transaction rather than one plus a later delete;
+   * returns the rest, for the caller to free once the write is durable. Atomic with the write
+   * that freed them: a crash loses both or neither.
+   */
+  private settle(freed: FreedBlob[]): FreedBlob[] {
+    if (!freed.some((b) => b.inline)) return freed;
+    const rest: FreedBlob[] = [];
+    for (const blob of freed) {
+      if (blob.inline && this.canFreeInlineNow(blob.blobId)) this.s.deleteInline.run(blob.blobId);
+      else rest.push(blob);
+    }
+    return rest;
+  }
+
+  checkRoom(bytes: number): void {
+    this.space.check(bytes);
   }
 
   removeInline(blobIds: readonly string[]): void {
