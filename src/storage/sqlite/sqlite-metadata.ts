@@ -11,6 +11,7 @@ import type Database from 'better-sqlite3';
 import { noSuchBucket, noSuchUpload, S3Error } from '../../errors/s3-error.js';
 import { SpaceReserve } from '../files/free-space.js';
 import { GroupSync, pathFlusher } from '../files/group-sync.js';
+import { Checkpointer } from './checkpointer.js';
 import { checkDeleteCondition, checkWriteCondition } from '../conditions.js';
 import type { FreedBlob, InlineBlob, MetadataStore } from '../halves.js';
 import {
@@ -83,9 +84,17 @@ function freezeBucket(record: BucketRecord): BucketRecord {
  * Wraps `fn` in a transaction that takes the write lock up front (BEGIN IMMEDIATE), so a
  * check-then-write cannot be overtaken by another connection between the two.
  */
-function immediate<A extends unknown[], R>(db: Database.Database, fn: (...args: A) => R): (...args: A) => R {
+function immediate<A extends unknown[], R>(
+  db: Database.Database,
+  fn: (...args: A) => R,
+  committed: () => void,
+): (...args: A) => R {
   const tx = db.transaction(fn);
-  return (...args: A): R => tx.immediate(...args);
+  return (...args: A): R => {
+    const result = tx.immediate(...args);
+    committed();
+    return result;
+  };
 }
 
 type Blobbed = { blobId: string; inline?: true };
@@ -118,6 +127,8 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly bucketCache = new Map<string, { record: BucketRecord | undefined; at: number }>();
   /** Group fsync of the WAL (only when writes are fsynced). */
   private readonly wal: { sync: GroupSync; close: () => void } | undefined;
+  /** WAL checkpoints on a worker thread instead of inside commits. */
+  private readonly checkpointer: Checkpointer;
   /** The free space inline bodies must leave to metadata writes (free-space.ts). */
   private readonly space: SpaceReserve;
   private lastTokenPurge = 0;
@@ -166,34 +177,47 @@ export class SqliteMetadataStore implements MetadataStore {
     this.shared = options.shared;
     this.space = new SpaceReserve(path.dirname(path.resolve(options.path)));
     this.s = prepareStatements(db);
+    this.checkpointer = new Checkpointer(db, options.fsync);
     if (options.fsync) {
       const flusher = pathFlusher(`${db.name}-wal`, { dataOnly: true });
       this.wal = { sync: new GroupSync(flusher.flush), close: flusher.close };
     }
-    this.txCreateBucket = immediate(db, (b) => this.createBucketRow(b));
-    this.txDeleteBucket = immediate(db, (name) => this.deleteBucketRow(name));
-    this.txPutObject = immediate(db, (r, c, inline) => this.putObjectRow(r, c, inline));
-    this.txUpdateObject = immediate(db, (bucket, key, build, inline) =>
-      this.updateObjectRow(bucket, key, build, inline),
+    const committed = (): void => this.checkpointer.committed();
+    this.txCreateBucket = immediate(db, (b) => this.createBucketRow(b), committed);
+    this.txDeleteBucket = immediate(db, (name) => this.deleteBucketRow(name), committed);
+    this.txPutObject = immediate(db, (r, c, inline) => this.putObjectRow(r, c, inline), committed);
+    this.txUpdateObject = immediate(
+      db,
+      (bucket, key, build, inline) => this.updateObjectRow(bucket, key, build, inline),
+      committed,
     );
-    this.txDeleteObject = immediate(db, (bucket, key, c) => this.deleteObjectRow(bucket, key, c));
-    this.txRenameObject = immediate(db, (bucket, srcKey, dstKey, check, token) =>
-      this.renameObjectRows(bucket, srcKey, dstKey, check, token),
+    this.txDeleteObject = immediate(db, (bucket, key, c) => this.deleteObjectRow(bucket, key, c), committed);
+    this.txRenameObject = immediate(
+      db,
+      (bucket, srcKey, dstKey, check, token) => this.renameObjectRows(bucket, srcKey, dstKey, check, token),
+      committed,
     );
-    this.txCreateUpload = immediate(db, (u) => this.createUploadRow(u));
-    this.txDeleteUpload = immediate(db, (uploadId) => this.deleteUploadRows(uploadId));
-    this.txPutPart = immediate(db, (part, inline) => this.putPartRow(part, inline));
-    this.txCompleteUpload = immediate(db, (uploadId, build, c) =>
-      this.completeUploadRows(uploadId, build, c),
+    this.txCreateUpload = immediate(db, (u) => this.createUploadRow(u), committed);
+    this.txDeleteUpload = immediate(db, (uploadId) => this.deleteUploadRows(uploadId), committed);
+    this.txPutPart = immediate(db, (part, inline) => this.putPartRow(part, inline), committed);
+    this.txCompleteUpload = immediate(
+      db,
+      (uploadId, build, c) => this.completeUploadRows(uploadId, build, c),
+      committed,
     );
-    this.txRemoveInline = immediate(db, (ids) => {
-      for (const id of ids) this.s.deleteInline.run(id);
-    });
+    this.txRemoveInline = immediate(
+      db,
+      (ids) => {
+        for (const id of ids) this.s.deleteInline.run(id);
+      },
+      committed,
+    );
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.checkpointer.close();
     this.wal?.close();
     this.db.close();
   }
