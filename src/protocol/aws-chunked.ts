@@ -22,9 +22,10 @@
  *   resolves inline bytes on 'end' only, and the blob store's pipeline to the file resolves only
  *   on a clean end; an error rejects the write and removes the staged blob, and the checksum
  *   check (`checksum()`, from `build`) runs only after the body ended;
- * - XML bodies (readSmallBody, DeleteObjects' verifiedBody) are parsed only after the loop over
- *   the stream finished, which an error ends by throwing.
- * A consumer that acts on bytes before 'end' would act on unverified data.
+ * - XML bodies (readBounded in http/request-body.ts, through readSmallBody and DeleteObjects)
+ *   are parsed only after the loop over the stream finished, which an error ends by throwing.
+ * No other code reads a request payload (requestPayload's callers). A new consumer must also
+ * act only on 'end': before it, the bytes are unverified.
  */
 import { createHash, createHmac, timingSafeEqual, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
