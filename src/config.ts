@@ -38,6 +38,12 @@ export interface ServerConfig {
    * Only tests lower it, to check the limit without sending 5 GiB; no CLI flag sets it.
    */
   maxPayloadBytes?: number;
+  /**
+   * Bytes of request bodies read whole into memory (XML documents, IAM/STS forms) at once,
+   * across all requests; beyond it a request is answered 503 SlowDown. Default
+   * DEFAULT_BODY_BUDGET_BYTES (64 MiB). Only tests change it; no CLI flag sets it.
+   */
+  bodyBudgetBytes?: number;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {

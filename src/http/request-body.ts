@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { credentialScope } from '../auth/sigv4.js';
 import { AwsChunkedDecoder } from '../protocol/aws-chunked.js';
+import type { BodyBudget } from './body-budget.js';
 import type { RequestContext } from './request-context.js';
 import { header } from './request-context.js';
 import { incompleteBody, invalidArgument, S3Error } from '../errors/s3-error.js';
@@ -119,33 +120,60 @@ function connect(
   return { stream: stage, trailers, declaredLength: declared };
 }
 
+/** What readBounded needs besides the stream. */
+export interface BoundedRead {
+  /** Most bytes this body may have. */
+  limit: number;
+  /** The length the client declared, when it did. */
+  declaredLength: number | undefined;
+  /** The protocol's error for a body over `limit`. */
+  tooLarge: () => Error;
+  /** The server's budget for bytes held this way (body-budget.ts). */
+  budget: BodyBudget;
+  /** The protocol's error for a body that would go over the budget. */
+  busy: () => Error;
+}
+
 /**
  * Reads `stream` whole, refusing more than `limit` bytes with `tooLarge()` (each protocol has
  * its own error): before reading when the declared length already exceeds it, else as soon as
- * the count does. Leaving the loop early destroys the stream, which stops the rest of the body;
- * the caller's error response then closes the connection.
+ * the count does. Every byte held is reserved from `budget` as it arrives and released when
+ * the read ends; a chunk that does not fit fails the read with `busy()`. Leaving the loop
+ * early destroys the stream, which stops the rest of the body; the caller's error response
+ * then closes the connection.
  */
-export async function readBounded(
-  stream: Readable,
-  limit: number,
-  declaredLength: number | undefined,
-  tooLarge: () => Error,
-): Promise<Buffer> {
+export async function readBounded(stream: Readable, read: BoundedRead): Promise<Buffer> {
+  const { limit, declaredLength, tooLarge, budget, busy } = read;
   if (declaredLength !== undefined && declaredLength > limit) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge();
-    chunks.push(chunk);
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      if (size + chunk.length > limit) throw tooLarge();
+      if (!budget.tryReserve(chunk.length)) throw busy();
+      size += chunk.length;
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks, size);
+  } finally {
+    budget.release(size);
   }
-  return Buffer.concat(chunks);
 }
 
-/** Reads a small S3 body (XML documents) fully; over `limit` bytes → MaxMessageLengthExceeded. */
-export async function readSmallBody(ctx: RequestContext, limit: number): Promise<Buffer> {
+/**
+ * Reads a small S3 body (XML documents) fully: over `limit` bytes → MaxMessageLengthExceeded,
+ * over the server's budget → 503 SlowDown.
+ */
+export async function readSmallBody(ctx: RequestContext, limit: number, budget: BodyBudget): Promise<Buffer> {
   const payload = requestPayload(ctx);
-  return readBounded(payload.stream, limit, payload.declaredLength, maxMessageLengthExceeded);
+  return readBounded(payload.stream, {
+    limit,
+    declaredLength: payload.declaredLength,
+    tooLarge: maxMessageLengthExceeded,
+    budget,
+    busy: slowDown,
+  });
 }
 
 const maxMessageLengthExceeded = (): S3Error => new S3Error('MaxMessageLengthExceeded');
+const slowDown = (): S3Error => new S3Error('SlowDown');

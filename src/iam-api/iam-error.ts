@@ -26,6 +26,13 @@ export const validationError = (message: string): IamError => new IamError('Vali
 
 export const accessDenied = (message: string): IamError => new IamError('AccessDenied', message, 403);
 
+/**
+ * 503 ServiceUnavailable, "The request has failed due to a temporary failure of the server"
+ * (IAM API Reference, "Common Errors"); the SDKs retry it.
+ */
+export const serviceUnavailable = (): IamError =>
+  new IamError('ServiceUnavailable', 'The request has failed due to a temporary failure of the server.', 503);
+
 export const internalFailure = (): IamError =>
   new IamError('InternalFailure', 'The request processing has failed because of an unknown error.', 500);
 

@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { connectionKeys } from '../access/condition-context.js';
 import { decide, evaluatePolicies, requestTimeContext, type PrincipalInfo } from '../access/policy/index.js';
 import type { Authenticator, AuthScope } from '../auth/authenticate.js';
+import type { BodyBudget } from '../http/body-budget.js';
 import type { IamIdentity } from '../auth/credentials.js';
 import { IdentityError } from '../identity/identity-error.js';
 import type { IdentitySource } from '../identity/identity-source.js';
@@ -35,6 +36,8 @@ export interface QueryApiOptions {
   identities: IdentitySource;
   /** The server's region (`--region`), accepted in credential scopes besides us-east-1. */
   region: string;
+  /** The server's budget for request bodies read whole (shared with S3's XML bodies). */
+  bodyBudget: BodyBudget;
   onInternalError?: (err: unknown) => void;
 }
 
@@ -78,7 +81,7 @@ export class QueryApi {
     const spec = this.services[service];
     res.setHeader('x-amzn-RequestId', request.requestId);
     try {
-      const body = await readQueryBody(req);
+      const body = await readQueryBody(req, this.options.bodyBudget);
       const caller = this.authenticate(spec, req, request, body);
       if (request.method !== 'POST' && request.method !== 'GET') {
         throw new IamError(

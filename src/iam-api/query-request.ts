@@ -3,9 +3,10 @@
  * bodies, and their parameters (`Action=…&Version=…&…`, in a form body or in the query string).
  */
 import type { IncomingMessage } from 'node:http';
+import type { BodyBudget } from '../http/body-budget.js';
 import { readBounded } from '../http/request-body.js';
 import { decodePairs, type PlusSign } from '../protocol/query.js';
-import { IamError, validationError } from './iam-error.js';
+import { IamError, serviceUnavailable, validationError } from './iam-error.js';
 
 export type QueryService = 'iam' | 'sts';
 
@@ -40,10 +41,23 @@ export function queryServiceOf(
 const tooLarge = (): IamError =>
   validationError(`The request body exceeds the maximum size of ${MAX_QUERY_BODY_BYTES} bytes.`);
 
-/** Reads the whole form body, refusing more than `limit` bytes (before reading, when declared). */
-export async function readQueryBody(req: IncomingMessage, limit = MAX_QUERY_BODY_BYTES): Promise<Buffer> {
+/**
+ * Reads the whole form body, refusing more than `limit` bytes (before reading, when declared),
+ * and answering 503 ServiceUnavailable when the server's body budget is spent.
+ */
+export async function readQueryBody(
+  req: IncomingMessage,
+  budget: BodyBudget,
+  limit = MAX_QUERY_BODY_BYTES,
+): Promise<Buffer> {
   const declared = req.headers['content-length'];
-  return readBounded(req, limit, declared === undefined ? undefined : Number(declared), tooLarge);
+  return readBounded(req, {
+    limit,
+    declaredLength: declared === undefined ? undefined : Number(declared),
+    tooLarge,
+    budget,
+    busy: serviceUnavailable,
+  });
 }
 
 /** Request parameters, each name at most once. */

@@ -61,7 +61,7 @@ function parseConfiguration(xml: string, bucket: BucketRecord): ServerSideEncryp
 
 export async function putBucketEncryption(ctx: RequestContext, services: ZonalServices): Promise<void> {
   const bucket = await existingBucket(ctx, services);
-  const body = await readSmallBody(ctx, MAX_CONFIGURATION_BYTES);
+  const body = await readSmallBody(ctx, MAX_CONFIGURATION_BYTES, services.bodyBudget);
   await services.store.setBucketEncryption(bucket.name, parseConfiguration(body.toString('utf8'), bucket));
   sendEmpty(ctx, 200);
 }

@@ -10,7 +10,7 @@ import { existingBucket } from './lookups.js';
 export async function putBucketPolicy(ctx: RequestContext, services: ZonalServices): Promise<void> {
   const bucket = await existingBucket(ctx, services);
   // Read a little past the limit, so an oversized policy is MalformedPolicy like AWS's answer.
-  const body = await readSmallBody(ctx, 4 * MAX_BUCKET_POLICY_BYTES);
+  const body = await readSmallBody(ctx, 4 * MAX_BUCKET_POLICY_BYTES, services.bodyBudget);
   const text = body.toString('utf8');
   validateBucketPolicy(text, bucketArn(bucket.region, bucket.ownerAccountId, bucket.name));
   await services.store.setBucketPolicy(bucket.name, text);

@@ -41,7 +41,7 @@ export async function createBucket(ctx: RequestContext, services: ZonalServices)
   if (header(ctx, 'x-amz-bucket-object-lock-enabled')?.toLowerCase() === 'true') {
     throw notImplemented('Object Lock is not supported for directory buckets.');
   }
-  const body = await readSmallBody(ctx, MAX_CONFIGURATION_BYTES);
+  const body = await readSmallBody(ctx, MAX_CONFIGURATION_BYTES, services.bodyBudget);
   if (body.length > 0) checkConfiguration(body.toString('utf8'), parsed);
 
   const accountId = callerAccountId(ctx);

@@ -145,7 +145,7 @@ async function alreadyCompleted(
   if (uploadId === '' || bucket === undefined || key === undefined) return undefined;
   const record = await services.store.getObject(bucket, key);
   if (record?.uploadId !== uploadId) return undefined;
-  const requested = alreadyRead ?? (await requestedParts(ctx));
+  const requested = alreadyRead ?? (await requestedParts(ctx, services));
   const same =
     requested.length === record.segments.length &&
     requested.every(
@@ -171,8 +171,9 @@ export async function completeMultipartUpload(ctx: RequestContext, services: Zon
   }
 }
 
-async function requestedParts(ctx: RequestContext): Promise<RequestedPart[]> {
-  return parseRequestedParts((await readSmallBody(ctx, MAX_COMPLETE_BODY_BYTES)).toString('utf8'));
+async function requestedParts(ctx: RequestContext, services: ZonalServices): Promise<RequestedPart[]> {
+  const body = await readSmallBody(ctx, MAX_COMPLETE_BODY_BYTES, services.bodyBudget);
+  return parseRequestedParts(body.toString('utf8'));
 }
 
 async function completeOnce(
@@ -182,7 +183,7 @@ async function completeOnce(
 ): Promise<void> {
   const upload = await uploadOf(ctx, services);
   const condition = writeConditionFrom(ctx);
-  const requested = await requestedParts(ctx);
+  const requested = await requestedParts(ctx, services);
   read.parts = requested;
   checkPartOrder(requested);
   const declaredSize = header(ctx, 'x-amz-mp-object-size');

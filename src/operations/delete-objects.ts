@@ -8,7 +8,7 @@ import {
 } from '../protocol/checksums.js';
 import { malformedXml, S3_XMLNS } from '../protocol/xml.js';
 import type { RequestContext } from '../http/request-context.js';
-import { requestPayload } from '../http/request-body.js';
+import { readBounded, requestPayload } from '../http/request-body.js';
 import { keyLengthError } from '../protocol/limits.js';
 import { badDigest, invalidRequest, notImplemented, S3Error } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
@@ -98,22 +98,23 @@ function bodyChecksum(ctx: RequestContext): BodyChecksum {
   throw invalidRequest('Missing required header for this request: Content-MD5 OR x-amz-checksum-*');
 }
 
-/** Reads the whole (small) body and checks it against the client's checksum. */
-async function verifiedBody(ctx: RequestContext, expected: BodyChecksum): Promise<Buffer> {
+/**
+ * Reads the whole (small) body, within the server's body budget, and checks it against the
+ * client's checksum (a trailer is known only once the body has ended).
+ */
+async function verifiedBody(
+  ctx: RequestContext,
+  expected: BodyChecksum,
+  services: ZonalServices,
+): Promise<Buffer> {
   const payload = requestPayload(ctx);
-  const tooBig = (): S3Error => new S3Error('MaxMessageLengthExceeded');
-  if (payload.declaredLength !== undefined && payload.declaredLength > MAX_BODY_BYTES) throw tooBig();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of payload.stream as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) {
-      payload.stream.destroy();
-      throw tooBig();
-    }
-    chunks.push(chunk);
-  }
-  const body = Buffer.concat(chunks);
+  const body = await readBounded(payload.stream, {
+    limit: MAX_BODY_BYTES,
+    declaredLength: payload.declaredLength,
+    tooLarge: () => new S3Error('MaxMessageLengthExceeded'),
+    budget: services.bodyBudget,
+    busy: () => new S3Error('SlowDown'),
+  });
   const name = CHECKSUM_HEADER[expected.algorithm];
   const value = expected.value ?? payload.trailers().get(name);
   if (value === undefined) {
@@ -242,7 +243,7 @@ export async function deleteObjects(ctx: RequestContext, services: ZonalServices
     throw notImplemented('Requester Pays is not supported for directory buckets.');
   }
   const expected = bodyChecksum(ctx);
-  const { quiet, entries } = parseDeleteDocument(await verifiedBody(ctx, expected));
+  const { quiet, entries } = parseDeleteDocument(await verifiedBody(ctx, expected, services));
 
   // All deletes at once: each commits in turn, and they share the wait for durability.
   const outcomes = await Promise.all(

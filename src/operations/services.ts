@@ -2,6 +2,7 @@ import type { RequestAuthorizer } from '../access/request-authorizer.js';
 import type { IamIdentity } from '../auth/credentials.js';
 import type { SessionTokenSealer } from '../auth/session-token.js';
 import type { ServerConfig } from '../config.js';
+import type { BodyBudget } from '../http/body-budget.js';
 import type { IdentitySource } from '../identity/identity-source.js';
 import type { ObjectStore } from '../storage/object-store.js';
 
@@ -16,6 +17,8 @@ export interface ZonalServices {
   readonly identities: IdentitySource;
   /** Who may do what: sessions, identity and bucket policies. */
   readonly authorizer: RequestAuthorizer;
+  /** Memory for request bodies read whole (XML documents), shared by every request. */
+  readonly bodyBudget: BodyBudget;
   /** Counters for tests and operators; mutated by the handlers. */
   readonly stats: ZonalStats;
 }

@@ -6,8 +6,26 @@
  *   signed:   <hex-size>;chunk-signature=<sig>\r\n<data>\r\n … 0;chunk-signature=<sig>\r\n
  *             then, with a trailer: <name:value\r\n>… x-amz-trailer-signature:<sig>\r\n \r\n
  *
- * Unsigned data is passed on as it arrives. Signed data is held until its chunk's signature is
- * verified (at most one chunk, ≤ maxChunkSize), so nothing unverified ever leaves the decoder.
+ * Data is passed on as it arrives, signed or not; a signed chunk's bytes are hashed on the way
+ * and its signature is checked when the chunk ends (AWS chains each chunk's signature from the
+ * previous one: "Signature Calculations for the Authorization Header: Transferring Payload in
+ * Multiple Chunks (Chunked Upload)", Amazon S3 API Reference). A bad signature fails the stream
+ * (SignatureDoesNotMatch) before it passes any later byte and before 'end'. So the decoder holds
+ * no chunk: its memory is one size or trailer line (≤ 16 KiB), whatever the chunk size.
+ *
+ * The contract is Sha256Verifier's (http/request-body.ts): bytes flow through unverified, and
+ * the stream errors instead of ending. It is safe because nothing acts on a body before its
+ * stream has ended cleanly:
+ * - writes (PutObject, UploadPart, AppendObject) go through checkedBody (operations/
+ *   checked-body.ts) into SegmentStore (storage/segment-store.ts), which stages the bytes (in
+ *   memory when small, else a temp file) and commits only once the stream has ended: readHead
+ *   resolves inline bytes on 'end' only, and the blob store's pipeline to the file resolves only
+ *   on a clean end; an error rejects the write and removes the staged blob, and the checksum
+ *   check (`checksum()`, from `build`) runs only after the body ended;
+ * - XML bodies (readBounded in http/request-body.ts, through readSmallBody and DeleteObjects)
+ *   are parsed only after the loop over the stream finished, which an error ends by throwing.
+ * No other code reads a request payload (requestPayload's callers). A new consumer must also
+ * act only on 'end': before it, the bytes are unverified.
  */
 import { createHash, createHmac, timingSafeEqual, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
@@ -96,8 +114,7 @@ export class AwsChunkedDecoder extends Transform {
   private remaining = 0;
   /** Signature claimed for the current chunk (signed mode). */
   private chunkSignature = '';
-  /** Held data of the current signed chunk and its running hash. */
-  private held: Buffer[] = [];
+  /** Running hash of the current signed chunk's data. */
   private chunkHash: Hash | null = null;
   private previousSignature: string;
   private decodedBytes = 0;
@@ -249,24 +266,14 @@ export class AwsChunkedDecoder extends Transform {
     const piece = buf.subarray(pos, pos + n);
     this.remaining -= n;
     this.decodedBytes += n;
-    if (this.signing === null) {
-      this.push(piece);
-    } else {
-      this.chunkHash!.update(piece);
-      this.held.push(piece);
-    }
+    this.chunkHash?.update(piece);
+    this.push(piece);
     if (this.remaining === 0) {
-      if (this.signing !== null) this.releaseVerifiedChunk();
+      // Throws before anything after this chunk is passed on (see the module comment).
+      if (this.signing !== null) this.verifyChunkSignature(this.chunkHash!.digest('hex'));
       this.state = 'data-end';
     }
     return pos + n;
-  }
-
-  /** Verifies the held chunk's signature, then passes its data on. */
-  private releaseVerifiedChunk(): void {
-    this.verifyChunkSignature(this.chunkHash!.digest('hex'));
-    for (const piece of this.held) this.push(piece);
-    this.held = [];
   }
 
   private verifyChunkSignature(dataHash: string): void {

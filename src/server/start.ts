@@ -9,6 +9,7 @@ import { FileRootCredentials } from '../auth/root-credentials-file.js';
 import { FileSessionKeyRing } from '../auth/session-key-file.js';
 import { SessionTokenSealer } from '../auth/session-token.js';
 import type { ServerConfig } from '../config.js';
+import { BodyBudget } from '../http/body-budget.js';
 import { IdentityStore } from '../identity/identity-store.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openObjectStore } from '../storage/open-store.js';
@@ -28,6 +29,8 @@ export interface RunningZonal {
   readonly identities: IdentityStore;
   /** Live counters (e.g. CreateSession calls), mutated while the server runs. */
   readonly stats: ZonalStats;
+  /** Memory reserved now by request bodies read whole (diagnostics and tests). */
+  readonly bodyBudget: BodyBudget;
   /** Graceful stop: finish in-flight requests, then close storage. */
   close(): Promise<void>;
 }
@@ -64,6 +67,7 @@ export async function startZonal(
     config.region,
   );
   const stats: ZonalStats = { sessionsCreated: 0 };
+  const bodyBudget = new BodyBudget(config.bodyBudgetBytes);
   const server = new ZonalServer({
     services: {
       config,
@@ -72,6 +76,7 @@ export async function startZonal(
       root: root.identity,
       identities,
       authorizer,
+      bodyBudget,
       stats,
     },
     onInternalError,
@@ -96,6 +101,7 @@ export async function startZonal(
     store,
     identities,
     stats,
+    bodyBudget,
     close: async () => {
       await server.close();
       // Freed blobs are unlinked in the background; a graceful stop lets those finish.

@@ -53,6 +53,7 @@ export class ZonalServer {
       authenticator: this.authenticator,
       identities: services.identities,
       region: services.config.region,
+      bodyBudget: services.bodyBudget,
       onInternalError: (err) => this.internalError(err, undefined),
     });
     this.http = createHttpFront((req, res) => void this.handle(req, res), services.config);

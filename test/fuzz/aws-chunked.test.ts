@@ -3,8 +3,10 @@
  * splits, signed and unsigned; then the same bodies corrupted, and plain noise. Invariants:
  * - a valid framing decodes to exactly the original payload and trailers, however it is split;
  * - anything else settles quickly, failing only with an S3Error;
- * - signed bodies: only verified bytes leave the decoder (what passed is a prefix of the original
- *   payload), and a corrupted body that is accepted decodes to the original payload and trailers.
+ * - a body that fails never ends: the decoder errors before 'end' (consumers commit only on a
+ *   clean end; bytes of a chunk pass before its signature is checked);
+ * - signed bodies: a corrupted body that ends cleanly decodes to exactly the original payload and
+ *   trailers, and noise never ends cleanly.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -30,11 +32,15 @@ interface Decoded {
   data: Buffer;
   trailers: Map<string, string>;
   error?: unknown;
+  /** The decoder emitted 'end' (the body ended cleanly). */
+  ended: boolean;
 }
 
 /** Feeds `pieces` through a decoder; never throws, returns what passed and any error. */
 async function decode(pieces: Buffer[], opts: AwsChunkedOptions): Promise<Decoded> {
   const decoder = new AwsChunkedDecoder(opts);
+  let ended = false;
+  decoder.once('end', () => (ended = true));
   const out: Buffer[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -44,9 +50,9 @@ async function decode(pieces: Buffer[], opts: AwsChunkedOptions): Promise<Decode
   });
   try {
     await pipeline(Readable.from(pieces, { objectMode: false }), decoder, sink);
-    return { data: Buffer.concat(out), trailers: decoder.trailers };
+    return { data: Buffer.concat(out), trailers: decoder.trailers, ended };
   } catch (error) {
-    return { data: Buffer.concat(out), trailers: decoder.trailers, error };
+    return { data: Buffer.concat(out), trailers: decoder.trailers, error, ended };
   }
 }
 
@@ -190,6 +196,7 @@ describe('fuzz: aws-chunked decoder', () => {
       fc.asyncProperty(validBody, async ({ body, payload, trailers, opts, cuts }) => {
         const r = await decode(splitAt(body, cuts), opts);
         assert.equal(r.error, undefined, String(r.error));
+        assert.ok(r.ended, 'the body ended');
         assert.ok(r.data.equals(payload), 'payload differs');
         assert.deepEqual([...r.trailers], trailers);
       }),
@@ -197,7 +204,7 @@ describe('fuzz: aws-chunked decoder', () => {
     );
   });
 
-  test('corrupted framings: an S3Error or, if signed, the original payload; only verified bytes pass', async (t) => {
+  test('corrupted framings: an S3Error before the end or, if signed, exactly the original payload', async (t) => {
     await fuzzAsync(
       t,
       'aws-chunked/corrupted',
@@ -207,13 +214,13 @@ describe('fuzz: aws-chunked decoder', () => {
         corruption,
         async ({ body, payload, trailers, opts, cuts, signed }, edits) => {
           const r = await decode(splitAt(corrupt(body, edits), cuts), opts);
-          if (r.error !== undefined) assertClientError(r.error);
-          if (signed) {
-            assert.ok(payload.subarray(0, r.data.length).equals(r.data), 'unverified bytes left the decoder');
-            if (r.error === undefined) {
-              assert.ok(r.data.equals(payload), 'a corrupted signed body decoded to other bytes');
-              assert.deepEqual([...r.trailers], trailers);
-            }
+          if (r.error !== undefined) {
+            assertClientError(r.error);
+            assert.ok(!r.ended, 'a failed body must not end');
+          } else if (signed) {
+            assert.ok(r.ended, 'the body ended');
+            assert.ok(r.data.equals(payload), 'a corrupted signed body decoded to other bytes');
+            assert.deepEqual([...r.trailers], trailers);
           } else if (r.error === undefined && opts.decodedContentLength !== undefined) {
             assert.equal(r.data.length, opts.decodedContentLength);
           }
@@ -236,6 +243,7 @@ describe('fuzz: aws-chunked decoder', () => {
           if (declared < 0) return;
           const r = await decode(splitAt(v.body, v.cuts), { ...v.opts, decodedContentLength: declared });
           assert.ok(r.error instanceof S3Error && r.error.code === 'IncompleteBody', String(r.error));
+          assert.ok(!r.ended, 'a failed body must not end');
         },
       ),
       { timeout: 5_000 },
@@ -285,8 +293,11 @@ describe('fuzz: aws-chunked decoder', () => {
             declaredTrailers: declared,
             maxChunkSize: MAX_CHUNK,
           });
-          if (r.error !== undefined) assertClientError(r.error);
-          if (signed) assert.equal(r.data.length, 0, 'noise passed a signed decoder');
+          if (r.error !== undefined) {
+            assertClientError(r.error);
+            assert.ok(!r.ended, 'a failed body must not end');
+          }
+          if (signed) assert.notEqual(r.error, undefined, 'noise ended cleanly through a signed decoder');
         },
       ),
       { timeout: 5_000 },

@@ -126,7 +126,10 @@ async function decode(
   return { data: Buffer.concat(out), trailers: decoder.trailers };
 }
 
-/** Decodes expecting failure; returns the S3 error and the bytes that got through before it. */
+/**
+ * Decodes expecting failure: the stream must error, never end ('end' is "the body was
+ * accepted"). Returns the S3 error and the bytes that got through before it.
+ */
 async function decodeError(
   body: Buffer,
   opts: AwsChunkedOptions,
@@ -261,7 +264,7 @@ test('signed chunks with a signed trailer', async () => {
   }
 });
 
-test('data is streamed: unsigned bytes as they arrive, signed chunks once verified', async () => {
+test('data is streamed as it arrives, signed or not; a signed chunk is checked when it ends', async () => {
   const unsigned = new AwsChunkedDecoder(unsignedOpts([]));
   const seen: Buffer[] = [];
   unsigned.on('data', (c: Buffer) => seen.push(c));
@@ -270,19 +273,38 @@ test('data is streamed: unsigned bytes as they arrive, signed chunks once verifi
   assert.equal(Buffer.concat(seen).toString(), '01234567');
   unsigned.destroy();
 
+  // A signed chunk's bytes pass before its signature is known: nothing holds the chunk.
   const c1 = Buffer.alloc(5000, 'x');
-  const body = signedBody([c1, Buffer.alloc(5000, 'y')]);
-  const signed = new AwsChunkedDecoder(signedOpts());
-  const got: Buffer[] = [];
-  signed.on('data', (c: Buffer) => got.push(c));
-  const headerLen = body.indexOf('\r\n') + 2;
-  signed.write(body.subarray(0, headerLen + 4999)); // all but the last byte of chunk 1
-  await tick();
-  assert.equal(got.length, 0, 'unverified data must not be released');
-  signed.write(body.subarray(headerLen + 4999, headerLen + 5000));
-  await tick();
-  assert.ok(Buffer.concat(got).equals(c1));
-  signed.destroy();
+  const c2 = Buffer.alloc(5000, 'y');
+  const headerLen = signedBody([c1, c2]).indexOf('\r\n') + 2;
+  for (const tampered of [false, true]) {
+    const body = signedBody([c1, c2], CTX, {
+      tamper: (i, sig) => (tampered && i === 0 ? (sig[0] === '0' ? '1' : '0') + sig.slice(1) : sig),
+    });
+    const signed = new AwsChunkedDecoder(signedOpts());
+    const got: Buffer[] = [];
+    const events: string[] = [];
+    signed.on('data', (c: Buffer) => got.push(c));
+    signed.on('end', () => events.push('end'));
+    signed.on('error', (err: S3Error) => events.push(err.code));
+    signed.write(body.subarray(0, headerLen + 4999)); // all but the last byte of chunk 1
+    await tick();
+    assert.ok(Buffer.concat(got).equals(c1.subarray(0, 4999)), 'bytes pass as they arrive');
+    assert.deepEqual(events, []);
+    signed.write(body.subarray(headerLen + 4999)); // the rest of the body
+    await tick();
+    if (tampered) {
+      // The bad signature fails the stream when chunk 1 ends: nothing of chunk 2 passes, no 'end'.
+      assert.deepEqual(events, ['SignatureDoesNotMatch']);
+      assert.ok(c1.subarray(0, Buffer.concat(got).length).equals(Buffer.concat(got)), 'only chunk 1 bytes');
+      assert.ok(signed.destroyed);
+    } else {
+      signed.end();
+      await tick();
+      assert.deepEqual(events, ['end']);
+      assert.ok(Buffer.concat(got).equals(Buffer.concat([c1, c2])));
+    }
+  }
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -363,18 +385,20 @@ test('x-amz-decoded-content-length mismatch in both directions → IncompleteBod
 // ---------------------------------------------------------------------------------------------
 // Signatures
 
-test('bad, unchained or reordered chunk signatures → SignatureDoesNotMatch, nothing unverified released', async () => {
+test('bad, unchained or reordered chunk signatures → SignatureDoesNotMatch before anything after the bad chunk', async () => {
   const chunks = [Buffer.alloc(100, 'a'), Buffer.alloc(100, 'b'), Buffer.alloc(100, 'c')];
   const flip = (s: string): string => (s[0] === '0' ? '1' : '0') + s.slice(1);
   for (const bad of [0, 1, 2, 3]) {
     const body = signedBody(chunks, CTX, { tamper: (i, s) => (i === bad ? flip(s) : s) });
+    // The bad chunk's own bytes may have passed (the stream fails instead of ending), no later one.
+    const upToBad = Buffer.concat(chunks.slice(0, bad + 1));
     for (const how of ['whole', 'bytes', 5] as Split[]) {
       const { err, passed } = await decodeError(body, signedOpts(), how);
       assert.equal(err.code, 'SignatureDoesNotMatch', `chunk ${bad} (${how})`);
       assert.equal(err.status, 403);
       assert.ok(
-        passed.equals(Buffer.concat(chunks.slice(0, bad))),
-        `released only verified chunks (${bad}, ${how})`,
+        upToBad.subarray(0, passed.length).equals(passed),
+        `nothing after the bad chunk passed (${bad}, ${how})`,
       );
     }
   }
