@@ -30,6 +30,8 @@ const STALLED_COMMITS = 20 * COMMITS_PER_CHECKPOINT;
  */
 export class Checkpointer {
   private worker: Worker | undefined;
+  /** Checkpoints the thread ran, and those the connection ran itself (tests, diagnostics). */
+  readonly counts = { thread: 0, connection: 0 };
   private commits = 0;
   private running = false;
   private closed = false;
@@ -81,6 +83,7 @@ export class Checkpointer {
 
   private done(result: CheckpointResult): void {
     this.running = false;
+    if (result.log >= 0) this.counts.thread++;
     if (this.closed) return;
     if (result.log > MAX_WAL_FRAMES) this.catchUp();
   }
@@ -88,6 +91,7 @@ export class Checkpointer {
   private catchUp(): void {
     try {
       this.db.pragma('wal_checkpoint(PASSIVE)');
+      this.counts.connection++;
     } catch {
       // Busy (another process's checkpoint): the next round tries again.
     }
