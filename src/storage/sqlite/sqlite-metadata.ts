@@ -1,6 +1,8 @@
 /**
  * The SQLite metadata store: every visibility decision of the embedded backend, each write one
- * `BEGIN IMMEDIATE` transaction, inline blobs in the same database. Answers synchronously.
+ * `BEGIN IMMEDIATE` transaction, inline blobs in the same database. Answers reads
+ * synchronously; object and part writes settle once the batch they ran in has committed
+ * (write-batch.ts), the other writes synchronously.
  *
  * Group commit: transactions commit without an fsync of their own (synchronous NORMAL);
  * `durable()` waits for one fsync of the WAL shared by every writer that committed meanwhile,
@@ -12,6 +14,7 @@ import { noSuchBucket, noSuchUpload, S3Error } from '../../errors/s3-error.js';
 import { SpaceReserve } from '../files/free-space.js';
 import { GroupSync, pathFlusher } from '../files/group-sync.js';
 import { Checkpointer } from './checkpointer.js';
+import { WriteBatch } from './write-batch.js';
 import { checkDeleteCondition, checkWriteCondition } from '../conditions.js';
 import type { FreedBlob, InlineBlob, MetadataStore } from '../halves.js';
 import {
@@ -127,6 +130,8 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly bucketCache = new Map<string, { record: BucketRecord | undefined; at: number }>();
   /** Group fsync of the WAL (only when writes are fsynced). */
   private readonly wal: { sync: GroupSync; close: () => void } | undefined;
+  /** The object and part writes, committed in batches (write-batch.ts). */
+  private readonly batch: WriteBatch;
   /** WAL checkpoints on a worker thread instead of inside commits. */
   private readonly checkpointer: Checkpointer;
   /** The free space inline bodies must leave to metadata writes (free-space.ts). */
@@ -138,22 +143,6 @@ export class SqliteMetadataStore implements MetadataStore {
 
   private readonly txCreateBucket: (b: BucketRecord) => void;
   private readonly txDeleteBucket: (name: string) => void;
-  private readonly txPutObject: (
-    r: ObjectRecord,
-    c: WriteCondition | undefined,
-    inline: readonly InlineBlob[],
-  ) => FreedBlob[];
-  private readonly txUpdateObject: (
-    bucket: string,
-    key: string,
-    build: (current: ObjectRecord | undefined) => ObjectRecord,
-    inline: readonly InlineBlob[],
-  ) => { record: ObjectRecord; freed: FreedBlob[] };
-  private readonly txDeleteObject: (
-    bucket: string,
-    key: string,
-    c: DeleteCondition | undefined,
-  ) => { deleted?: ObjectRecord; freed: FreedBlob[] };
   private readonly txRenameObject: (
     bucket: string,
     srcKey: string,
@@ -163,7 +152,6 @@ export class SqliteMetadataStore implements MetadataStore {
   ) => { record?: ObjectRecord; replayed: boolean; freed: FreedBlob[] };
   private readonly txCreateUpload: (u: UploadRecord) => void;
   private readonly txDeleteUpload: (uploadId: string) => FreedBlob[] | undefined;
-  private readonly txPutPart: (part: PartRecord, inline: readonly InlineBlob[]) => FreedBlob[];
   private readonly txCompleteUpload: (
     uploadId: string,
     build: (upload: UploadRecord, parts: readonly PartRecord[]) => ObjectRecord,
@@ -183,15 +171,9 @@ export class SqliteMetadataStore implements MetadataStore {
       this.wal = { sync: new GroupSync(flusher.flush), close: flusher.close };
     }
     const committed = (): void => this.checkpointer.committed();
+    this.batch = new WriteBatch(db, committed);
     this.txCreateBucket = immediate(db, (b) => this.createBucketRow(b), committed);
     this.txDeleteBucket = immediate(db, (name) => this.deleteBucketRow(name), committed);
-    this.txPutObject = immediate(db, (r, c, inline) => this.putObjectRow(r, c, inline), committed);
-    this.txUpdateObject = immediate(
-      db,
-      (bucket, key, build, inline) => this.updateObjectRow(bucket, key, build, inline),
-      committed,
-    );
-    this.txDeleteObject = immediate(db, (bucket, key, c) => this.deleteObjectRow(bucket, key, c), committed);
     this.txRenameObject = immediate(
       db,
       (bucket, srcKey, dstKey, check, token) => this.renameObjectRows(bucket, srcKey, dstKey, check, token),
@@ -199,7 +181,6 @@ export class SqliteMetadataStore implements MetadataStore {
     );
     this.txCreateUpload = immediate(db, (u) => this.createUploadRow(u), committed);
     this.txDeleteUpload = immediate(db, (uploadId) => this.deleteUploadRows(uploadId), committed);
-    this.txPutPart = immediate(db, (part, inline) => this.putPartRow(part, inline), committed);
     this.txCompleteUpload = immediate(
       db,
       (uploadId, build, c) => this.completeUploadRows(uploadId, build, c),
@@ -217,6 +198,7 @@ export class SqliteMetadataStore implements MetadataStore {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.batch.flush();
     this.checkpointer.close();
     this.wal?.close();
     this.db.close();
@@ -332,8 +314,8 @@ export class SqliteMetadataStore implements MetadataStore {
     record: ObjectRecord,
     condition: WriteCondition | undefined,
     inline: readonly InlineBlob[],
-  ): FreedBlob[] {
-    return this.txPutObject(record, condition, inline);
+  ): Promise<FreedBlob[]> {
+    return this.batch.run(() => this.putObjectRow(record, condition, inline));
   }
 
   updateObject(
@@ -341,16 +323,16 @@ export class SqliteMetadataStore implements MetadataStore {
     key: string,
     build: (current: ObjectRecord | undefined) => ObjectRecord,
     inline: readonly InlineBlob[],
-  ): { record: ObjectRecord; freed: FreedBlob[] } {
-    return this.txUpdateObject(bucket, key, build, inline);
+  ): Promise<{ record: ObjectRecord; freed: FreedBlob[] }> {
+    return this.batch.run(() => this.updateObjectRow(bucket, key, build, inline));
   }
 
   deleteObject(
     bucket: string,
     key: string,
     condition: DeleteCondition | undefined,
-  ): { deleted?: ObjectRecord; freed: FreedBlob[] } {
-    return this.txDeleteObject(bucket, key, condition);
+  ): Promise<{ deleted?: ObjectRecord; freed: FreedBlob[] }> {
+    return this.batch.run(() => this.deleteObjectRow(bucket, key, condition));
   }
 
   renameObject(
@@ -497,8 +479,8 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.txDeleteUpload(uploadId);
   }
 
-  putPart(part: PartRecord, inline: readonly InlineBlob[]): FreedBlob[] {
-    return this.txPutPart(part, inline);
+  putPart(part: PartRecord, inline: readonly InlineBlob[]): Promise<FreedBlob[]> {
+    return this.batch.run(() => this.putPartRow(part, inline));
   }
 
   listParts(uploadId: string, afterPartNumber: number, limit: number): PartListPage {
