@@ -1,4 +1,5 @@
-import { availableParallelism } from 'node:os';
+import fs from 'node:fs';
+import os, { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG, isValidRegion, type ServerConfig, type TlsConfig } from '../config.js';
@@ -8,6 +9,9 @@ import { isWorker, startWorkers } from '../server/workers.js';
 
 export const SERVE_USAGE = `Usage: zonal serve [options]
 
+  --ephemeral                a throwaway server for tests: a new temporary data dir (removed at
+                             exit, also on SIGINT/SIGTERM), fsync off, a free port unless --port
+                             is given; prints one JSON line {"zonal":"ready",...} on stdout
   --host <addr>              listen address (default ${DEFAULT_CONFIG.host})
   --port <n>                 listen port (default ${DEFAULT_CONFIG.port}; 0 picks a free one)
   --data-dir <dir>           where data lives (default ${DEFAULT_CONFIG.dataDir})
@@ -46,7 +50,16 @@ function parseInteger(name: string, value: string, min: number, max: number): nu
   return n;
 }
 
-export function parseServeArgs(args: string[]): ServerConfig {
+/** What `zonal serve` was asked for: the server's configuration, and whether it is throwaway. */
+export interface ServeOptions extends ServerConfig {
+  /** `--ephemeral`: data in a temporary dir removed at exit, fsync off, a free port by default. */
+  ephemeral: boolean;
+}
+
+/** The environment variable through which a `--ephemeral --workers` primary hands its dir to the workers. */
+const EPHEMERAL_DIR_VARIABLE = 'ZONAL_EPHEMERAL_DATA_DIR';
+
+export function parseServeArgs(args: string[]): ServeOptions {
   // `--fsync` alone means true; parseArgs wants a value for string options.
   const normalized = args.map((a) =>
     a === '--fsync' ? '--fsync=true' : a === '--no-fsync' ? '--fsync=false' : a,
@@ -56,6 +69,7 @@ export function parseServeArgs(args: string[]): ServerConfig {
     strict: true,
     allowPositionals: false,
     options: {
+      ephemeral: { type: 'boolean' },
       host: { type: 'string' },
       port: { type: 'string' },
       'data-dir': { type: 'string' },
@@ -77,16 +91,30 @@ export function parseServeArgs(args: string[]): ServerConfig {
   const seconds = (name: 'headers-timeout' | 'request-timeout' | 'keep-alive-timeout', fallbackMs: number) =>
     values[name] === undefined ? fallbackMs : parseInteger(name, values[name], 1, 3600) * 1000;
   const tls = tlsOption(values['tls-cert'], values['tls-key'], values['tls-self-signed'] ?? false);
-  const config: ServerConfig = {
+  const ephemeral = values.ephemeral ?? false;
+  if (ephemeral && values['data-dir'] !== undefined)
+    throw new Error('--ephemeral makes its own data dir: it cannot be combined with --data-dir');
+  if (ephemeral && values.fsync === 'true') throw new Error('--ephemeral turns fsync off');
+  const config: ServeOptions = {
+    ephemeral,
     host: values.host ?? DEFAULT_CONFIG.host,
-    port: values.port === undefined ? DEFAULT_CONFIG.port : parseInteger('port', values.port, 0, 65535),
+    port:
+      values.port === undefined
+        ? ephemeral
+          ? 0
+          : DEFAULT_CONFIG.port
+        : parseInteger('port', values.port, 0, 65535),
     dataDir: values['data-dir'] ?? DEFAULT_CONFIG.dataDir,
     region: values.region ?? DEFAULT_CONFIG.region,
     sessionDurationSeconds:
       values['session-duration'] === undefined
         ? DEFAULT_CONFIG.sessionDurationSeconds
         : parseInteger('session-duration', values['session-duration'], 1, 12 * 3600),
-    fsync: values.fsync === undefined ? DEFAULT_CONFIG.fsync : parseBoolean('fsync', values.fsync),
+    fsync: ephemeral
+      ? false
+      : values.fsync === undefined
+        ? DEFAULT_CONFIG.fsync
+        : parseBoolean('fsync', values.fsync),
     ...(values['inline-max-bytes'] === undefined
       ? {}
       : { inlineMaxBytes: parseInteger('inline-max-bytes', values['inline-max-bytes'], 0, 1024 * 1024) }),
@@ -180,37 +208,88 @@ function banner(zonal: Pick<RunningZonal, 'root' | 'config' | 'endpoint'>, selfS
   return lines.join('\n');
 }
 
+/**
+ * The line `zonal serve --ephemeral` prints on stdout once it listens, before any request log
+ * line: one JSON object a test harness reads instead of parsing the banner. The root secret is
+ * in it only when this start generated it (a throwaway server's credentials die with it);
+ * credentials from the environment are never echoed.
+ */
+export function readyLine(zonal: Pick<RunningZonal, 'root' | 'config' | 'endpoint' | 'port'>): string {
+  const { identity, generated } = zonal.root;
+  return JSON.stringify({
+    zonal: 'ready',
+    endpoint: zonal.endpoint,
+    port: zonal.port,
+    region: zonal.config.region,
+    accountId: identity.accountId,
+    accessKeyId: identity.accessKeyId,
+    ...(generated ? { secretAccessKey: identity.secretAccessKey } : {}),
+    dataDir: zonal.config.dataDir,
+    pid: process.pid,
+  });
+}
+
+/**
+ * The temporary data dir of `--ephemeral`: made here (or, in a `--workers` worker, the one its
+ * primary made), removed by `remove()` and, as a last resort, when the process exits.
+ */
+function ephemeralDataDir(): { dir: string; remove(): void } {
+  const inherited = isWorker() ? process.env[EPHEMERAL_DIR_VARIABLE] : undefined;
+  if (inherited !== undefined) return { dir: inherited, remove: () => {} };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zonal-ephemeral-'));
+  // Workers forked later inherit the environment, and with it the dir.
+  process.env[EPHEMERAL_DIR_VARIABLE] = dir;
+  const remove = (): void => fs.rmSync(dir, { recursive: true, force: true });
+  process.once('exit', remove);
+  return { dir, remove };
+}
+
 /** `zonal serve`: runs until SIGINT/SIGTERM, then shuts down gracefully. */
 export async function serve(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
     console.log(SERVE_USAGE);
     return 0;
   }
-  const config = parseServeArgs(args);
+  let config = parseServeArgs(args);
+  const ephemeral = config.ephemeral ? ephemeralDataDir() : undefined;
+  if (ephemeral !== undefined) config = { ...config, dataDir: ephemeral.dir };
   // Handlers go in before the banner: a signal sent as soon as it is printed must not kill us.
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
-      console.log(`${signal} received, shutting down`);
+      (ephemeral ? console.error : console.log)(`${signal} received, shutting down`);
       resolve();
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  // An ephemeral server's stdout starts with its ready line; the banner goes to stderr.
+  const announce = (zonal: Pick<RunningZonal, 'root' | 'config' | 'endpoint' | 'port'>, extra = ''): void => {
+    if (ephemeral === undefined) {
+      console.log(banner(zonal, selfSigned) + extra);
+      return;
+    }
+    console.log(readyLine(zonal));
+    console.error(banner({ ...zonal, root: { ...zonal.root, generated: false } }, selfSigned) + extra);
+  };
   const selfSigned = config.tls !== undefined && 'selfSigned' in config.tls;
-  if (config.workers > 1 && !isWorker()) {
-    const workers = await startWorkers(config, process.env, (message) => console.warn('warning:', message));
-    console.log(banner(workers, selfSigned) + `\n${config.workers} worker processes share the port.`);
+  try {
+    if (config.workers > 1 && !isWorker()) {
+      const workers = await startWorkers(config, process.env, (message) => console.warn('warning:', message));
+      announce(workers, `\n${config.workers} worker processes share the port.`);
+      await stopped;
+      await workers.close();
+      return 0;
+    }
+    const logger = createLogger(logLevelFromEnv(process.env, 'info')); // JSON request lines on stdout
+    const zonal = await startZonal(config, process.env, undefined, undefined, logger);
+    // A worker's primary prints the banner once for all.
+    if (!isWorker()) announce(zonal);
     await stopped;
-    await workers.close();
+    await zonal.close();
+    // The IPC channel to the primary would keep a worker alive.
+    if (isWorker()) process.disconnect?.();
     return 0;
+  } finally {
+    ephemeral?.remove();
   }
-  const logger = createLogger(logLevelFromEnv(process.env, 'info')); // JSON request lines on stdout
-  const zonal = await startZonal(config, process.env, undefined, undefined, logger);
-  // A worker's primary prints the banner once for all.
-  if (!isWorker()) console.log(banner(zonal, selfSigned));
-  await stopped;
-  await zonal.close();
-  // The IPC channel to the primary would keep a worker alive.
-  if (isWorker()) process.disconnect?.();
-  return 0;
 }
