@@ -38,6 +38,8 @@ export interface ServerConfig {
    * Only tests lower it, to check the limit without sending 5 GiB; no CLI flag sets it.
    */
   maxPayloadBytes?: number;
+  /** Requests the journal keeps (`GET /_zonal/journal`); 0 turns it off. Default 1000. */
+  journalSize?: number;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {

@@ -33,6 +33,7 @@ export const SERVE_USAGE = `Usage: zonal serve [options]
   --request-timeout <secs>   time a request body or response may stall; then 400 RequestTimeout
                              (default ${DEFAULT_CONFIG.requestTimeoutMs / 1000})
   --keep-alive-timeout <secs> time an idle connection stays open (default ${DEFAULT_CONFIG.keepAliveTimeoutMs / 1000})
+  --journal-size <n>         requests the journal keeps for zonal journal (default 1000; 0: off)
 
 Root credentials come from ZONAL_ROOT_ACCESS_KEY_ID / ZONAL_ROOT_SECRET_ACCESS_KEY, or are
 generated once and kept in the data dir.`;
@@ -86,6 +87,7 @@ export function parseServeArgs(args: string[]): ServeOptions {
       'request-timeout': { type: 'string' },
       'keep-alive-timeout': { type: 'string' },
       workers: { type: 'string' },
+      'journal-size': { type: 'string' },
     },
   });
   const seconds = (name: 'headers-timeout' | 'request-timeout' | 'keep-alive-timeout', fallbackMs: number) =>
@@ -127,6 +129,9 @@ export function parseServeArgs(args: string[]): ServeOptions {
     headersTimeoutMs: seconds('headers-timeout', DEFAULT_CONFIG.headersTimeoutMs),
     requestTimeoutMs: seconds('request-timeout', DEFAULT_CONFIG.requestTimeoutMs),
     keepAliveTimeoutMs: seconds('keep-alive-timeout', DEFAULT_CONFIG.keepAliveTimeoutMs),
+    ...(values['journal-size'] === undefined
+      ? {}
+      : { journalSize: parseInteger('journal-size', values['journal-size'], 0, 1_000_000) }),
     workers:
       values.workers === undefined
         ? DEFAULT_CONFIG.workers

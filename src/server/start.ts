@@ -16,6 +16,7 @@ import { DataDirLock } from './data-dir-lock.js';
 import { prepareTls } from './tls.js';
 import { ZonalServer, type ZonalServerOptions } from './zonal-server.js';
 import { type ZonalStats } from '../operations/services.js';
+import type { RequestJournal } from '../observability/journal.js';
 
 export interface RunningZonal {
   readonly config: ServerConfig;
@@ -28,6 +29,8 @@ export interface RunningZonal {
   readonly identities: IdentityStore;
   /** Live counters (e.g. CreateSession calls), mutated while the server runs. */
   readonly stats: ZonalStats;
+  /** The last requests answered, as `GET /_zonal/journal` lists them. */
+  readonly journal: RequestJournal;
   /** Graceful stop: finish in-flight requests, then close storage. */
   close(): Promise<void>;
 }
@@ -96,6 +99,7 @@ export async function startZonal(
     store,
     identities,
     stats,
+    journal: server.journal,
     close: async () => {
       await server.close();
       // Freed blobs are unlinked in the background; a graceful stop lets those finish.
