@@ -40,6 +40,8 @@ export interface ServerConfig {
   maxPayloadBytes?: number;
   /** Requests the journal keeps (`GET /_zonal/journal`); 0 turns it off. Default 1000. */
   journalSize?: number;
+  /** Fault injection (`/_zonal/faults`): off unless asked for. */
+  faults?: boolean;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {

@@ -33,6 +33,8 @@ export const SERVE_USAGE = `Usage: zonal serve [options]
   --request-timeout <secs>   time a request body or response may stall; then 400 RequestTimeout
                              (default ${DEFAULT_CONFIG.requestTimeoutMs / 1000})
   --keep-alive-timeout <secs> time an idle connection stays open (default ${DEFAULT_CONFIG.keepAliveTimeoutMs / 1000})
+  --faults                   enable fault injection for tests (zonal faults add|list|clear;
+                             rules make requests fail, stall or reset; single process only)
   --journal-size <n>         requests the journal keeps for zonal journal (default 1000; 0: off)
 
 Root credentials come from ZONAL_ROOT_ACCESS_KEY_ID / ZONAL_ROOT_SECRET_ACCESS_KEY, or are
@@ -88,6 +90,7 @@ export function parseServeArgs(args: string[]): ServeOptions {
       'keep-alive-timeout': { type: 'string' },
       workers: { type: 'string' },
       'journal-size': { type: 'string' },
+      faults: { type: 'boolean' },
     },
   });
   const seconds = (name: 'headers-timeout' | 'request-timeout' | 'keep-alive-timeout', fallbackMs: number) =>
@@ -129,6 +132,7 @@ export function parseServeArgs(args: string[]): ServeOptions {
     headersTimeoutMs: seconds('headers-timeout', DEFAULT_CONFIG.headersTimeoutMs),
     requestTimeoutMs: seconds('request-timeout', DEFAULT_CONFIG.requestTimeoutMs),
     keepAliveTimeoutMs: seconds('keep-alive-timeout', DEFAULT_CONFIG.keepAliveTimeoutMs),
+    ...(values.faults ? { faults: true } : {}),
     ...(values['journal-size'] === undefined
       ? {}
       : { journalSize: parseInteger('journal-size', values['journal-size'], 0, 1_000_000) }),
@@ -137,6 +141,8 @@ export function parseServeArgs(args: string[]): ServeOptions {
         ? DEFAULT_CONFIG.workers
         : parseInteger('workers', values.workers, 1, availableParallelism() * 4),
   };
+  if (config.faults && config.workers > 1)
+    throw new Error('--faults needs a single server process: each worker would have its own rules');
   if (!isValidRegion(config.region)) throw new Error(`--region ${config.region} is not a region name`);
   return config;
 }

@@ -17,6 +17,7 @@ import { prepareTls } from './tls.js';
 import { ZonalServer, type ZonalServerOptions } from './zonal-server.js';
 import { type ZonalStats } from '../operations/services.js';
 import type { RequestJournal } from '../observability/journal.js';
+import type { FaultRules } from './faults.js';
 
 export interface RunningZonal {
   readonly config: ServerConfig;
@@ -31,6 +32,8 @@ export interface RunningZonal {
   readonly stats: ZonalStats;
   /** The last requests answered, as `GET /_zonal/journal` lists them. */
   readonly journal: RequestJournal;
+  /** Fault injection rules (active with `faults: true`, as `--faults`). */
+  readonly faults: FaultRules;
   /** Graceful stop: finish in-flight requests, then close storage. */
   close(): Promise<void>;
 }
@@ -100,6 +103,7 @@ export async function startZonal(
     identities,
     stats,
     journal: server.journal,
+    faults: server.faults,
     close: async () => {
       await server.close();
       // Freed blobs are unlinked in the background; a graceful stop lets those finish.

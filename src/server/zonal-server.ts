@@ -10,6 +10,8 @@ import { DEFAULT_JOURNAL_SIZE, RequestJournal } from '../observability/journal.j
 import { ADMIN_OP, RequestObserver, type RequestRecord } from '../observability/request-observer.js';
 import { AdminApi, type AdminRoute } from './admin-api.js';
 import { journalRoutes } from './admin-journal.js';
+import { faultRoutes } from './admin-faults.js';
+import { FaultRules, stallBody, type FaultRule } from './faults.js';
 import { HANDLERS } from '../operations/handlers.js';
 import { invalidUri, parseQuery } from '../protocol/query.js';
 import { createHttpFront } from './http-front.js';
@@ -51,6 +53,8 @@ export class ZonalServer {
   private exporter: Promise<PrometheusExporter> | undefined;
   /** The last requests answered (`GET /_zonal/journal`). */
   readonly journal: RequestJournal;
+  /** Fault injection rules (`--faults`, `/_zonal/faults`). */
+  readonly faults: FaultRules;
   /** Root-only routes under `/_zonal/`. */
   private readonly admin: AdminApi;
 
@@ -59,8 +63,9 @@ export class ZonalServer {
     this.journal = new RequestJournal(services.config.journalSize ?? DEFAULT_JOURNAL_SIZE);
     this.observer = new RequestObserver(options.logger, this.journal);
     this.authenticator = new Authenticator(services.config.region, services.identities, services.sessions);
+    this.faults = new FaultRules(services.config.faults ?? false);
     this.admin = new AdminApi(
-      [...journalRoutes(this.journal), ...(options.adminRoutes ?? [])],
+      [...journalRoutes(this.journal), ...faultRoutes(this.faults), ...(options.adminRoutes ?? [])],
       this.authenticator,
       services.root,
     );
@@ -177,6 +182,10 @@ export class ZonalServer {
           `${unsupportedOperationName(method, target, query)} is not supported by directory buckets.`,
         );
       }
+      if (this.faults.enabled) {
+        const fault = this.faults.match({ op, bucket: target.bucket, key: target.key, auth: record.auth });
+        if (fault !== undefined && (await injectFault(fault, req, res, record))) return;
+      }
       const handler = HANDLERS[op];
       if (!handler) throw notImplemented(`${op} is not supported by directory buckets in Zonal.`);
       const ctx: RequestContext = {
@@ -241,6 +250,34 @@ export class ZonalServer {
     if (!req.complete) res.setHeader('Connection', 'close');
     sendError(res, req.method ?? 'GET', requestId, rawPath, s3err);
   }
+}
+
+/**
+ * Applies a fault rule that fired: latency first, then an error (thrown, rendered as any
+ * other), a connection reset (true: nothing more to do), or a stalled body (the request runs).
+ */
+async function injectFault(
+  fault: FaultRule,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  record: RequestRecord,
+): Promise<boolean> {
+  record.fault = fault.id;
+  if (fault.latencyMs !== undefined && fault.latencyMs > 0) {
+    await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
+  }
+  if (fault.reset) {
+    const socket = req.socket;
+    try {
+      socket.resetAndDestroy(); // an RST, as a dropped connection looks to the client
+    } catch {
+      socket.destroy(); // TLS sockets cannot send a bare RST
+    }
+    return true;
+  }
+  if (fault.error !== undefined) throw new S3Error(fault.error, fault.message);
+  if (fault.stallMs !== undefined) stallBody(res, fault.stallMs);
+  return false;
 }
 
 /** Whether the request carries a SigV4 signature at all (header or presigned form). */
