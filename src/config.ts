@@ -4,8 +4,11 @@ export interface TlsFiles {
   keyFile: string;
 }
 
-/** HTTPS from the operator's PEM files, or from a self-signed certificate kept in the data dir. */
-export type TlsConfig = TlsFiles | { selfSigned: true };
+/**
+ * HTTPS from the operator's PEM files, from a self-signed certificate kept in the data dir, or
+ * (`--aws-hosts`) from a certificate for the AWS host names issued by a local CA Zonal makes.
+ */
+export type TlsConfig = TlsFiles | { selfSigned: true } | { awsHosts: true };
 
 /** Server settings, with the embedded defaults `zonal serve` starts with. */
 export interface ServerConfig {

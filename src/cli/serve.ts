@@ -6,6 +6,7 @@ import { DEFAULT_CONFIG, isValidRegion, type ServerConfig, type TlsConfig } from
 import { createLogger, logLevelFromEnv } from '../observability/request-log.js';
 import { startZonal, type RunningZonal } from '../server/start.js';
 import { isWorker, startWorkers } from '../server/workers.js';
+import { writeAwsHostsSetup, type AwsHostsSetup } from '../server/aws-hosts.js';
 
 export const SERVE_USAGE = `Usage: zonal serve [options]
 
@@ -26,6 +27,10 @@ export const SERVE_USAGE = `Usage: zonal serve [options]
   --tls-key <pem>            ... and this private key
   --tls-self-signed          serve HTTPS with a certificate for localhost, 127.0.0.1 and ::1,
                              generated once into the data dir
+  --aws-hosts                answer for the AWS names (s3express-control.<region>.amazonaws.com,
+                             <bucket>.s3express-<zone>.<region>.amazonaws.com, IAM, STS) over
+                             HTTPS with a certificate from a local CA made into the data dir, so
+                             unchanged SDK code (no endpoint) works; prints how to point clients here
   --workers <n>              server processes sharing the port and data dir (default 1;
                              try the number of cores, see bench/README.md)
   --max-connections <n>      connections served at once; more get 503 SlowDown (default ${DEFAULT_CONFIG.maxConnections})
@@ -84,6 +89,7 @@ export function parseServeArgs(args: string[]): ServeOptions {
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'tls-self-signed': { type: 'boolean' },
+      'aws-hosts': { type: 'boolean' },
       'max-connections': { type: 'string' },
       'headers-timeout': { type: 'string' },
       'request-timeout': { type: 'string' },
@@ -95,7 +101,12 @@ export function parseServeArgs(args: string[]): ServeOptions {
   });
   const seconds = (name: 'headers-timeout' | 'request-timeout' | 'keep-alive-timeout', fallbackMs: number) =>
     values[name] === undefined ? fallbackMs : parseInteger(name, values[name], 1, 3600) * 1000;
-  const tls = tlsOption(values['tls-cert'], values['tls-key'], values['tls-self-signed'] ?? false);
+  const tls = tlsOption(
+    values['tls-cert'],
+    values['tls-key'],
+    values['tls-self-signed'] ?? false,
+    values['aws-hosts'] ?? false,
+  );
   const ephemeral = values.ephemeral ?? false;
   if (ephemeral && values['data-dir'] !== undefined)
     throw new Error('--ephemeral makes its own data dir: it cannot be combined with --data-dir');
@@ -151,7 +162,13 @@ function tlsOption(
   cert: string | undefined,
   key: string | undefined,
   selfSigned: boolean,
+  awsHosts: boolean,
 ): TlsConfig | undefined {
+  if (awsHosts) {
+    if (cert !== undefined || key !== undefined || selfSigned)
+      throw new Error('--aws-hosts makes its own certificate: it cannot be combined with --tls-*');
+    return { awsHosts: true };
+  }
   if (selfSigned) {
     if (cert !== undefined || key !== undefined)
       throw new Error('--tls-self-signed cannot be combined with --tls-cert/--tls-key');
@@ -172,6 +189,16 @@ function tlsLines(zonal: Pick<RunningZonal, 'config'>, selfSigned: boolean): str
     `  trust it with NODE_EXTRA_CA_CERTS=${tls.certFile}, or in code:`,
     `  requestHandler: new NodeHttpHandler({ httpsAgent: new https.Agent({ ca: fs.readFileSync('${tls.certFile}') }) })`,
   ];
+}
+
+/** How clients reach `--aws-hosts` under the AWS names, for the banner. */
+function awsHostsLines(setup: AwsHostsSetup, region: string): string {
+  return [
+    `AWS host names (s3express-control.${region}.amazonaws.com, <bucket>.s3express-<zone>.${region}.amazonaws.com, IAM, STS)`,
+    `  are served with a certificate from the local CA ${setup.caFile}. Point unchanged clients here:`,
+    `  Node:   ZONAL_AWS_HOSTS=${setup.target} NODE_EXTRA_CA_CERTS=${setup.caFile} node --import zonal/aws-hosts app.js`,
+    `  Python: ZONAL_AWS_HOSTS=${setup.target} AWS_CA_BUNDLE=${setup.caFile} PYTHONPATH=${setup.pythonPath} python app.py`,
+  ].join('\n');
 }
 
 /**
@@ -225,7 +252,10 @@ function banner(zonal: Pick<RunningZonal, 'root' | 'config' | 'endpoint'>, selfS
  * in it only when this start generated it (a throwaway server's credentials die with it);
  * credentials from the environment are never echoed.
  */
-export function readyLine(zonal: Pick<RunningZonal, 'root' | 'config' | 'endpoint' | 'port'>): string {
+export function readyLine(
+  zonal: Pick<RunningZonal, 'root' | 'config' | 'endpoint' | 'port'>,
+  awsHosts?: AwsHostsSetup,
+): string {
   const { identity, generated } = zonal.root;
   return JSON.stringify({
     zonal: 'ready',
@@ -237,6 +267,7 @@ export function readyLine(zonal: Pick<RunningZonal, 'root' | 'config' | 'endpoin
     ...(generated ? { secretAccessKey: identity.secretAccessKey } : {}),
     dataDir: zonal.config.dataDir,
     pid: process.pid,
+    ...(awsHosts !== undefined ? { awsHosts } : {}),
   });
 }
 
@@ -275,12 +306,19 @@ export async function serve(args: string[]): Promise<number> {
   });
   // An ephemeral server's stdout starts with its ready line; the banner goes to stderr.
   const announce = (zonal: Pick<RunningZonal, 'root' | 'config' | 'endpoint' | 'port'>, extra = ''): void => {
+    const awsHosts =
+      config.tls !== undefined && 'awsHosts' in config.tls
+        ? writeAwsHostsSetup(zonal.config.dataDir, zonal.config.host, zonal.port)
+        : undefined;
+    const hostsLines = awsHosts === undefined ? '' : '\n' + awsHostsLines(awsHosts, zonal.config.region);
     if (ephemeral === undefined) {
-      console.log(banner(zonal, selfSigned) + extra);
+      console.log(banner(zonal, selfSigned) + hostsLines + extra);
       return;
     }
-    console.log(readyLine(zonal));
-    console.error(banner({ ...zonal, root: { ...zonal.root, generated: false } }, selfSigned) + extra);
+    console.log(readyLine(zonal, awsHosts));
+    console.error(
+      banner({ ...zonal, root: { ...zonal.root, generated: false } }, selfSigned) + hostsLines + extra,
+    );
   };
   const selfSigned = config.tls !== undefined && 'selfSigned' in config.tls;
   try {

@@ -152,7 +152,7 @@ async function prepareLocked(
   onWarning: (message: string) => void,
   watchIdentities: boolean,
 ): Promise<{ config: ServerConfig; dataDir: string; root: RootCredentials; identities: IdentityStore }> {
-  const tls = config.tls === undefined ? undefined : await prepareTls(config.tls, dataDir);
+  const tls = config.tls === undefined ? undefined : await prepareTls(config.tls, dataDir, config.region);
   if (tls !== undefined) config = { ...config, tls: { certFile: tls.certFile, keyFile: tls.keyFile } };
   const rootSource: RootCredentialSource = new FileRootCredentials(dataDir, env);
   const root = await rootSource.load();

@@ -4,12 +4,15 @@
  * off, a free port), started in well under a second.
  */
 import fs from 'node:fs';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { zonalS3Client, type ZonalClientOptions, type ZonalClients } from '../client/zonal-client.js';
 import { DEFAULT_CONFIG, type ServerConfig } from '../config.js';
 import type { Logger } from '../observability/request-log.js';
+import { installAwsHosts } from '../client/aws-hosts.js';
+import { writeAwsHostsSetup, type AwsHostsSetup } from '../server/aws-hosts.js';
 import { startZonal as startServer, type RunningZonal } from '../server/start.js';
 
 export interface StartZonalOptions extends Partial<ServerConfig> {
@@ -18,6 +21,12 @@ export interface StartZonalOptions extends Partial<ServerConfig> {
    * exits), fsync off and a free port (unless `dataDir`, `fsync` or `port` say otherwise).
    */
   ephemeral?: boolean;
+  /**
+   * Answer for the AWS host names over HTTPS with a certificate from a local CA (as
+   * `zonal serve --aws-hosts`); `awsHosts.install()` then points this process's HTTPS agents at
+   * the server, and `awsHosts.env` does it for child processes.
+   */
+  awsHosts?: boolean;
   /** Root credentials of the default account; default: generated (and kept in the data dir). */
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /** The default account's 12-digit id; default: generated. */
@@ -52,6 +61,8 @@ export interface ZonalTestServer {
   newClients(
     options?: Partial<Pick<ZonalClientOptions, 'sessions' | 'clientConfig' | 'credentials'>>,
   ): ZonalClients;
+  /** With `awsHosts: true`: the CA, the Python hook, and `install()` for this process. */
+  readonly awsHosts: (AwsHostsSetup & { install(): () => void }) | undefined;
   /** The server itself: its journal, fault rules, stats and store. */
   readonly zonal: RunningZonal;
   /** Destroys the clients, stops the server gracefully and (ephemeral) removes the data dir. */
@@ -70,6 +81,7 @@ export interface ZonalTestServer {
 export async function startZonal(options: StartZonalOptions = {}): Promise<ZonalTestServer> {
   const {
     ephemeral = false,
+    awsHosts: wantAwsHosts = false,
     credentials,
     accountId,
     env: givenEnv,
@@ -91,6 +103,7 @@ export async function startZonal(options: StartZonalOptions = {}): Promise<Zonal
     ...(ephemeral ? { port: 0, fsync: false } : {}),
     ...overrides,
     ...(tempDir !== undefined ? { dataDir: tempDir } : {}),
+    ...(wantAwsHosts ? { tls: { awsHosts: true as const } } : {}),
   };
   const env: NodeJS.ProcessEnv = {
     ...(givenEnv ?? (ephemeral ? {} : process.env)),
@@ -110,6 +123,19 @@ export async function startZonal(options: StartZonalOptions = {}): Promise<Zonal
     process.off('exit', removeTemp);
     throw err;
   }
+  const awsHosts =
+    wantAwsHosts === true
+      ? writeAwsHostsSetup(zonal.config.dataDir, zonal.config.host, zonal.port)
+      : undefined;
+  // The ready-made clients trust the local CA.
+  const ca = awsHosts === undefined ? undefined : fs.readFileSync(awsHosts.caFile);
+  const agents: https.Agent[] = [];
+  const trusting = () => {
+    if (ca === undefined) return {};
+    const httpsAgent = new https.Agent({ keepAlive: true, ca });
+    agents.push(httpsAgent);
+    return { requestHandler: { httpsAgent } };
+  };
   const root = {
     accessKeyId: zonal.root.identity.accessKeyId,
     secretAccessKey: zonal.root.identity.secretAccessKey,
@@ -123,9 +149,7 @@ export async function startZonal(options: StartZonalOptions = {}): Promise<Zonal
       ...((more.sessions ?? clientOptions?.sessions)
         ? { sessions: more.sessions ?? clientOptions?.sessions }
         : {}),
-      ...((more.clientConfig ?? clientOptions?.clientConfig)
-        ? { clientConfig: more.clientConfig ?? clientOptions?.clientConfig }
-        : {}),
+      clientConfig: { ...trusting(), ...(more.clientConfig ?? clientOptions?.clientConfig) },
     });
     made.push(set);
     return set;
@@ -142,9 +166,14 @@ export async function startZonal(options: StartZonalOptions = {}): Promise<Zonal
     control: clients.control,
     clients,
     newClients,
+    awsHosts:
+      awsHosts === undefined
+        ? undefined
+        : { ...awsHosts, install: () => installAwsHosts({ target: awsHosts.target, ca: ca! }) },
     zonal,
     stop: async () => {
       for (const set of made) set.destroy();
+      for (const agent of agents) agent.destroy();
       try {
         await zonal.close();
       } finally {
