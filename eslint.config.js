@@ -17,6 +17,7 @@ const ABOVE_PROTOCOL = [
   'server',
   'cli',
   'client',
+  'testing',
 ];
 const LAYERS = {
   util: ['errors', 'protocol', ...ABOVE_PROTOCOL, 'config'],
@@ -33,9 +34,31 @@ const LAYERS = {
     'server',
     'cli',
     'client',
+    'testing',
   ],
-  auth: ['http', 'access', 'storage', 'operations', 'iam-api', 'observability', 'server', 'cli', 'client'],
-  identity: ['http', 'storage', 'operations', 'iam-api', 'observability', 'server', 'cli', 'client'],
+  auth: [
+    'http',
+    'access',
+    'storage',
+    'operations',
+    'iam-api',
+    'observability',
+    'server',
+    'cli',
+    'client',
+    'testing',
+  ],
+  identity: [
+    'http',
+    'storage',
+    'operations',
+    'iam-api',
+    'observability',
+    'server',
+    'cli',
+    'client',
+    'testing',
+  ],
   http: [
     'access',
     'identity',
@@ -46,10 +69,11 @@ const LAYERS = {
     'server',
     'cli',
     'client',
+    'testing',
   ],
-  access: ['operations', 'iam-api', 'observability', 'server', 'cli', 'client'],
-  operations: ['iam-api', 'observability', 'server', 'cli', 'client'],
-  'iam-api': ['storage', 'operations', 'observability', 'server', 'cli', 'client'],
+  access: ['operations', 'iam-api', 'observability', 'server', 'cli', 'client', 'testing'],
+  operations: ['iam-api', 'observability', 'server', 'cli', 'client', 'testing'],
+  'iam-api': ['storage', 'operations', 'observability', 'server', 'cli', 'client', 'testing'],
   observability: [
     'http',
     'auth',
@@ -61,6 +85,7 @@ const LAYERS = {
     'server',
     'cli',
     'client',
+    'testing',
   ],
   client: [
     'http',
@@ -73,8 +98,11 @@ const LAYERS = {
     'observability',
     'server',
     'cli',
+    'testing',
   ],
-  server: ['cli', 'client'],
+  server: ['cli', 'client', 'testing'],
+  // startZonal for test suites (the package entry exports it): servers with their clients.
+  testing: ['cli'],
 };
 
 /** A relative import that reaches `folder` of src/ from anywhere inside src/. */

@@ -4,8 +4,11 @@ export interface TlsFiles {
   keyFile: string;
 }
 
-/** HTTPS from the operator's PEM files, or from a self-signed certificate kept in the data dir. */
-export type TlsConfig = TlsFiles | { selfSigned: true };
+/**
+ * HTTPS from the operator's PEM files, from a self-signed certificate kept in the data dir, or
+ * (`--aws-hosts`) from a certificate for the AWS host names issued by a local CA Zonal makes.
+ */
+export type TlsConfig = TlsFiles | { selfSigned: true } | { awsHosts: true };
 
 /** Server settings, with the embedded defaults `zonal serve` starts with. */
 export interface ServerConfig {
@@ -44,6 +47,10 @@ export interface ServerConfig {
    * DEFAULT_BODY_BUDGET_BYTES (64 MiB). Only tests change it; no CLI flag sets it.
    */
   bodyBudgetBytes?: number;
+  /** Requests the journal keeps (`GET /_zonal/journal`); 0 turns it off. Default 1000. */
+  journalSize?: number;
+  /** Fault injection (`/_zonal/faults`): off unless asked for. */
+  faults?: boolean;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {

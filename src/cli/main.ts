@@ -8,6 +8,8 @@ Commands:
   iam       zonal iam explain: why a principal may (not) do something on a bucket
   session   zonal session create --bucket <name>: print S3 Express session credentials
   bucket    zonal bucket create|list|delete: manage directory buckets
+  journal   zonal journal: the requests the server answered last (root-only)
+  faults    zonal faults add|list|clear|remove: fault injection (a server started with --faults)
 `;
 
 /** Entry point of the `zonal` command; returns the exit code. */
@@ -23,6 +25,10 @@ export async function main(args: string[]): Promise<number> {
       return (await import('./session.js')).session(rest);
     case 'bucket':
       return (await import('./bucket.js')).bucket(rest);
+    case 'journal':
+      return (await import('./journal.js')).journal(rest);
+    case 'faults':
+      return (await import('./faults.js')).faults(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -1,13 +1,18 @@
-import { availableParallelism } from 'node:os';
+import fs from 'node:fs';
+import os, { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG, isValidRegion, type ServerConfig, type TlsConfig } from '../config.js';
 import { createLogger, logLevelFromEnv } from '../observability/request-log.js';
 import { startZonal, type RunningZonal } from '../server/start.js';
 import { isWorker, startWorkers } from '../server/workers.js';
+import { writeAwsHostsSetup, type AwsHostsSetup } from '../server/aws-hosts.js';
 
 export const SERVE_USAGE = `Usage: zonal serve [options]
 
+  --ephemeral                a throwaway server for tests: a new temporary data dir (removed at
+                             exit, also on SIGINT/SIGTERM), fsync off, a free port unless --port
+                             is given; prints one JSON line {"zonal":"ready",...} on stdout
   --host <addr>              listen address (default ${DEFAULT_CONFIG.host})
   --port <n>                 listen port (default ${DEFAULT_CONFIG.port}; 0 picks a free one)
   --data-dir <dir>           where data lives (default ${DEFAULT_CONFIG.dataDir})
@@ -22,6 +27,10 @@ export const SERVE_USAGE = `Usage: zonal serve [options]
   --tls-key <pem>            ... and this private key
   --tls-self-signed          serve HTTPS with a certificate for localhost, 127.0.0.1 and ::1,
                              generated once into the data dir
+  --aws-hosts                answer for the AWS names (s3express-control.<region>.amazonaws.com,
+                             <bucket>.s3express-<zone>.<region>.amazonaws.com, IAM, STS) over
+                             HTTPS with a certificate from a local CA made into the data dir, so
+                             unchanged SDK code (no endpoint) works; prints how to point clients here
   --workers <n>              server processes sharing the port and data dir (default 1;
                              try the number of cores, see bench/README.md)
   --max-connections <n>      connections served at once; more get 503 SlowDown (default ${DEFAULT_CONFIG.maxConnections})
@@ -29,6 +38,9 @@ export const SERVE_USAGE = `Usage: zonal serve [options]
   --request-timeout <secs>   time a request body or response may stall; then 400 RequestTimeout
                              (default ${DEFAULT_CONFIG.requestTimeoutMs / 1000})
   --keep-alive-timeout <secs> time an idle connection stays open (default ${DEFAULT_CONFIG.keepAliveTimeoutMs / 1000})
+  --faults                   enable fault injection for tests (zonal faults add|list|clear;
+                             rules make requests fail, stall or reset; single process only)
+  --journal-size <n>         requests the journal keeps for zonal journal (default 1000; 0: off)
 
 Root credentials come from ZONAL_ROOT_ACCESS_KEY_ID / ZONAL_ROOT_SECRET_ACCESS_KEY, or are
 generated once and kept in the data dir.`;
@@ -46,7 +58,16 @@ function parseInteger(name: string, value: string, min: number, max: number): nu
   return n;
 }
 
-export function parseServeArgs(args: string[]): ServerConfig {
+/** What `zonal serve` was asked for: the server's configuration, and whether it is throwaway. */
+export interface ServeOptions extends ServerConfig {
+  /** `--ephemeral`: data in a temporary dir removed at exit, fsync off, a free port by default. */
+  ephemeral: boolean;
+}
+
+/** The environment variable through which a `--ephemeral --workers` primary hands its dir to the workers. */
+const EPHEMERAL_DIR_VARIABLE = 'ZONAL_EPHEMERAL_DATA_DIR';
+
+export function parseServeArgs(args: string[]): ServeOptions {
   // `--fsync` alone means true; parseArgs wants a value for string options.
   const normalized = args.map((a) =>
     a === '--fsync' ? '--fsync=true' : a === '--no-fsync' ? '--fsync=false' : a,
@@ -56,6 +77,7 @@ export function parseServeArgs(args: string[]): ServerConfig {
     strict: true,
     allowPositionals: false,
     options: {
+      ephemeral: { type: 'boolean' },
       host: { type: 'string' },
       port: { type: 'string' },
       'data-dir': { type: 'string' },
@@ -67,26 +89,48 @@ export function parseServeArgs(args: string[]): ServerConfig {
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'tls-self-signed': { type: 'boolean' },
+      'aws-hosts': { type: 'boolean' },
       'max-connections': { type: 'string' },
       'headers-timeout': { type: 'string' },
       'request-timeout': { type: 'string' },
       'keep-alive-timeout': { type: 'string' },
       workers: { type: 'string' },
+      'journal-size': { type: 'string' },
+      faults: { type: 'boolean' },
     },
   });
   const seconds = (name: 'headers-timeout' | 'request-timeout' | 'keep-alive-timeout', fallbackMs: number) =>
     values[name] === undefined ? fallbackMs : parseInteger(name, values[name], 1, 3600) * 1000;
-  const tls = tlsOption(values['tls-cert'], values['tls-key'], values['tls-self-signed'] ?? false);
-  const config: ServerConfig = {
+  const tls = tlsOption(
+    values['tls-cert'],
+    values['tls-key'],
+    values['tls-self-signed'] ?? false,
+    values['aws-hosts'] ?? false,
+  );
+  const ephemeral = values.ephemeral ?? false;
+  if (ephemeral && values['data-dir'] !== undefined)
+    throw new Error('--ephemeral makes its own data dir: it cannot be combined with --data-dir');
+  if (ephemeral && values.fsync === 'true') throw new Error('--ephemeral turns fsync off');
+  const config: ServeOptions = {
+    ephemeral,
     host: values.host ?? DEFAULT_CONFIG.host,
-    port: values.port === undefined ? DEFAULT_CONFIG.port : parseInteger('port', values.port, 0, 65535),
+    port:
+      values.port === undefined
+        ? ephemeral
+          ? 0
+          : DEFAULT_CONFIG.port
+        : parseInteger('port', values.port, 0, 65535),
     dataDir: values['data-dir'] ?? DEFAULT_CONFIG.dataDir,
     region: values.region ?? DEFAULT_CONFIG.region,
     sessionDurationSeconds:
       values['session-duration'] === undefined
         ? DEFAULT_CONFIG.sessionDurationSeconds
         : parseInteger('session-duration', values['session-duration'], 1, 12 * 3600),
-    fsync: values.fsync === undefined ? DEFAULT_CONFIG.fsync : parseBoolean('fsync', values.fsync),
+    fsync: ephemeral
+      ? false
+      : values.fsync === undefined
+        ? DEFAULT_CONFIG.fsync
+        : parseBoolean('fsync', values.fsync),
     ...(values['inline-max-bytes'] === undefined
       ? {}
       : { inlineMaxBytes: parseInteger('inline-max-bytes', values['inline-max-bytes'], 0, 1024 * 1024) }),
@@ -99,11 +143,17 @@ export function parseServeArgs(args: string[]): ServerConfig {
     headersTimeoutMs: seconds('headers-timeout', DEFAULT_CONFIG.headersTimeoutMs),
     requestTimeoutMs: seconds('request-timeout', DEFAULT_CONFIG.requestTimeoutMs),
     keepAliveTimeoutMs: seconds('keep-alive-timeout', DEFAULT_CONFIG.keepAliveTimeoutMs),
+    ...(values.faults ? { faults: true } : {}),
+    ...(values['journal-size'] === undefined
+      ? {}
+      : { journalSize: parseInteger('journal-size', values['journal-size'], 0, 1_000_000) }),
     workers:
       values.workers === undefined
         ? DEFAULT_CONFIG.workers
         : parseInteger('workers', values.workers, 1, availableParallelism() * 4),
   };
+  if (config.faults && config.workers > 1)
+    throw new Error('--faults needs a single server process: each worker would have its own rules');
   if (!isValidRegion(config.region)) throw new Error(`--region ${config.region} is not a region name`);
   return config;
 }
@@ -112,7 +162,13 @@ function tlsOption(
   cert: string | undefined,
   key: string | undefined,
   selfSigned: boolean,
+  awsHosts: boolean,
 ): TlsConfig | undefined {
+  if (awsHosts) {
+    if (cert !== undefined || key !== undefined || selfSigned)
+      throw new Error('--aws-hosts makes its own certificate: it cannot be combined with --tls-*');
+    return { awsHosts: true };
+  }
   if (selfSigned) {
     if (cert !== undefined || key !== undefined)
       throw new Error('--tls-self-signed cannot be combined with --tls-cert/--tls-key');
@@ -133,6 +189,16 @@ function tlsLines(zonal: Pick<RunningZonal, 'config'>, selfSigned: boolean): str
     `  trust it with NODE_EXTRA_CA_CERTS=${tls.certFile}, or in code:`,
     `  requestHandler: new NodeHttpHandler({ httpsAgent: new https.Agent({ ca: fs.readFileSync('${tls.certFile}') }) })`,
   ];
+}
+
+/** How clients reach `--aws-hosts` under the AWS names, for the banner. */
+function awsHostsLines(setup: AwsHostsSetup, region: string): string {
+  return [
+    `AWS host names (s3express-control.${region}.amazonaws.com, <bucket>.s3express-<zone>.${region}.amazonaws.com, IAM, STS)`,
+    `  are served with a certificate from the local CA ${setup.caFile}. Point unchanged clients here:`,
+    `  Node:   ZONAL_AWS_HOSTS=${setup.target} NODE_EXTRA_CA_CERTS=${setup.caFile} node --import zonal/aws-hosts app.js`,
+    `  Python: ZONAL_AWS_HOSTS=${setup.target} AWS_CA_BUNDLE=${setup.caFile} PYTHONPATH=${setup.pythonPath} python app.py`,
+  ].join('\n');
 }
 
 /**
@@ -180,37 +246,99 @@ function banner(zonal: Pick<RunningZonal, 'root' | 'config' | 'endpoint'>, selfS
   return lines.join('\n');
 }
 
+/**
+ * The line `zonal serve --ephemeral` prints on stdout once it listens, before any request log
+ * line: one JSON object a test harness reads instead of parsing the banner. The root secret is
+ * in it only when this start generated it (a throwaway server's credentials die with it);
+ * credentials from the environment are never echoed.
+ */
+export function readyLine(
+  zonal: Pick<RunningZonal, 'root' | 'config' | 'endpoint' | 'port'>,
+  awsHosts?: AwsHostsSetup,
+): string {
+  const { identity, generated } = zonal.root;
+  return JSON.stringify({
+    zonal: 'ready',
+    endpoint: zonal.endpoint,
+    port: zonal.port,
+    region: zonal.config.region,
+    accountId: identity.accountId,
+    accessKeyId: identity.accessKeyId,
+    ...(generated ? { secretAccessKey: identity.secretAccessKey } : {}),
+    dataDir: zonal.config.dataDir,
+    pid: process.pid,
+    ...(awsHosts !== undefined ? { awsHosts } : {}),
+  });
+}
+
+/**
+ * The temporary data dir of `--ephemeral`: made here (or, in a `--workers` worker, the one its
+ * primary made), removed by `remove()` and, as a last resort, when the process exits.
+ */
+function ephemeralDataDir(): { dir: string; remove(): void } {
+  const inherited = isWorker() ? process.env[EPHEMERAL_DIR_VARIABLE] : undefined;
+  if (inherited !== undefined) return { dir: inherited, remove: () => {} };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zonal-ephemeral-'));
+  // Workers forked later inherit the environment, and with it the dir.
+  process.env[EPHEMERAL_DIR_VARIABLE] = dir;
+  const remove = (): void => fs.rmSync(dir, { recursive: true, force: true });
+  process.once('exit', remove);
+  return { dir, remove };
+}
+
 /** `zonal serve`: runs until SIGINT/SIGTERM, then shuts down gracefully. */
 export async function serve(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
     console.log(SERVE_USAGE);
     return 0;
   }
-  const config = parseServeArgs(args);
+  let config = parseServeArgs(args);
+  const ephemeral = config.ephemeral ? ephemeralDataDir() : undefined;
+  if (ephemeral !== undefined) config = { ...config, dataDir: ephemeral.dir };
   // Handlers go in before the banner: a signal sent as soon as it is printed must not kill us.
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
-      console.log(`${signal} received, shutting down`);
+      (ephemeral ? console.error : console.log)(`${signal} received, shutting down`);
       resolve();
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  // An ephemeral server's stdout starts with its ready line; the banner goes to stderr.
+  const announce = (zonal: Pick<RunningZonal, 'root' | 'config' | 'endpoint' | 'port'>, extra = ''): void => {
+    const awsHosts =
+      config.tls !== undefined && 'awsHosts' in config.tls
+        ? writeAwsHostsSetup(zonal.config.dataDir, zonal.config.host, zonal.port)
+        : undefined;
+    const hostsLines = awsHosts === undefined ? '' : '\n' + awsHostsLines(awsHosts, zonal.config.region);
+    if (ephemeral === undefined) {
+      console.log(banner(zonal, selfSigned) + hostsLines + extra);
+      return;
+    }
+    console.log(readyLine(zonal, awsHosts));
+    console.error(
+      banner({ ...zonal, root: { ...zonal.root, generated: false } }, selfSigned) + hostsLines + extra,
+    );
+  };
   const selfSigned = config.tls !== undefined && 'selfSigned' in config.tls;
-  if (config.workers > 1 && !isWorker()) {
-    const workers = await startWorkers(config, process.env, (message) => console.warn('warning:', message));
-    console.log(banner(workers, selfSigned) + `\n${config.workers} worker processes share the port.`);
+  try {
+    if (config.workers > 1 && !isWorker()) {
+      const workers = await startWorkers(config, process.env, (message) => console.warn('warning:', message));
+      announce(workers, `\n${config.workers} worker processes share the port.`);
+      await stopped;
+      await workers.close();
+      return 0;
+    }
+    const logger = createLogger(logLevelFromEnv(process.env, 'info')); // JSON request lines on stdout
+    const zonal = await startZonal(config, process.env, undefined, undefined, logger);
+    // A worker's primary prints the banner once for all.
+    if (!isWorker()) announce(zonal);
     await stopped;
-    await workers.close();
+    await zonal.close();
+    // The IPC channel to the primary would keep a worker alive.
+    if (isWorker()) process.disconnect?.();
     return 0;
+  } finally {
+    ephemeral?.remove();
   }
-  const logger = createLogger(logLevelFromEnv(process.env, 'info')); // JSON request lines on stdout
-  const zonal = await startZonal(config, process.env, undefined, undefined, logger);
-  // A worker's primary prints the banner once for all.
-  if (!isWorker()) console.log(banner(zonal, selfSigned));
-  await stopped;
-  await zonal.close();
-  // The IPC channel to the primary would keep a worker alive.
-  if (isWorker()) process.disconnect?.();
-  return 0;
 }

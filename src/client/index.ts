@@ -8,6 +8,7 @@ export {
   type TimedSessionCredentials,
 } from './create-session.js';
 export { backoffDelay, type BackoffOptions } from './backoff.js';
+export { refreshSessionsOnExpiredToken, type InvalidatableSessions } from './expired-token.js';
 export {
   S3ExpressSessionProvider,
   type S3ExpressSessionIdentity,

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { refreshSessionsOnExpiredToken } from './expired-token.js';
 import { S3ExpressSessionProvider, type SessionProviderOptions } from './session-provider.js';
 import { isIpEndpoint, virtualHostLookup } from './virtual-host-lookup.js';
 
@@ -20,7 +21,7 @@ export interface ZonalClientOptions {
 
 /** The clients for one Zonal server. */
 export interface ZonalClients {
-  /** Object operations, signed with sessions from {@link sessions}. */
+  /** Object operations, signed with sessions from {@link sessions}; a request answered ExpiredToken is retried once with a new session. */
   s3: S3Client;
   /** Bucket operations (CreateBucket, ListDirectoryBuckets, …), IAM-signed. */
   control: S3Client;
@@ -76,6 +77,7 @@ export function zonalS3Client(options: ZonalClientOptions): ZonalClients {
   };
   const sessions = new S3ExpressSessionProvider({ ...base, ...handler() }, options.sessions);
   const s3 = new S3Client({ ...base, ...handler(), s3ExpressIdentityProvider: sessions });
+  refreshSessionsOnExpiredToken(s3, sessions);
   const control = new S3Client({ ...base, ...handler(), disableS3ExpressSessionAuth: true });
   return {
     s3,

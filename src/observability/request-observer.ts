@@ -12,6 +12,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import type { AuthKind, RequestJournal } from './journal.js';
 import type { Logger, RequestLogLine } from './request-log.js';
 import { ABORTED, RequestMetrics } from './request-metrics.js';
 
@@ -28,6 +29,13 @@ export class RequestRecord {
   bucket: string | undefined = undefined;
   accessKeyId: string | undefined = undefined;
   errorCode: string | undefined = undefined;
+  /** For the journal: the key, how the request was signed, and a fault rule that answered it. */
+  key: string | undefined = undefined;
+  auth: AuthKind | undefined = undefined;
+  presigned = false;
+  fault: string | undefined = undefined;
+  /** Wall-clock arrival time (ms since the epoch). */
+  readonly arrivedAt = Date.now();
 
   constructor(
     readonly observer: RequestObserver,
@@ -44,11 +52,17 @@ function onResponseClose(this: ObservedResponse): void {
   if (record !== undefined) record.observer.finish(record, this);
 }
 
+/** Requests of the admin API (`/_zonal/…`) are counted but not journaled: reading the journal must not fill it. */
+export const ADMIN_OP = 'Admin';
+
 export class RequestObserver {
   readonly metrics = new RequestMetrics();
   private readonly logRequests: boolean;
 
-  constructor(private readonly logger: Logger | undefined) {
+  constructor(
+    private readonly logger: Logger | undefined,
+    private readonly journal?: RequestJournal,
+  ) {
     this.logRequests = logger?.isLevelEnabled('info') ?? false;
   }
 
@@ -77,6 +91,24 @@ export class RequestObserver {
     socket[WRITTEN_MARK] = written;
     const completed = res.writableFinished;
     this.metrics.record(record.op, completed ? res.statusCode : ABORTED, ms / 1000, bytesIn, bytesOut);
+    if (this.journal !== undefined && this.journal.capacity > 0 && record.op !== ADMIN_OP) {
+      this.journal.add({
+        time: new Date(record.arrivedAt).toISOString(),
+        reqId: record.requestId,
+        method: record.method,
+        op: record.op,
+        ...(record.bucket !== undefined ? { bucket: record.bucket } : {}),
+        ...(record.key !== undefined ? { key: record.key } : {}),
+        ...(record.auth !== undefined ? { auth: record.auth } : {}),
+        ...(record.presigned ? { presigned: true as const } : {}),
+        ...(record.accessKeyId !== undefined ? { accessKeyId: record.accessKeyId } : {}),
+        ...(res.headersSent ? { status: res.statusCode } : {}),
+        ...(record.errorCode !== undefined ? { code: record.errorCode } : {}),
+        ...(completed ? {} : { aborted: true as const }),
+        ms: Math.round(ms * 1000) / 1000,
+        ...(record.fault !== undefined ? { fault: record.fault } : {}),
+      });
+    }
     if (!this.logRequests) return;
     const line: RequestLogLine = {
       reqId: record.requestId,

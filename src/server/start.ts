@@ -17,6 +17,8 @@ import { DataDirLock } from './data-dir-lock.js';
 import { prepareTls } from './tls.js';
 import { ZonalServer, type ZonalServerOptions } from './zonal-server.js';
 import { type ZonalStats } from '../operations/services.js';
+import type { RequestJournal } from '../observability/journal.js';
+import type { FaultRules } from './faults.js';
 
 export interface RunningZonal {
   readonly config: ServerConfig;
@@ -31,6 +33,10 @@ export interface RunningZonal {
   readonly stats: ZonalStats;
   /** Memory reserved now by request bodies read whole (diagnostics and tests). */
   readonly bodyBudget: BodyBudget;
+  /** The last requests answered, as `GET /_zonal/journal` lists them. */
+  readonly journal: RequestJournal;
+  /** Fault injection rules (active with `faults: true`, as `--faults`). */
+  readonly faults: FaultRules;
   /** Graceful stop: finish in-flight requests, then close storage. */
   close(): Promise<void>;
 }
@@ -102,6 +108,8 @@ export async function startZonal(
     identities,
     stats,
     bodyBudget,
+    journal: server.journal,
+    faults: server.faults,
     close: async () => {
       await server.close();
       // Freed blobs are unlinked in the background; a graceful stop lets those finish.
@@ -150,7 +158,7 @@ async function prepareLocked(
   onWarning: (message: string) => void,
   watchIdentities: boolean,
 ): Promise<{ config: ServerConfig; dataDir: string; root: RootCredentials; identities: IdentityStore }> {
-  const tls = config.tls === undefined ? undefined : await prepareTls(config.tls, dataDir);
+  const tls = config.tls === undefined ? undefined : await prepareTls(config.tls, dataDir, config.region);
   if (tls !== undefined) config = { ...config, tls: { certFile: tls.certFile, keyFile: tls.keyFile } };
   const rootSource: RootCredentialSource = new FileRootCredentials(dataDir, env);
   const root = await rootSource.load();

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
 import type { TlsConfig, TlsFiles } from '../config.js';
+import { awsHostCertificateNames } from '../util/aws-host-names.js';
 
 /** Where `--tls-self-signed` keeps its certificate and key, inside the data dir. */
 export const SELF_SIGNED_CERT = 'self-signed-cert.pem';
@@ -24,8 +25,13 @@ export interface PreparedTls extends TlsFiles {
  * certificate and its private key; a self-signed pair is reused from the data dir, or made.
  * Fails with a message naming the file and the problem.
  */
-export async function prepareTls(config: TlsConfig, dataDir: string): Promise<PreparedTls> {
+export async function prepareTls(
+  config: TlsConfig,
+  dataDir: string,
+  region = 'us-east-1',
+): Promise<PreparedTls> {
   if ('selfSigned' in config) return selfSignedCertificate(dataDir);
+  if ('awsHosts' in config) return awsHostsCertificate(dataDir, region);
   const files = { certFile: path.resolve(config.certFile), keyFile: path.resolve(config.keyFile) };
   checkPair(files);
   return { ...files, generated: false };
@@ -104,4 +110,98 @@ function writeAtomically(file: string, content: string, mode: number): void {
   fs.writeFileSync(tmp, content, { mode, flag: 'w' });
   fs.chmodSync(tmp, mode);
   fs.renameSync(tmp, file);
+}
+
+/** `--aws-hosts`: the local CA clients trust (certificate; its key stays beside it, 0600) … */
+export const AWS_HOSTS_CA = 'aws-hosts-ca.pem';
+const AWS_HOSTS_CA_KEY = 'aws-hosts-ca-key.pem';
+/** … and the server certificate it issues for the AWS host names. */
+const AWS_HOSTS_CERT = 'aws-hosts-cert.pem';
+const AWS_HOSTS_KEY = 'aws-hosts-key.pem';
+
+/** Where `--aws-hosts` keeps the CA certificate clients trust. */
+export function awsHostsCaFile(dataDir: string): string {
+  return path.join(path.resolve(dataDir), AWS_HOSTS_CA);
+}
+
+/**
+ * A local CA (made once into the data dir, reused while valid) and a server certificate it
+ * issues for the AWS host names of `region` plus localhost, so that clients that trust the CA
+ * (NODE_EXTRA_CA_CERTS, AWS_CA_BUNDLE) accept Zonal as those hosts. The CA is constrained to
+ * issuing this server's certificates in practice only by its key never leaving the data dir
+ * (0600): trust it only on machines that run tests.
+ */
+async function awsHostsCertificate(dataDir: string, region: string): Promise<PreparedTls> {
+  const caFile = path.join(dataDir, AWS_HOSTS_CA);
+  const caKeyFile = path.join(dataDir, AWS_HOSTS_CA_KEY);
+  const files = { certFile: path.join(dataDir, AWS_HOSTS_CERT), keyFile: path.join(dataDir, AWS_HOSTS_KEY) };
+  const names = awsHostCertificateNames(region);
+  const usable = (file: string, mustName?: string): boolean => {
+    if (!fs.existsSync(file)) return false;
+    try {
+      const cert = new crypto.X509Certificate(fs.readFileSync(file));
+      if (Date.parse(cert.validTo) - Date.now() <= RENEW_BEFORE_MS) return false;
+      return mustName === undefined || (cert.subjectAltName ?? '').includes(`DNS:${mustName}`);
+    } catch {
+      return false;
+    }
+  };
+  if (
+    usable(caFile) &&
+    fs.existsSync(caKeyFile) &&
+    usable(files.certFile, names[0]) &&
+    fs.existsSync(files.keyFile)
+  ) {
+    checkPair(files);
+    return { ...files, generated: false };
+  }
+  const { generate } = await import('selfsigned');
+  const now = Date.now();
+  const validity = {
+    notBeforeDate: new Date(now - 60_000),
+    notAfterDate: new Date(now + VALIDITY_DAYS * 24 * 3600 * 1000),
+  };
+  let ca: { key: string; cert: string };
+  if (usable(caFile) && fs.existsSync(caKeyFile)) {
+    ca = { key: fs.readFileSync(caKeyFile, 'utf8'), cert: fs.readFileSync(caFile, 'utf8') };
+  } else {
+    const made = await generate(
+      [{ name: 'commonName', value: `Zonal local CA (${path.resolve(dataDir)})` }],
+      {
+        keyType: 'ec',
+        curve: 'P-256',
+        algorithm: 'sha256',
+        ...validity,
+        extensions: [
+          { name: 'basicConstraints', cA: true, critical: true },
+          { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
+        ],
+      },
+    );
+    writeAtomically(caKeyFile, made.private, 0o600);
+    writeAtomically(caFile, made.cert, 0o644);
+    ca = { key: made.private, cert: made.cert };
+  }
+  const leaf = await generate([{ name: 'commonName', value: names[0]! }], {
+    keyType: 'ec',
+    curve: 'P-256',
+    algorithm: 'sha256',
+    ...validity,
+    ca,
+    extensions: [
+      { name: 'basicConstraints', cA: false, critical: true },
+      { name: 'keyUsage', digitalSignature: true, critical: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          ...[...names, ...SELF_SIGNED_NAMES.dns].map((value) => ({ type: 2 as const, value })),
+          ...SELF_SIGNED_NAMES.ips.map((ip) => ({ type: 7 as const, ip })),
+        ],
+      },
+    ],
+  });
+  writeAtomically(files.keyFile, leaf.private, 0o600);
+  writeAtomically(files.certFile, leaf.cert, 0o644);
+  return { ...files, generated: true };
 }

@@ -6,7 +6,12 @@ import { QueryApi } from '../iam-api/query-api.js';
 import { queryServiceOf } from '../iam-api/query-request.js';
 import type { Exposition, PrometheusExporter } from '../observability/prometheus.js';
 import { flushLogger, type Logger } from '../observability/request-log.js';
-import { RequestObserver, type RequestRecord } from '../observability/request-observer.js';
+import { DEFAULT_JOURNAL_SIZE, RequestJournal } from '../observability/journal.js';
+import { ADMIN_OP, RequestObserver, type RequestRecord } from '../observability/request-observer.js';
+import { AdminApi, type AdminRoute } from './admin-api.js';
+import { journalRoutes } from './admin-journal.js';
+import { faultRoutes } from './admin-faults.js';
+import { FaultRules, stallBody, type FaultRule } from './faults.js';
 import { HANDLERS } from '../operations/handlers.js';
 import { invalidUri, parseQuery } from '../protocol/query.js';
 import { createHttpFront } from './http-front.js';
@@ -26,6 +31,8 @@ export interface ZonalServerOptions {
    * stack). Absent: nothing is logged. Flushed by close().
    */
   logger?: Logger | undefined;
+  /** More admin API routes under `/_zonal/` (admin-api.ts), beside the built-in ones. */
+  adminRoutes?: readonly AdminRoute[];
 }
 
 /** `GET /metrics`: never a bucket, since directory bucket names end in `--x-s3`. */
@@ -44,11 +51,25 @@ export class ZonalServer {
   private readonly observer: RequestObserver;
   /** The /metrics renderer, loaded with prom-client on the first scrape. */
   private exporter: Promise<PrometheusExporter> | undefined;
+  /** The last requests answered (`GET /_zonal/journal`). */
+  readonly journal: RequestJournal;
+  /** Fault injection rules (`--faults`, `/_zonal/faults`). */
+  readonly faults: FaultRules;
+  /** Root-only routes under `/_zonal/`. */
+  private readonly admin: AdminApi;
 
   constructor(private readonly options: ZonalServerOptions) {
     const { services } = options;
-    this.observer = new RequestObserver(options.logger);
+    this.journal = new RequestJournal(services.config.journalSize ?? DEFAULT_JOURNAL_SIZE);
+    this.observer = new RequestObserver(options.logger, this.journal);
     this.authenticator = new Authenticator(services.config.region, services.identities, services.sessions);
+    this.faults = new FaultRules(services.config.faults ?? false);
+    this.admin = new AdminApi(
+      [...journalRoutes(this.journal), ...faultRoutes(this.faults), ...(options.adminRoutes ?? [])],
+      this.authenticator,
+      services.root,
+      services.bodyBudget,
+    );
     this.queryApi = new QueryApi({
       authenticator: this.authenticator,
       identities: services.identities,
@@ -105,6 +126,15 @@ export class ZonalServer {
       await this.serveMetrics(req, res, record, rawPath);
       return;
     }
+    if (AdminApi.isAdminPath(rawPath) && isServerPath(req.headers.host)) {
+      record.op = ADMIN_OP;
+      try {
+        await this.admin.handle(req, res, { receivedAt, rawPath, rawQuery });
+      } catch (err) {
+        this.fail(req, res, record, rawPath, err);
+      }
+      return;
+    }
     const queryService = queryServiceOf(rawPath, req.rawHeaders, rawQuery);
     if (queryService !== undefined) {
       record.op = queryService === 'iam' ? 'IAM' : 'STS';
@@ -122,6 +152,7 @@ export class ZonalServer {
       const query = parseQuery(rawQuery);
       const target = resolveTarget(req.headers.host, rawPath);
       record.bucket = target.bucket;
+      record.key = target.key;
       const op = operationFor(method, target, query, req.headers);
       if (op !== undefined) record.op = op;
       // PostObject carries its signature in the form, not in SigV4 headers: refused before
@@ -130,6 +161,7 @@ export class ZonalServer {
         record.op = 'Unsupported';
         throw notImplemented('PostObject is not supported by directory buckets.');
       }
+      record.auth = isSigned(req, rawQuery) ? 'Unverified' : 'Anonymous';
       // Authenticate before anything else is revealed about the request.
       const auth = this.authenticator.authenticate(
         { method, rawPath, rawQuery, rawHeaders: req.rawHeaders },
@@ -137,6 +169,13 @@ export class ZonalServer {
         receivedAt,
       );
       record.accessKeyId = auth.sigv4.accessKeyId;
+      record.auth =
+        auth.principal.kind === 'iam'
+          ? 'IAM'
+          : auth.principal.claims.mode === 'ReadOnly'
+            ? 'SessionReadOnly'
+            : 'SessionReadWrite';
+      record.presigned = auth.sigv4.form === 'query';
       if (op === undefined) {
         throw new S3Error('MethodNotAllowed');
       }
@@ -144,6 +183,10 @@ export class ZonalServer {
         throw notImplemented(
           `${unsupportedOperationName(method, target, query)} is not supported by directory buckets.`,
         );
+      }
+      if (this.faults.enabled) {
+        const fault = this.faults.match({ op, bucket: target.bucket, key: target.key, auth: record.auth });
+        if (fault !== undefined && (await injectFault(fault, req, res, record))) return;
       }
       const handler = HANDLERS[op];
       if (!handler) throw notImplemented(`${op} is not supported by directory buckets in Zonal.`);
@@ -209,6 +252,39 @@ export class ZonalServer {
     if (!req.complete) res.setHeader('Connection', 'close');
     sendError(res, req.method ?? 'GET', requestId, rawPath, s3err);
   }
+}
+
+/**
+ * Applies a fault rule that fired: latency first, then an error (thrown, rendered as any
+ * other), a connection reset (true: nothing more to do), or a stalled body (the request runs).
+ */
+async function injectFault(
+  fault: FaultRule,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  record: RequestRecord,
+): Promise<boolean> {
+  record.fault = fault.id;
+  if (fault.latencyMs !== undefined && fault.latencyMs > 0) {
+    await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
+  }
+  if (fault.reset) {
+    const socket = req.socket;
+    try {
+      socket.resetAndDestroy(); // an RST, as a dropped connection looks to the client
+    } catch {
+      socket.destroy(); // TLS sockets cannot send a bare RST
+    }
+    return true;
+  }
+  if (fault.error !== undefined) throw new S3Error(fault.error, fault.message);
+  if (fault.stallMs !== undefined) stallBody(res, fault.stallMs);
+  return false;
+}
+
+/** Whether the request carries a SigV4 signature at all (header or presigned form). */
+function isSigned(req: http.IncomingMessage, rawQuery: string): boolean {
+  return req.headers.authorization !== undefined || rawQuery.includes('X-Amz-Signature=');
 }
 
 /** True unless Host names a bucket (virtual-hosted style): then /metrics is that bucket's key. */
