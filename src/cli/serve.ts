@@ -29,6 +29,10 @@ export const SERVE_USAGE = `Usage: zonal serve [options]
   --request-timeout <secs>   time a request body or response may stall; then 400 RequestTimeout
                              (default ${DEFAULT_CONFIG.requestTimeoutMs / 1000})
   --keep-alive-timeout <secs> time an idle connection stays open (default ${DEFAULT_CONFIG.keepAliveTimeoutMs / 1000})
+  --maintenance-interval <secs> seconds between lifecycle and inventory passes
+                             (default ${DEFAULT_CONFIG.maintenanceIntervalSeconds}; 0: only on demand, zonal lifecycle run)
+  --test-clock               a clock for S3 semantics that root may move (POST /_zonal/clock);
+                             for tests only, one worker only
 
 Root credentials come from ZONAL_ROOT_ACCESS_KEY_ID / ZONAL_ROOT_SECRET_ACCESS_KEY, or are
 generated once and kept in the data dir.`;
@@ -72,6 +76,8 @@ export function parseServeArgs(args: string[]): ServerConfig {
       'request-timeout': { type: 'string' },
       'keep-alive-timeout': { type: 'string' },
       workers: { type: 'string' },
+      'maintenance-interval': { type: 'string' },
+      'test-clock': { type: 'boolean' },
     },
   });
   const seconds = (name: 'headers-timeout' | 'request-timeout' | 'keep-alive-timeout', fallbackMs: number) =>
@@ -103,7 +109,14 @@ export function parseServeArgs(args: string[]): ServerConfig {
       values.workers === undefined
         ? DEFAULT_CONFIG.workers
         : parseInteger('workers', values.workers, 1, availableParallelism() * 4),
+    maintenanceIntervalSeconds:
+      values['maintenance-interval'] === undefined
+        ? DEFAULT_CONFIG.maintenanceIntervalSeconds
+        : parseInteger('maintenance-interval', values['maintenance-interval'], 0, 7 * 86400),
+    ...(values['test-clock'] ? { testClock: true } : {}),
   };
+  // Each worker would keep its own offset: one process keeps the test clock coherent.
+  if (config.testClock && config.workers > 1) throw new Error('--test-clock needs --workers 1');
   if (!isValidRegion(config.region)) throw new Error(`--region ${config.region} is not a region name`);
   return config;
 }

@@ -10,6 +10,9 @@ export interface ExporterSources {
   requests: RequestMetrics;
   /** Successful CreateSession calls (ZonalStats.sessionsCreated). */
   sessionsCreated: () => number;
+  /** Objects lifecycle rules expired and uploads they aborted (ZonalStats). */
+  lifecycleExpiredObjects?: () => number;
+  lifecycleAbortedUploads?: () => number;
 }
 
 export interface Exposition {
@@ -54,6 +57,18 @@ export class PrometheusExporter {
     this.registry.registerMetric(new DurationHistogram(requests) as unknown as Metric);
     totalCounter(registers, 'zonal_sessions_created_total', 'Successful CreateSession calls.', () =>
       sources.sessionsCreated(),
+    );
+    totalCounter(
+      registers,
+      'zonal_lifecycle_expired_objects_total',
+      'Objects deleted by lifecycle Expiration rules.',
+      () => sources.lifecycleExpiredObjects?.() ?? 0,
+    );
+    totalCounter(
+      registers,
+      'zonal_lifecycle_aborted_uploads_total',
+      'Multipart uploads aborted by lifecycle AbortIncompleteMultipartUpload rules.',
+      () => sources.lifecycleAbortedUploads?.() ?? 0,
     );
     totalCounter(
       registers,

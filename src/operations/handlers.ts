@@ -14,6 +14,11 @@ import { uploadPart, uploadPartCopy } from './upload-part.js';
 import { getObjectAttributes } from './object-attributes.js';
 import { deleteObject, getObject, headObject, putObject } from './objects.js';
 import { renameObject } from './rename-object.js';
+import {
+  deleteBucketLifecycle,
+  getBucketLifecycleConfiguration,
+  putBucketLifecycleConfiguration,
+} from './lifecycle.js';
 import { createSession } from './session.js';
 
 export type Handler = (ctx: RequestContext, services: ZonalServices) => void | Promise<void>;
@@ -47,4 +52,7 @@ export const HANDLERS: Partial<Record<OperationName, Handler>> = {
   PutBucketPolicy: putBucketPolicy,
   GetBucketPolicy: getBucketPolicy,
   DeleteBucketPolicy: deleteBucketPolicy,
+  PutBucketLifecycleConfiguration: putBucketLifecycleConfiguration,
+  GetBucketLifecycleConfiguration: getBucketLifecycleConfiguration,
+  DeleteBucketLifecycle: deleteBucketLifecycle,
 };

@@ -15,7 +15,13 @@ import { openObjectStore } from '../storage/open-store.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { prepareTls } from './tls.js';
 import { ZonalServer, type ZonalServerOptions } from './zonal-server.js';
+import { LifecycleRunner } from '../operations/lifecycle-runner.js';
 import { type ZonalStats } from '../operations/services.js';
+import { SYSTEM_CLOCK, TestClock } from '../util/clock.js';
+import type { MaintenanceHooks } from './maintenance-api.js';
+
+/** Set in the environment of the one `--workers` worker that runs the scheduled passes. */
+export const MAINTENANCE_WORKER_ENV = 'ZONAL_MAINTENANCE_WORKER';
 
 export interface RunningZonal {
   readonly config: ServerConfig;
@@ -28,6 +34,10 @@ export interface RunningZonal {
   readonly identities: IdentityStore;
   /** Live counters (e.g. CreateSession calls), mutated while the server runs. */
   readonly stats: ZonalStats;
+  /** The test clock (`testClock` in the config), else undefined. */
+  readonly testClock: TestClock | undefined;
+  /** Lifecycle passes, scheduled every `maintenanceIntervalSeconds` and on demand. */
+  readonly lifecycle: LifecycleRunner;
   /** Graceful stop: finish in-flight requests, then close storage. */
   close(): Promise<void>;
 }
@@ -63,7 +73,19 @@ export async function startZonal(
     sessionCreators(identities),
     config.region,
   );
-  const stats: ZonalStats = { sessionsCreated: 0 };
+  const stats: ZonalStats = { sessionsCreated: 0, lifecycleExpiredObjects: 0, lifecycleAbortedUploads: 0 };
+  const testClock = config.testClock ? new TestClock() : undefined;
+  const clock = testClock ?? SYSTEM_CLOCK;
+  const lifecycle = new LifecycleRunner({
+    store,
+    clock,
+    stats,
+    ...(logger ? { log: (line: Record<string, unknown>) => logger.info(line) } : {}),
+  });
+  const maintenance: MaintenanceHooks = {
+    ...(testClock ? { clock: testClock } : {}),
+    runLifecycle: () => lifecycle.run(),
+  };
   const server = new ZonalServer({
     services: {
       config,
@@ -73,9 +95,11 @@ export async function startZonal(
       identities,
       authorizer,
       stats,
+      clock,
     },
     onInternalError,
     logger,
+    maintenance,
   });
   let address;
   try {
@@ -87,6 +111,16 @@ export async function startZonal(
     throw err;
   }
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  // Scheduled passes: in the only process, or in the one worker chosen for them.
+  const scheduled = !cluster.isWorker || env[MAINTENANCE_WORKER_ENV] === '1';
+  let timer: NodeJS.Timeout | undefined;
+  let pass: Promise<unknown> = Promise.resolve();
+  if (scheduled && config.maintenanceIntervalSeconds > 0) {
+    timer = setInterval(() => {
+      pass = lifecycle.run().catch(onInternalError);
+    }, config.maintenanceIntervalSeconds * 1000);
+    timer.unref();
+  }
   return {
     config,
     root,
@@ -96,8 +130,12 @@ export async function startZonal(
     store,
     identities,
     stats,
+    testClock,
+    lifecycle,
     close: async () => {
+      if (timer) clearInterval(timer);
       await server.close();
+      await pass;
       // Freed blobs are unlinked in the background; a graceful stop lets those finish.
       await store.settled();
       identities.close();

@@ -16,6 +16,7 @@ import { resolveTarget } from '../http/request-target.js';
 import { sendError, setCommonHeaders } from '../http/respond.js';
 import { notImplemented, S3Error, toS3Error } from '../errors/s3-error.js';
 import type { ZonalServices } from '../operations/services.js';
+import { MaintenanceApi, type MaintenanceHooks } from './maintenance-api.js';
 
 export interface ZonalServerOptions {
   services: ZonalServices;
@@ -26,6 +27,8 @@ export interface ZonalServerOptions {
    * stack). Absent: nothing is logged. Flushed by close().
    */
   logger?: Logger | undefined;
+  /** The root-only `/_zonal/…` operations: test clock, lifecycle and inventory runs. */
+  maintenance?: MaintenanceHooks;
 }
 
 /** `GET /metrics`: never a bucket, since directory bucket names end in `--x-s3`. */
@@ -44,6 +47,8 @@ export class ZonalServer {
   private readonly observer: RequestObserver;
   /** The /metrics renderer, loaded with prom-client on the first scrape. */
   private exporter: Promise<PrometheusExporter> | undefined;
+  /** `/_zonal/clock`, `/_zonal/lifecycle/run`, `/_zonal/inventory/run` (root only). */
+  private readonly maintenanceApi: MaintenanceApi;
 
   constructor(private readonly options: ZonalServerOptions) {
     const { services } = options;
@@ -54,6 +59,11 @@ export class ZonalServer {
       identities: services.identities,
       region: services.config.region,
       onInternalError: (err) => this.internalError(err, undefined),
+    });
+    this.maintenanceApi = new MaintenanceApi({
+      authenticator: this.authenticator,
+      root: services.root,
+      hooks: options.maintenance ?? {},
     });
     this.http = createHttpFront((req, res) => void this.handle(req, res), services.config);
   }
@@ -84,6 +94,8 @@ export class ZonalServer {
         new PrometheusExporter({
           requests: this.observer.metrics,
           sessionsCreated: () => this.options.services.stats.sessionsCreated,
+          lifecycleExpiredObjects: () => this.options.services.stats.lifecycleExpiredObjects,
+          lifecycleAbortedUploads: () => this.options.services.stats.lifecycleAbortedUploads,
         }),
     );
     return (await this.exporter).render();
@@ -92,6 +104,7 @@ export class ZonalServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const requestId = newRequestId();
     const receivedAt = new Date();
+    const now = this.options.services.clock.now();
     const record = this.observer.begin(req, res, requestId);
     setCommonHeaders(res, requestId);
     const url = req.url ?? '/';
@@ -102,6 +115,15 @@ export class ZonalServer {
     if (rawPath === METRICS_PATH && method === 'GET' && isServerPath(req.headers.host)) {
       record.op = 'Metrics';
       await this.serveMetrics(req, res, record, rawPath);
+      return;
+    }
+    if (MaintenanceApi.handles(rawPath) && isServerPath(req.headers.host)) {
+      record.op = 'Maintenance';
+      try {
+        await this.maintenanceApi.handle(req, res, { method, rawPath, rawQuery, receivedAt });
+      } catch (err) {
+        this.fail(req, res, record, rawPath, err);
+      }
       return;
     }
     const queryService = queryServiceOf(rawPath, req.rawHeaders, rawQuery);
@@ -134,6 +156,8 @@ export class ZonalServer {
         { method, rawPath, rawQuery, rawHeaders: req.rawHeaders },
         op,
         receivedAt,
+        undefined,
+        now,
       );
       record.accessKeyId = auth.sigv4.accessKeyId;
       if (op === undefined) {
@@ -151,6 +175,7 @@ export class ZonalServer {
         res,
         requestId,
         receivedAt,
+        now,
         rawPath,
         rawQuery,
         query,

@@ -25,6 +25,7 @@ import {
 import type { ByteRange, ClientToken, DeleteCondition } from '../object-store.js';
 import type {
   ServerSideEncryption,
+  BucketConfigurationKind,
   BucketListPage,
   BucketRecord,
   ListObjectsPage,
@@ -150,6 +151,11 @@ export class SqliteMetadataStore implements MetadataStore {
     c: WriteCondition | undefined,
   ) => { record: ObjectRecord; freed: FreedBlob[] };
   private readonly txRemoveInline: (blobIds: readonly string[]) => void;
+  private readonly txUpdateBucketConfiguration: (
+    name: string,
+    kind: BucketConfigurationKind,
+    update: (current: string | undefined) => string | undefined,
+  ) => void;
 
   constructor(options: SqliteMetadataOptions) {
     const db = openDatabase(options.path, options.fsync);
@@ -163,6 +169,9 @@ export class SqliteMetadataStore implements MetadataStore {
     }
     this.txCreateBucket = immediate(db, (b) => this.createBucketRow(b));
     this.txDeleteBucket = immediate(db, (name) => this.deleteBucketRow(name));
+    this.txUpdateBucketConfiguration = immediate(db, (name, kind, update) =>
+      this.updateBucketConfigurationRow(name, kind, update),
+    );
     this.txPutObject = immediate(db, (r, c, inline) => this.putObjectRow(r, c, inline));
     this.txUpdateObject = immediate(db, (bucket, key, build, inline) =>
       this.updateObjectRow(bucket, key, build, inline),
@@ -231,6 +240,41 @@ export class SqliteMetadataStore implements MetadataStore {
   deleteBucket(name: string): void {
     this.bucketCache.clear();
     this.txDeleteBucket(name);
+  }
+
+  listAllBuckets(after: string | undefined, limit: number): BucketListPage {
+    if (limit <= 0) return { buckets: [] };
+    const rows = this.s.listAllBuckets.all(after ?? '', limit + 1);
+    const buckets = rows.slice(0, limit).map(rowToBucket);
+    const page: BucketListPage = { buckets };
+    if (rows.length > limit) page.lastReturned = buckets[buckets.length - 1]!.name;
+    return page;
+  }
+
+  updateBucketConfiguration(
+    name: string,
+    kind: BucketConfigurationKind,
+    update: (current: string | undefined) => string | undefined,
+  ): void {
+    this.bucketCache.clear();
+    this.txUpdateBucketConfiguration(name, kind, update);
+  }
+
+  private updateBucketConfigurationRow(
+    name: string,
+    kind: BucketConfigurationKind,
+    update: (current: string | undefined) => string | undefined,
+  ): void {
+    const row = this.s.getBucket.get(name);
+    if (!row) throw noSuchBucket(name);
+    const next = update(row[kind] ?? undefined) ?? null;
+    const statement =
+      kind === 'lifecycle'
+        ? this.s.setBucketLifecycle
+        : kind === 'inventory'
+          ? this.s.setBucketInventory
+          : this.s.setBucketMetrics;
+    statement.run(next, name);
   }
 
   setBucketPolicy(name: string, policy: string | undefined): void {
