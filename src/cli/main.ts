@@ -8,6 +8,8 @@ Commands:
   iam       zonal iam explain: why a principal may (not) do something on a bucket
   session   zonal session create --bucket <name>: print S3 Express session credentials
   bucket    zonal bucket create|list|delete: manage directory buckets
+  lifecycle zonal lifecycle list|run: list lifecycle rules, apply them now
+  inventory zonal inventory run: write inventory reports now
 `;
 
 /** Entry point of the `zonal` command; returns the exit code. */
@@ -23,6 +25,8 @@ export async function main(args: string[]): Promise<number> {
       return (await import('./session.js')).session(rest);
     case 'bucket':
       return (await import('./bucket.js')).bucket(rest);
+    case 'lifecycle':
+      return (await import('./lifecycle.js')).lifecycle(rest);
     case undefined:
     case 'help':
     case '--help':
