@@ -27,6 +27,8 @@ export async function main(args: string[]): Promise<number> {
       return (await import('./bucket.js')).bucket(rest);
     case 'lifecycle':
       return (await import('./lifecycle.js')).lifecycle(rest);
+    case 'inventory':
+      return (await import('./inventory.js')).inventory(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -28,6 +28,8 @@ export class RequestRecord {
   bucket: string | undefined = undefined;
   accessKeyId: string | undefined = undefined;
   errorCode: string | undefined = undefined;
+  /** The bucket's metrics configurations (ids) this request counts for. */
+  metricsIds: readonly string[] | undefined = undefined;
 
   constructor(
     readonly observer: RequestObserver,
@@ -76,7 +78,13 @@ export class RequestObserver {
     socket[READ_MARK] = read;
     socket[WRITTEN_MARK] = written;
     const completed = res.writableFinished;
-    this.metrics.record(record.op, completed ? res.statusCode : ABORTED, ms / 1000, bytesIn, bytesOut);
+    const status = completed ? res.statusCode : ABORTED;
+    this.metrics.record(record.op, status, ms / 1000, bytesIn, bytesOut);
+    if (record.metricsIds !== undefined && record.bucket !== undefined) {
+      for (const id of record.metricsIds) {
+        this.metrics.recordFiltered(record.bucket, id, record.op, status, bytesIn, bytesOut);
+      }
+    }
     if (!this.logRequests) return;
     const line: RequestLogLine = {
       reqId: record.requestId,

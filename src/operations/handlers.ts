@@ -15,6 +15,18 @@ import { getObjectAttributes } from './object-attributes.js';
 import { deleteObject, getObject, headObject, putObject } from './objects.js';
 import { renameObject } from './rename-object.js';
 import {
+  deleteBucketInventoryConfiguration,
+  getBucketInventoryConfiguration,
+  listBucketInventoryConfigurations,
+  putBucketInventoryConfiguration,
+} from './inventory.js';
+import {
+  deleteBucketMetricsConfiguration,
+  getBucketMetricsConfiguration,
+  listBucketMetricsConfigurations,
+  putBucketMetricsConfiguration,
+} from './metrics-configurations.js';
+import {
   deleteBucketLifecycle,
   getBucketLifecycleConfiguration,
   putBucketLifecycleConfiguration,
@@ -55,4 +67,12 @@ export const HANDLERS: Partial<Record<OperationName, Handler>> = {
   PutBucketLifecycleConfiguration: putBucketLifecycleConfiguration,
   GetBucketLifecycleConfiguration: getBucketLifecycleConfiguration,
   DeleteBucketLifecycle: deleteBucketLifecycle,
+  PutBucketMetricsConfiguration: putBucketMetricsConfiguration,
+  GetBucketMetricsConfiguration: getBucketMetricsConfiguration,
+  DeleteBucketMetricsConfiguration: deleteBucketMetricsConfiguration,
+  ListBucketMetricsConfigurations: listBucketMetricsConfigurations,
+  PutBucketInventoryConfiguration: putBucketInventoryConfiguration,
+  GetBucketInventoryConfiguration: getBucketInventoryConfiguration,
+  DeleteBucketInventoryConfiguration: deleteBucketInventoryConfiguration,
+  ListBucketInventoryConfigurations: listBucketInventoryConfigurations,
 };

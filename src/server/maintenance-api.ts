@@ -19,13 +19,9 @@ import type { IamIdentity } from '../auth/credentials.js';
 import { UNSIGNED_PAYLOAD } from '../auth/sigv4.js';
 import { readBounded } from '../http/request-body.js';
 import { accessDenied, invalidArgument, notImplemented, S3Error } from '../errors/s3-error.js';
+import type { InventoryRunReport } from '../operations/inventory-runner.js';
 import type { LifecycleRunReport } from '../operations/lifecycle-runner.js';
 import type { TestClock } from '../util/clock.js';
-
-/** The inventory reports a run wrote. */
-export interface InventoryRunReport {
-  reports: { bucket: string; id: string; manifestKey: string; objects: number }[];
-}
 
 /** What the operations act on; each one absent answers 501. */
 export interface MaintenanceHooks {

@@ -15,6 +15,7 @@ import { openObjectStore } from '../storage/open-store.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { prepareTls } from './tls.js';
 import { ZonalServer, type ZonalServerOptions } from './zonal-server.js';
+import { InventoryRunner } from '../operations/inventory-runner.js';
 import { LifecycleRunner } from '../operations/lifecycle-runner.js';
 import { type ZonalStats } from '../operations/services.js';
 import { SYSTEM_CLOCK, TestClock } from '../util/clock.js';
@@ -38,6 +39,8 @@ export interface RunningZonal {
   readonly testClock: TestClock | undefined;
   /** Lifecycle passes, scheduled every `maintenanceIntervalSeconds` and on demand. */
   readonly lifecycle: LifecycleRunner;
+  /** Inventory reports that are due, on the same schedule (and on demand, due or not). */
+  readonly inventory: InventoryRunner;
   /** Graceful stop: finish in-flight requests, then close storage. */
   close(): Promise<void>;
 }
@@ -76,15 +79,13 @@ export async function startZonal(
   const stats: ZonalStats = { sessionsCreated: 0, lifecycleExpiredObjects: 0, lifecycleAbortedUploads: 0 };
   const testClock = config.testClock ? new TestClock() : undefined;
   const clock = testClock ?? SYSTEM_CLOCK;
-  const lifecycle = new LifecycleRunner({
-    store,
-    clock,
-    stats,
-    ...(logger ? { log: (line: Record<string, unknown>) => logger.info(line) } : {}),
-  });
+  const log = logger ? { log: (line: Record<string, unknown>) => logger.info(line) } : {};
+  const lifecycle = new LifecycleRunner({ store, clock, stats, ...log });
+  const inventory = new InventoryRunner({ store, clock, ...log });
   const maintenance: MaintenanceHooks = {
     ...(testClock ? { clock: testClock } : {}),
     runLifecycle: () => lifecycle.run(),
+    runInventory: (only) => inventory.run(only, true),
   };
   const server = new ZonalServer({
     services: {
@@ -117,7 +118,10 @@ export async function startZonal(
   let pass: Promise<unknown> = Promise.resolve();
   if (scheduled && config.maintenanceIntervalSeconds > 0) {
     timer = setInterval(() => {
-      pass = lifecycle.run().catch(onInternalError);
+      pass = lifecycle
+        .run()
+        .then(() => inventory.run())
+        .catch(onInternalError);
     }, config.maintenanceIntervalSeconds * 1000);
     timer.unref();
   }
@@ -132,6 +136,7 @@ export async function startZonal(
     stats,
     testClock,
     lifecycle,
+    inventory,
     close: async () => {
       if (timer) clearInterval(timer);
       await server.close();

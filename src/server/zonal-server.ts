@@ -8,6 +8,7 @@ import type { Exposition, PrometheusExporter } from '../observability/prometheus
 import { flushLogger, type Logger } from '../observability/request-log.js';
 import { RequestObserver, type RequestRecord } from '../observability/request-observer.js';
 import { HANDLERS } from '../operations/handlers.js';
+import { matchingMetricsIds } from '../operations/metrics-configurations.js';
 import { invalidUri, parseQuery } from '../protocol/query.js';
 import { createHttpFront } from './http-front.js';
 import { isBrowserPostUpload, operationFor, unsupportedOperationName } from './operation-table.js';
@@ -185,6 +186,7 @@ export class ZonalServer {
       };
       const { store, authorizer } = this.options.services;
       const bucket = target.bucket === undefined ? undefined : await store.getBucket(target.bucket);
+      if (bucket?.metrics !== undefined) record.metricsIds = matchingMetricsIds(bucket.metrics, target.key);
       authorizer.authorize(ctx, () => bucket);
       await handler(ctx, this.options.services);
     } catch (err) {
