@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import zlib from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -388,3 +388,82 @@ describe('inventory and metrics configurations', { timeout: 120_000 }, () => {
     });
   });
 });
+
+const BOTO3_SCRIPT = String.raw`
+import json, sys, boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+port, key, secret, bucket = sys.argv[1:5]
+s3 = boto3.client('s3', endpoint_url='http://127.0.0.1:' + port, region_name='us-east-1',
+    aws_access_key_id=key, aws_secret_access_key=secret, config=Config(s3={'addressing_style': 'path'}))
+def code(call):
+    try:
+        call()
+        return 'ok'
+    except ClientError as e:
+        return [e.response['Error']['Code'], e.response['ResponseMetadata']['HTTPStatusCode']]
+out = {}
+inventory = {'Id': 'weekly', 'IsEnabled': False, 'IncludedObjectVersions': 'Current', 'Schedule': {'Frequency': 'Weekly'},
+    'Destination': {'S3BucketDestination': {'Bucket': 'arn:aws:s3:::' + bucket, 'Format': 'CSV', 'Prefix': 'inv'}},
+    'OptionalFields': ['Size', 'LastModifiedDate']}
+s3.put_bucket_inventory_configuration(Bucket=bucket, Id='weekly', InventoryConfiguration=inventory)
+out['inventory'] = s3.get_bucket_inventory_configuration(Bucket=bucket, Id='weekly')['InventoryConfiguration']
+out['inventory_list'] = [c['Id'] for c in s3.list_bucket_inventory_configurations(Bucket=bucket)['InventoryConfigurationList']]
+bad = dict(inventory, OptionalFields=['StorageClass', 'ObjectOwner'])
+out['inventory_bad_field'] = code(lambda: s3.put_bucket_inventory_configuration(Bucket=bucket, Id='weekly', InventoryConfiguration=bad))
+s3.delete_bucket_inventory_configuration(Bucket=bucket, Id='weekly')
+out['inventory_after_delete'] = code(lambda: s3.get_bucket_inventory_configuration(Bucket=bucket, Id='weekly'))
+s3.put_bucket_metrics_configuration(Bucket=bucket, Id='docs', MetricsConfiguration={'Id': 'docs', 'Filter': {'Prefix': 'docs/'}})
+out['metrics'] = s3.get_bucket_metrics_configuration(Bucket=bucket, Id='docs')['MetricsConfiguration']
+out['metrics_list'] = [c['Id'] for c in s3.list_bucket_metrics_configurations(Bucket=bucket)['MetricsConfigurationList']]
+out['metrics_tag'] = code(lambda: s3.put_bucket_metrics_configuration(Bucket=bucket, Id='t',
+    MetricsConfiguration={'Id': 't', 'Filter': {'Tag': {'Key': 'k', 'Value': 'v'}}}))
+s3.delete_bucket_metrics_configuration(Bucket=bucket, Id='docs')
+out['metrics_after_delete'] = code(lambda: s3.get_bucket_metrics_configuration(Bucket=bucket, Id='docs'))
+print(json.dumps(out))
+`;
+
+const hasBoto3 = spawnSync('python3', ['-c', 'import boto3'], { stdio: 'ignore' }).status === 0;
+
+describe(
+  'inventory and metrics configurations with boto3',
+  { skip: hasBoto3 ? false : 'python3 with boto3 is not installed' },
+  () => {
+    let t: TestZonal;
+    before(async () => {
+      t = await startTestZonal();
+    });
+    after(() => t.close());
+
+    test('round trips and validation errors', async () => {
+      const bucket = bucketName();
+      await t.controlClient().send(new CreateBucketCommand(createBucketInput(bucket)));
+      const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          'python3',
+          ['-c', BOTO3_SCRIPT, String(t.zonal.port), ROOT_KEY.accessKeyId, ROOT_KEY.secretAccessKey, bucket],
+          (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }),
+        );
+      });
+      assert.equal(run.code, 0, run.stderr);
+      const out = JSON.parse(run.stdout) as Record<string, unknown>;
+      assert.deepEqual(out.inventory, {
+        Destination: {
+          S3BucketDestination: { Bucket: `arn:aws:s3:::${bucket}`, Format: 'CSV', Prefix: 'inv' },
+        },
+        IsEnabled: false,
+        Id: 'weekly',
+        IncludedObjectVersions: 'Current',
+        OptionalFields: ['Size', 'LastModifiedDate'],
+        Schedule: { Frequency: 'Weekly' },
+      });
+      assert.deepEqual(out.inventory_list, ['weekly']);
+      assert.deepEqual(out.inventory_bad_field, ['MalformedXML', 400]);
+      assert.deepEqual(out.inventory_after_delete, ['NoSuchConfiguration', 404]);
+      assert.deepEqual(out.metrics, { Id: 'docs', Filter: { Prefix: 'docs/' } });
+      assert.deepEqual(out.metrics_list, ['docs']);
+      assert.deepEqual(out.metrics_tag, ['InvalidRequest', 400]);
+      assert.deepEqual(out.metrics_after_delete, ['NoSuchConfiguration', 404]);
+    });
+  },
+);
