@@ -139,8 +139,19 @@ export class InventoryRunner {
         const period = (configuration.frequency === 'Weekly' ? 7 : 1) * DAY_MS;
         if (!force && configuration.lastRunAt !== undefined && now - configuration.lastRunAt < period)
           continue;
-        const written = await this.write(bucket, configuration, new Date(now));
-        if (written) report.reports.push(written);
+        try {
+          const written = await this.write(bucket, configuration, new Date(now));
+          if (written) report.reports.push(written);
+        } catch (err) {
+          // The source or the destination was deleted during the run.
+          if (!(err instanceof S3Error && err.code === 'NoSuchBucket')) throw err;
+          this.options.log?.({
+            op: 'InventoryReportSkipped',
+            bucket: bucket.name,
+            id: configuration.id,
+            reason: 'a bucket was deleted',
+          });
+        }
       }
     }
     return report;

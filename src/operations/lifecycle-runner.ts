@@ -8,6 +8,8 @@
  * on the ETag it examined, so an object overwritten meanwhile is left alone; abortUpload), in
  * listing pages of BATCH entries with a turn of the event loop between pages, so requests keep
  * being served during a long pass. One pass runs at a time; asking while one runs joins it.
+ * Log lines name the bucket and the rule (and the upload id), never the key, like the request
+ * log (docs/SECURITY.md).
  */
 import type { Clock } from '../util/clock.js';
 import { S3Error } from '../errors/s3-error.js';
@@ -77,9 +79,16 @@ export class LifecycleRunner {
         report.buckets += 1;
         for (const rule of configuration.rules) {
           if (!rule.enabled) continue;
-          if (rule.expirationDays !== undefined) await this.expire(bucket, rule, rule.expirationDays, report);
-          if (rule.abortDaysAfterInitiation !== undefined) {
-            await this.abort(bucket, rule, rule.abortDaysAfterInitiation, report);
+          try {
+            if (rule.expirationDays !== undefined)
+              await this.expire(bucket, rule, rule.expirationDays, report);
+            if (rule.abortDaysAfterInitiation !== undefined) {
+              await this.abort(bucket, rule, rule.abortDaysAfterInitiation, report);
+            }
+          } catch (err) {
+            // A bucket deleted during the pass has nothing left to expire.
+            if (err instanceof S3Error && err.code === 'NoSuchBucket') break;
+            throw err;
           }
         }
       }
@@ -156,7 +165,6 @@ export class LifecycleRunner {
         this.options.log?.({
           op: 'LifecycleAbortMultipartUpload',
           bucket: bucket.name,
-          key: upload.key,
           uploadId: upload.uploadId,
           rule: rule.id,
         });
