@@ -131,7 +131,6 @@ export class LifecycleRunner {
         this.options.log?.({
           op: 'LifecycleExpiration',
           bucket: bucket.name,
-          key: object.key,
           rule: rule.id,
         });
       }
