@@ -435,3 +435,37 @@ describe(
     });
   },
 );
+
+describe('lifecycle on its schedule', { timeout: 60_000 }, () => {
+  let t: TestZonal;
+  before(async () => {
+    t = await startTestZonal({ testClock: true, maintenanceIntervalSeconds: 1 });
+  });
+  after(() => t.close());
+
+  test('the server applies the rules every --maintenance-interval seconds', async () => {
+    const control = t.controlClient();
+    const bucket = bucketName();
+    await control.send(new CreateBucketCommand(createBucketInput(bucket)));
+    await control.send(new PutObjectCommand({ Bucket: bucket, Key: 'old', Body: 'x' }));
+    await control.send(
+      new PutBucketLifecycleConfigurationCommand({
+        Bucket: bucket,
+        LifecycleConfiguration: {
+          Rules: [{ ID: 'all', Status: 'Enabled', Filter: {}, Expiration: { Days: 1 } }],
+        },
+      }),
+    );
+    await setClockOffset(t.zonal.port, 3 * 86400);
+    const deadline = Date.now() + 10_000;
+    let keys: (string | undefined)[] = ['old'];
+    while (keys.length > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      keys = ((await control.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map(
+        (o) => o.Key,
+      );
+    }
+    assert.deepEqual(keys, []);
+    assert.equal(t.zonal.stats.lifecycleExpiredObjects, 1);
+  });
+});
