@@ -51,6 +51,13 @@ export interface ServerConfig {
   journalSize?: number;
   /** Fault injection (`/_zonal/faults`): off unless asked for. */
   faults?: boolean;
+  /**
+   * A test clock for S3 semantics (`--test-clock`): root may move it with `POST /_zonal/clock`.
+   * Off by default; refused with more than one worker (each would have its own).
+   */
+  testClock?: boolean;
+  /** Seconds between lifecycle and inventory passes (`--maintenance-interval`; 0: on demand only). */
+  maintenanceIntervalSeconds: number;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -66,6 +73,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   requestTimeoutMs: 20_000,
   keepAliveTimeoutMs: 65_000,
   workers: 1,
+  maintenanceIntervalSeconds: 3600,
 };
 
 /** Regions look like `us-east-1`, `eu-central-2`, `us-gov-west-1`. */

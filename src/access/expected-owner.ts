@@ -17,7 +17,9 @@ export const SOURCE_EXPECTED_OWNER_HEADER = 'x-amz-source-expected-bucket-owner'
  * (the parameter's documentation in "DeleteBucket", "PutBucketPolicy", "GetBucketPolicy",
  * "DeleteBucketPolicy", "PutBucketEncryption", "GetBucketEncryption" and
  * "DeleteBucketEncryption", https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucket.html
- * and its neighbours).
+ * and its neighbours; the inventory and metrics configuration operations likewise). For the
+ * lifecycle operations AWS says only that the parameter "is not supported for directory bucket
+ * lifecycle configurations": answered the same way.
  */
 const OWNER_HEADER_NOT_IMPLEMENTED: ReadonlySet<OperationName> = new Set<OperationName>([
   'DeleteBucket',
@@ -27,6 +29,17 @@ const OWNER_HEADER_NOT_IMPLEMENTED: ReadonlySet<OperationName> = new Set<Operati
   'PutBucketEncryption',
   'GetBucketEncryption',
   'DeleteBucketEncryption',
+  'PutBucketLifecycleConfiguration',
+  'GetBucketLifecycleConfiguration',
+  'DeleteBucketLifecycle',
+  'PutBucketInventoryConfiguration',
+  'GetBucketInventoryConfiguration',
+  'DeleteBucketInventoryConfiguration',
+  'ListBucketInventoryConfigurations',
+  'PutBucketMetricsConfiguration',
+  'GetBucketMetricsConfiguration',
+  'DeleteBucketMetricsConfiguration',
+  'ListBucketMetricsConfigurations',
 ]);
 
 /** Operations that address no existing bucket: nothing to compare with. */

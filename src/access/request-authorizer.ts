@@ -39,6 +39,14 @@ const CONTROL_ACTIONS: Partial<Record<OperationName, string>> = {
   PutBucketLifecycleConfiguration: 's3express:PutLifecycleConfiguration',
   DeleteBucketLifecycle: 's3express:PutLifecycleConfiguration',
   GetBucketLifecycleConfiguration: 's3express:GetLifecycleConfiguration',
+  PutBucketInventoryConfiguration: 's3express:PutInventoryConfiguration',
+  DeleteBucketInventoryConfiguration: 's3express:PutInventoryConfiguration',
+  GetBucketInventoryConfiguration: 's3express:GetInventoryConfiguration',
+  ListBucketInventoryConfigurations: 's3express:GetInventoryConfiguration',
+  PutBucketMetricsConfiguration: 's3express:PutMetricsConfiguration',
+  DeleteBucketMetricsConfiguration: 's3express:PutMetricsConfiguration',
+  GetBucketMetricsConfiguration: 's3express:GetMetricsConfiguration',
+  ListBucketMetricsConfigurations: 's3express:GetMetricsConfiguration',
 };
 
 /** Actions decided by identity policies of the bucket's own account alone. */

@@ -54,19 +54,24 @@ export class Authenticator {
     this.s3Scope = { services: SERVICES, regions: new Set([region]), sessions: true };
   }
 
-  /** `scope` chooses the accepted services and regions (default: S3 in the configured region). */
+  /**
+   * `scope` chooses the accepted services and regions (default: S3 in the configured region).
+   * `now` is real time (SigV4's skew window, presigned expiry); `sessionNow` is the S3 clock
+   * a session's expiry is compared with (the test clock when enabled; default `now`).
+   */
   authenticate(
     req: RequestParts,
     op: OperationName | undefined,
     now: Date,
     scope: AuthScope = this.s3Scope,
+    sessionNow: Date = now,
   ): Authenticated {
     const sigv4 = parseSigV4(req, scope === this.s3Scope ? {} : { services: scope.services });
     if (!sigv4) throw accessDenied();
     this.checkScope(sigv4, scope);
     if (sigv4.sessionToken !== undefined) {
       if (!scope.sessions) throw accessDenied('Session tokens are not accepted by this service.');
-      return this.authenticateSession(req, sigv4, op, now);
+      return this.authenticateSession(req, sigv4, op, now, sessionNow);
     }
     if (sigv4.securityToken !== undefined) throw invalidToken(); // Zonal issues no STS credentials.
     const identity = this.credentials.lookup(sigv4.accessKeyId);
@@ -84,6 +89,7 @@ export class Authenticator {
     sigv4: SigV4Auth,
     op: OperationName | undefined,
     now: Date,
+    sessionNow: Date,
   ): Authenticated {
     if (op === 'CreateSession') {
       throw invalidRequest('CreateSession request should not include "x-amz-s3session-token"');
@@ -95,7 +101,7 @@ export class Authenticator {
     if (!claims || claims.accessKeyId !== sigv4.accessKeyId) throw invalidToken();
     const signingKey = verifySigV4(req, sigv4, claims.secretAccessKey, now, this.signingKeys);
     // Checked after the signature, so only the token's holder learns that it expired.
-    if (now.getTime() >= claims.expiresAt * 1000) throw expiredToken();
+    if (sessionNow.getTime() >= claims.expiresAt * 1000) throw expiredToken();
     return { principal: { kind: 'session', claims }, sigv4, signingKey };
   }
 

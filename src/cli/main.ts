@@ -10,6 +10,8 @@ Commands:
   bucket    zonal bucket create|list|delete: manage directory buckets
   journal   zonal journal: the requests the server answered last (root-only)
   faults    zonal faults add|list|clear|remove: fault injection (a server started with --faults)
+  lifecycle zonal lifecycle list|run: list lifecycle rules, apply them now
+  inventory zonal inventory run: write inventory reports now
 `;
 
 /** Entry point of the `zonal` command; returns the exit code. */
@@ -29,6 +31,10 @@ export async function main(args: string[]): Promise<number> {
       return (await import('./journal.js')).journal(rest);
     case 'faults':
       return (await import('./faults.js')).faults(rest);
+    case 'lifecycle':
+      return (await import('./lifecycle.js')).lifecycle(rest);
+    case 'inventory':
+      return (await import('./inventory.js')).inventory(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -41,6 +41,10 @@ export const SERVE_USAGE = `Usage: zonal serve [options]
   --faults                   enable fault injection for tests (zonal faults add|list|clear;
                              rules make requests fail, stall or reset; single process only)
   --journal-size <n>         requests the journal keeps for zonal journal (default 1000; 0: off)
+  --maintenance-interval <secs> seconds between lifecycle and inventory passes
+                             (default ${DEFAULT_CONFIG.maintenanceIntervalSeconds}; 0: only on demand, zonal lifecycle run)
+  --test-clock               a clock for S3 semantics that root may move (POST /_zonal/clock);
+                             for tests only, one worker only
 
 Root credentials come from ZONAL_ROOT_ACCESS_KEY_ID / ZONAL_ROOT_SECRET_ACCESS_KEY, or are
 generated once and kept in the data dir.`;
@@ -97,6 +101,8 @@ export function parseServeArgs(args: string[]): ServeOptions {
       workers: { type: 'string' },
       'journal-size': { type: 'string' },
       faults: { type: 'boolean' },
+      'maintenance-interval': { type: 'string' },
+      'test-clock': { type: 'boolean' },
     },
   });
   const seconds = (name: 'headers-timeout' | 'request-timeout' | 'keep-alive-timeout', fallbackMs: number) =>
@@ -151,9 +157,16 @@ export function parseServeArgs(args: string[]): ServeOptions {
       values.workers === undefined
         ? DEFAULT_CONFIG.workers
         : parseInteger('workers', values.workers, 1, availableParallelism() * 4),
+    maintenanceIntervalSeconds:
+      values['maintenance-interval'] === undefined
+        ? DEFAULT_CONFIG.maintenanceIntervalSeconds
+        : parseInteger('maintenance-interval', values['maintenance-interval'], 0, 7 * 86400),
+    ...(values['test-clock'] ? { testClock: true } : {}),
   };
   if (config.faults && config.workers > 1)
     throw new Error('--faults needs a single server process: each worker would have its own rules');
+  // Each worker would keep its own offset: one process keeps the test clock coherent.
+  if (config.testClock && config.workers > 1) throw new Error('--test-clock needs --workers 1');
   if (!isValidRegion(config.region)) throw new Error(`--region ${config.region} is not a region name`);
   return config;
 }

@@ -93,6 +93,8 @@ export const S3_ERRORS = {
   MethodNotAllowed: { status: 405, message: 'The specified method is not allowed against this resource.' },
   NoSuchBucket: { status: 404, message: 'The specified bucket does not exist' },
   NoSuchBucketPolicy: { status: 404, message: 'The bucket policy does not exist' },
+  NoSuchConfiguration: { status: 404, message: 'The specified configuration does not exist.' },
+  NoSuchLifecycleConfiguration: { status: 404, message: 'The lifecycle configuration does not exist.' },
   NoSuchKey: { status: 404, message: 'The specified key does not exist.' },
   NoSuchUpload: {
     status: 404,
@@ -127,6 +129,11 @@ export const S3_ERRORS = {
       'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
   },
   SlowDown: { status: 503, message: 'Please reduce your request rate.' },
+  TooManyConfigurations: {
+    status: 400,
+    message:
+      'You are attempting to create a new configuration but have already reached the 1,000-configuration limit.',
+  },
   TooManyParts: {
     status: 400,
     message: 'You have attempted to upload more than the maximum number of parts.',

@@ -8,7 +8,10 @@ export interface RequestContext {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly requestId: string;
+  /** Real arrival time: SigV4's skew window and presigned expiry are checked against it. */
   readonly receivedAt: Date;
+  /** Arrival time on the S3 clock (`services.clock`; the test clock when enabled). */
+  readonly now: Date;
   readonly rawPath: string;
   readonly rawQuery: string;
   readonly query: ReadonlyMap<string, string>;

@@ -4,12 +4,15 @@
  * Request counters come from RequestMetrics and are copied into prom-client at scrape time.
  */
 import client, { type Counter, type Metric } from 'prom-client';
-import { ABORTED, DURATION_BUCKETS, type RequestMetrics } from './request-metrics.js';
+import { ABORTED, DURATION_BUCKETS, type FilteredCounts, type RequestMetrics } from './request-metrics.js';
 
 export interface ExporterSources {
   requests: RequestMetrics;
   /** Successful CreateSession calls (ZonalStats.sessionsCreated). */
   sessionsCreated: () => number;
+  /** Objects lifecycle rules expired and uploads they aborted (ZonalStats). */
+  lifecycleExpiredObjects?: () => number;
+  lifecycleAbortedUploads?: () => number;
 }
 
 export interface Exposition {
@@ -49,11 +52,64 @@ export class PrometheusExporter {
         }
       },
     });
+    new client.Counter({
+      name: 'zonal_bucket_requests_total',
+      help: 'Requests selected by a bucket metrics configuration (PutBucketMetricsConfiguration), by bucket, configuration id, operation and status.',
+      labelNames: ['bucket', 'metrics_id', 'operation', 'status'] as const,
+      registers,
+      collect(this: Counter<'bucket' | 'metrics_id' | 'operation' | 'status'>) {
+        this.reset();
+        for (const counts of requests.filteredCounts()) {
+          for (const [label, n] of counts.byOperationStatus) {
+            const [operation, status] = label.split('\n') as [string, string];
+            const statusLabel = status === String(ABORTED) ? 'aborted' : status;
+            this.inc({ bucket: counts.bucket, metrics_id: counts.id, operation, status: statusLabel }, n);
+          }
+        }
+      },
+    });
+    for (const [name, help, read] of [
+      [
+        'zonal_bucket_bytes_received_total',
+        'Bytes read from connections for requests a bucket metrics configuration selected.',
+        (c: FilteredCounts) => c.bytesReceived,
+      ],
+      [
+        'zonal_bucket_bytes_sent_total',
+        'Bytes written to connections for requests a bucket metrics configuration selected.',
+        (c: FilteredCounts) => c.bytesSent,
+      ],
+    ] as const) {
+      new client.Counter({
+        name,
+        help,
+        labelNames: ['bucket', 'metrics_id'] as const,
+        registers,
+        collect(this: Counter<'bucket' | 'metrics_id'>) {
+          this.reset();
+          for (const counts of requests.filteredCounts()) {
+            this.inc({ bucket: counts.bucket, metrics_id: counts.id }, read(counts));
+          }
+        },
+      });
+    }
     // prom-client's Histogram has no way to load precomputed buckets; the registry only needs
     // get() (and reset()) from a metric, so this family renders them in prom-client's format.
     this.registry.registerMetric(new DurationHistogram(requests) as unknown as Metric);
     totalCounter(registers, 'zonal_sessions_created_total', 'Successful CreateSession calls.', () =>
       sources.sessionsCreated(),
+    );
+    totalCounter(
+      registers,
+      'zonal_lifecycle_expired_objects_total',
+      'Objects deleted by lifecycle Expiration rules.',
+      () => sources.lifecycleExpiredObjects?.() ?? 0,
+    );
+    totalCounter(
+      registers,
+      'zonal_lifecycle_aborted_uploads_total',
+      'Multipart uploads aborted by lifecycle AbortIncompleteMultipartUpload rules.',
+      () => sources.lifecycleAbortedUploads?.() ?? 0,
     );
     totalCounter(
       registers,

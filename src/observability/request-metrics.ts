@@ -23,8 +23,19 @@ export class OperationCounts {
   count = 0;
 }
 
+/** Requests one metrics configuration of one bucket selected. */
+export interface FilteredCounts {
+  bucket: string;
+  id: string;
+  /** `operation\nstatus` → requests. */
+  byOperationStatus: Map<string, number>;
+  bytesReceived: number;
+  bytesSent: number;
+}
+
 export class RequestMetrics {
   private readonly ops = new Map<string, OperationCounts>();
+  private readonly filtered = new Map<string, FilteredCounts>();
   /** Bytes read from clients' connections (request lines, headers and bodies). */
   bytesReceived = 0;
   /** Bytes written to clients' connections (status lines, headers and bodies). */
@@ -44,6 +55,35 @@ export class RequestMetrics {
     counts.count += 1;
     this.bytesReceived += bytesIn;
     this.bytesSent += bytesOut;
+  }
+
+  /**
+   * A request counted for a bucket's metrics configuration (PutBucketMetricsConfiguration):
+   * requests by operation and status, bytes in and out, per bucket and configuration id.
+   */
+  recordFiltered(
+    bucket: string,
+    id: string,
+    operation: string,
+    status: number,
+    bytesIn: number,
+    bytesOut: number,
+  ): void {
+    const name = `${bucket}\n${id}`;
+    let counts = this.filtered.get(name);
+    if (counts === undefined) {
+      counts = { bucket, id, byOperationStatus: new Map(), bytesReceived: 0, bytesSent: 0 };
+      this.filtered.set(name, counts);
+    }
+    const label = `${operation}\n${status}`;
+    counts.byOperationStatus.set(label, (counts.byOperationStatus.get(label) ?? 0) + 1);
+    counts.bytesReceived += bytesIn;
+    counts.bytesSent += bytesOut;
+  }
+
+  /** Counts per bucket and metrics configuration id (live objects: read, do not keep). */
+  filteredCounts(): IterableIterator<FilteredCounts> {
+    return this.filtered.values();
   }
 
   /** Operations seen so far, with their counts (live objects: read, do not keep). */

@@ -36,6 +36,8 @@ export class RequestRecord {
   fault: string | undefined = undefined;
   /** Wall-clock arrival time (ms since the epoch). */
   readonly arrivedAt = Date.now();
+  /** The bucket's metrics configurations (ids) this request counts for. */
+  metricsIds: readonly string[] | undefined = undefined;
 
   constructor(
     readonly observer: RequestObserver,
@@ -90,7 +92,13 @@ export class RequestObserver {
     socket[READ_MARK] = read;
     socket[WRITTEN_MARK] = written;
     const completed = res.writableFinished;
-    this.metrics.record(record.op, completed ? res.statusCode : ABORTED, ms / 1000, bytesIn, bytesOut);
+    const status = completed ? res.statusCode : ABORTED;
+    this.metrics.record(record.op, status, ms / 1000, bytesIn, bytesOut);
+    if (record.metricsIds !== undefined && record.bucket !== undefined) {
+      for (const id of record.metricsIds) {
+        this.metrics.recordFiltered(record.bucket, id, record.op, status, bytesIn, bytesOut);
+      }
+    }
     if (this.journal !== undefined && this.journal.capacity > 0 && record.op !== ADMIN_OP) {
       this.journal.add({
         time: new Date(record.arrivedAt).toISOString(),

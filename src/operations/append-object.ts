@@ -111,7 +111,7 @@ export async function appendObject(ctx: RequestContext, services: ZonalServices)
         appendedChecksums,
         object: {
           etag: newEtag(),
-          lastModified: new Date(),
+          lastModified: services.clock.now(),
           content: contentHeadersFrom(ctx),
           metadata: userMetadataFrom(ctx),
           checksums: appendedChecksums,
@@ -135,7 +135,7 @@ export async function appendObject(ctx: RequestContext, services: ZonalServices)
       object: {
         ...unchanged,
         etag: newEtag(),
-        lastModified: new Date(),
+        lastModified: services.clock.now(),
         checksums: { [algorithm]: fullChecksum(current, algorithm, checksum, received.size) },
         checksumType: 'FULL_OBJECT',
       },

@@ -51,7 +51,7 @@ export async function createBucket(ctx: RequestContext, services: ZonalServices)
     locationType: parsed.locationType,
     region: services.config.region,
     ownerAccountId: accountId,
-    createdAt: new Date(),
+    createdAt: services.clock.now(),
     incarnation: randomBytes(16).toString('hex'),
   });
   sendEmpty(ctx, 200, {

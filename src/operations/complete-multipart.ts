@@ -213,7 +213,7 @@ async function completeOnce(
         parts,
         object: {
           etag: newEtag(),
-          lastModified: new Date(),
+          lastModified: services.clock.now(),
           content: current.content,
           metadata: current.metadata,
           checksums: { [result.algorithm]: result.value },

@@ -211,7 +211,7 @@ export async function copyObject(ctx: RequestContext, services: ZonalServices): 
           const checksums: ObjectChecksums = { [algorithm]: computed[algorithm] };
           return {
             etag: newEtag(),
-            lastModified: new Date(),
+            lastModified: services.clock.now(),
             content,
             metadata,
             checksums,

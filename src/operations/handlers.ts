@@ -14,6 +14,23 @@ import { uploadPart, uploadPartCopy } from './upload-part.js';
 import { getObjectAttributes } from './object-attributes.js';
 import { deleteObject, getObject, headObject, putObject } from './objects.js';
 import { renameObject } from './rename-object.js';
+import {
+  deleteBucketInventoryConfiguration,
+  getBucketInventoryConfiguration,
+  listBucketInventoryConfigurations,
+  putBucketInventoryConfiguration,
+} from './inventory.js';
+import {
+  deleteBucketMetricsConfiguration,
+  getBucketMetricsConfiguration,
+  listBucketMetricsConfigurations,
+  putBucketMetricsConfiguration,
+} from './metrics-configurations.js';
+import {
+  deleteBucketLifecycle,
+  getBucketLifecycleConfiguration,
+  putBucketLifecycleConfiguration,
+} from './lifecycle.js';
 import { createSession } from './session.js';
 
 export type Handler = (ctx: RequestContext, services: ZonalServices) => void | Promise<void>;
@@ -47,4 +64,15 @@ export const HANDLERS: Partial<Record<OperationName, Handler>> = {
   PutBucketPolicy: putBucketPolicy,
   GetBucketPolicy: getBucketPolicy,
   DeleteBucketPolicy: deleteBucketPolicy,
+  PutBucketLifecycleConfiguration: putBucketLifecycleConfiguration,
+  GetBucketLifecycleConfiguration: getBucketLifecycleConfiguration,
+  DeleteBucketLifecycle: deleteBucketLifecycle,
+  PutBucketMetricsConfiguration: putBucketMetricsConfiguration,
+  GetBucketMetricsConfiguration: getBucketMetricsConfiguration,
+  DeleteBucketMetricsConfiguration: deleteBucketMetricsConfiguration,
+  ListBucketMetricsConfigurations: listBucketMetricsConfigurations,
+  PutBucketInventoryConfiguration: putBucketInventoryConfiguration,
+  GetBucketInventoryConfiguration: getBucketInventoryConfiguration,
+  DeleteBucketInventoryConfiguration: deleteBucketInventoryConfiguration,
+  ListBucketInventoryConfigurations: listBucketInventoryConfigurations,
 };

@@ -30,7 +30,7 @@ export async function createMultipartUpload(ctx: RequestContext, services: Zonal
     key,
     content: contentHeadersFrom(ctx),
     metadata: userMetadataFrom(ctx),
-    initiated: new Date(),
+    initiated: services.clock.now(),
     encryption,
     checksumAlgorithm,
     checksumType,

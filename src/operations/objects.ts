@@ -53,7 +53,7 @@ export async function putObject(ctx: RequestContext, services: ZonalServices): P
     body.stream,
     () => ({
       etag: newEtag(),
-      lastModified: new Date(),
+      lastModified: services.clock.now(),
       content,
       metadata,
       checksums: { [algorithm]: body.checksum() },

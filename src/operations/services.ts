@@ -5,6 +5,7 @@ import type { ServerConfig } from '../config.js';
 import type { BodyBudget } from '../http/body-budget.js';
 import type { IdentitySource } from '../identity/identity-source.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import type { Clock } from '../util/clock.js';
 
 /** What operation handlers may use: configuration, storage and the session sealer. */
 export interface ZonalServices {
@@ -21,10 +22,16 @@ export interface ZonalServices {
   readonly bodyBudget: BodyBudget;
   /** Counters for tests and operators; mutated by the handlers. */
   readonly stats: ZonalStats;
+  /** "Now" for S3 semantics (LastModified, session expiry, lifecycle): the test clock if enabled. */
+  readonly clock: Clock;
 }
 
 /** Running totals since the server started. */
 export interface ZonalStats {
   /** Successful CreateSession calls. */
   sessionsCreated: number;
+  /** Objects deleted by lifecycle Expiration rules. */
+  lifecycleExpiredObjects: number;
+  /** Multipart uploads aborted by lifecycle AbortIncompleteMultipartUpload rules. */
+  lifecycleAbortedUploads: number;
 }

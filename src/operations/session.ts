@@ -113,7 +113,7 @@ export async function createSession(ctx: RequestContext, services: ZonalServices
   const mode = services.authorizer.sessionMode(ctx, principal.identity, bucket, requestedMode(ctx));
   const encryption = requestedEncryption(ctx, bucket);
 
-  const issuedAt = Math.floor(ctx.receivedAt.getTime() / 1000);
+  const issuedAt = Math.floor(ctx.now.getTime() / 1000);
   const expiresAt = issuedAt + services.config.sessionDurationSeconds;
   const accessKeyId = newSessionAccessKeyId();
   const secretAccessKey = newSecretAccessKey();

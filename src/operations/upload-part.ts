@@ -25,7 +25,7 @@ export async function uploadPart(ctx: RequestContext, services: ZonalServices): 
   const part = await services.store.putPart(upload.uploadId, partNumber, body.stream, () => ({
     etag: newEtag(),
     checksums: { [algorithm]: body.checksum() },
-    lastModified: new Date(),
+    lastModified: services.clock.now(),
   }));
   sendEmpty(ctx, 200, {
     ETag: part.etag,
@@ -68,7 +68,7 @@ export async function uploadPartCopy(ctx: RequestContext, services: ZonalService
     part = await services.store.putPart(upload.uploadId, partNumber, hasher, () => ({
       etag: newEtag(),
       checksums: { [algorithm]: hasher.checksums()[algorithm]! },
-      lastModified: new Date(),
+      lastModified: services.clock.now(),
     }));
   } finally {
     source.pinned.release();

@@ -16,9 +16,16 @@ import { openObjectStore } from '../storage/open-store.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { prepareTls } from './tls.js';
 import { ZonalServer, type ZonalServerOptions } from './zonal-server.js';
+import { InventoryRunner } from '../operations/inventory-runner.js';
+import { LifecycleRunner } from '../operations/lifecycle-runner.js';
 import { type ZonalStats } from '../operations/services.js';
 import type { RequestJournal } from '../observability/journal.js';
 import type { FaultRules } from './faults.js';
+import { SYSTEM_CLOCK, TestClock } from '../util/clock.js';
+import type { MaintenanceHooks } from './maintenance-api.js';
+
+/** Set in the environment of the one `--workers` worker that runs the scheduled passes. */
+export const MAINTENANCE_WORKER_ENV = 'ZONAL_MAINTENANCE_WORKER';
 
 export interface RunningZonal {
   readonly config: ServerConfig;
@@ -37,6 +44,12 @@ export interface RunningZonal {
   readonly journal: RequestJournal;
   /** Fault injection rules (active with `faults: true`, as `--faults`). */
   readonly faults: FaultRules;
+  /** The test clock (`testClock` in the config), else undefined. */
+  readonly testClock: TestClock | undefined;
+  /** Lifecycle passes, scheduled every `maintenanceIntervalSeconds` and on demand. */
+  readonly lifecycle: LifecycleRunner;
+  /** Inventory reports that are due, on the same schedule (and on demand, due or not). */
+  readonly inventory: InventoryRunner;
   /** Graceful stop: finish in-flight requests, then close storage. */
   close(): Promise<void>;
 }
@@ -72,8 +85,18 @@ export async function startZonal(
     sessionCreators(identities),
     config.region,
   );
-  const stats: ZonalStats = { sessionsCreated: 0 };
+  const stats: ZonalStats = { sessionsCreated: 0, lifecycleExpiredObjects: 0, lifecycleAbortedUploads: 0 };
   const bodyBudget = new BodyBudget(config.bodyBudgetBytes);
+  const testClock = config.testClock ? new TestClock() : undefined;
+  const clock = testClock ?? SYSTEM_CLOCK;
+  const log = logger ? { log: (line: Record<string, unknown>) => logger.info(line) } : {};
+  const lifecycle = new LifecycleRunner({ store, clock, stats, ...log });
+  const inventory = new InventoryRunner({ store, clock, ...log });
+  const maintenance: MaintenanceHooks = {
+    ...(testClock ? { clock: testClock } : {}),
+    runLifecycle: () => lifecycle.run(),
+    runInventory: (only) => inventory.run(only, true),
+  };
   const server = new ZonalServer({
     services: {
       config,
@@ -84,9 +107,11 @@ export async function startZonal(
       authorizer,
       bodyBudget,
       stats,
+      clock,
     },
     onInternalError,
     logger,
+    maintenance,
   });
   let address;
   try {
@@ -98,6 +123,19 @@ export async function startZonal(
     throw err;
   }
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  // Scheduled passes: in the only process, or in the one worker chosen for them.
+  const scheduled = !cluster.isWorker || env[MAINTENANCE_WORKER_ENV] === '1';
+  let timer: NodeJS.Timeout | undefined;
+  let pass: Promise<unknown> = Promise.resolve();
+  if (scheduled && config.maintenanceIntervalSeconds > 0) {
+    timer = setInterval(() => {
+      pass = lifecycle
+        .run()
+        .then(() => inventory.run())
+        .catch(onInternalError);
+    }, config.maintenanceIntervalSeconds * 1000);
+    timer.unref();
+  }
   return {
     config,
     root,
@@ -110,8 +148,13 @@ export async function startZonal(
     bodyBudget,
     journal: server.journal,
     faults: server.faults,
+    testClock,
+    lifecycle,
+    inventory,
     close: async () => {
+      if (timer) clearInterval(timer);
       await server.close();
+      await pass;
       // Freed blobs are unlinked in the background; a graceful stop lets those finish.
       await store.settled();
       identities.close();

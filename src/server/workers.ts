@@ -11,7 +11,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { FileSessionKeyRing } from '../auth/session-key-file.js';
 import type { ServerConfig } from '../config.js';
 import { openObjectStore } from '../storage/open-store.js';
-import { prepareStart, type RunningZonal } from './start.js';
+import { MAINTENANCE_WORKER_ENV, prepareStart, type RunningZonal } from './start.js';
 
 /** What the primary knows of the running cluster: enough for the banner and a clean stop. */
 export type RunningWorkers = Pick<RunningZonal, 'config' | 'root' | 'endpoint' | 'port'> & {
@@ -39,10 +39,19 @@ export async function startWorkers(
   (await openObjectStore({ kind: 'embedded', dataDir, fsync: config.fsync })).close();
 
   let stopping = false;
-  const fork = (): Worker => cluster.fork();
+  // One worker runs the scheduled lifecycle and inventory passes (MAINTENANCE_WORKER_ENV);
+  // its replacement takes the role over when it dies.
+  let maintenanceWorker: Worker | undefined;
+  const fork = (): Worker => {
+    const first = maintenanceWorker === undefined;
+    const worker = cluster.fork(first ? { [MAINTENANCE_WORKER_ENV]: '1' } : {});
+    if (first) maintenanceWorker = worker;
+    return worker;
+  };
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
     onWarning(`worker ${worker.process.pid} exited (${signal ?? code}); starting another`);
+    if (worker === maintenanceWorker) maintenanceWorker = undefined;
     fork();
   });
   const listening = new Promise<{ address: string; port: number }>((resolve, reject) => {

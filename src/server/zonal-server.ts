@@ -13,6 +13,7 @@ import { journalRoutes } from './admin-journal.js';
 import { faultRoutes } from './admin-faults.js';
 import { FaultRules, stallBody, type FaultRule } from './faults.js';
 import { HANDLERS } from '../operations/handlers.js';
+import { matchingMetricsIds } from '../operations/metrics-configurations.js';
 import { invalidUri, parseQuery } from '../protocol/query.js';
 import { createHttpFront } from './http-front.js';
 import { isBrowserPostUpload, operationFor, unsupportedOperationName } from './operation-table.js';
@@ -21,6 +22,7 @@ import { resolveTarget } from '../http/request-target.js';
 import { sendError, setCommonHeaders } from '../http/respond.js';
 import { notImplemented, S3Error, toS3Error } from '../errors/s3-error.js';
 import type { ZonalServices } from '../operations/services.js';
+import { maintenanceRoutes, type MaintenanceHooks } from './maintenance-api.js';
 
 export interface ZonalServerOptions {
   services: ZonalServices;
@@ -33,6 +35,8 @@ export interface ZonalServerOptions {
   logger?: Logger | undefined;
   /** More admin API routes under `/_zonal/` (admin-api.ts), beside the built-in ones. */
   adminRoutes?: readonly AdminRoute[];
+  /** The root-only `/_zonal/…` operations: test clock, lifecycle and inventory runs. */
+  maintenance?: MaintenanceHooks;
 }
 
 /** `GET /metrics`: never a bucket, since directory bucket names end in `--x-s3`. */
@@ -65,7 +69,12 @@ export class ZonalServer {
     this.authenticator = new Authenticator(services.config.region, services.identities, services.sessions);
     this.faults = new FaultRules(services.config.faults ?? false);
     this.admin = new AdminApi(
-      [...journalRoutes(this.journal), ...faultRoutes(this.faults), ...(options.adminRoutes ?? [])],
+      [
+        ...journalRoutes(this.journal),
+        ...faultRoutes(this.faults),
+        ...maintenanceRoutes(options.maintenance ?? {}),
+        ...(options.adminRoutes ?? []),
+      ],
       this.authenticator,
       services.root,
       services.bodyBudget,
@@ -106,6 +115,8 @@ export class ZonalServer {
         new PrometheusExporter({
           requests: this.observer.metrics,
           sessionsCreated: () => this.options.services.stats.sessionsCreated,
+          lifecycleExpiredObjects: () => this.options.services.stats.lifecycleExpiredObjects,
+          lifecycleAbortedUploads: () => this.options.services.stats.lifecycleAbortedUploads,
         }),
     );
     return (await this.exporter).render();
@@ -114,6 +125,7 @@ export class ZonalServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const requestId = newRequestId();
     const receivedAt = new Date();
+    const now = this.options.services.clock.now();
     const record = this.observer.begin(req, res, requestId);
     setCommonHeaders(res, requestId);
     const url = req.url ?? '/';
@@ -167,6 +179,8 @@ export class ZonalServer {
         { method, rawPath, rawQuery, rawHeaders: req.rawHeaders },
         op,
         receivedAt,
+        undefined,
+        now,
       );
       record.accessKeyId = auth.sigv4.accessKeyId;
       record.auth =
@@ -195,6 +209,7 @@ export class ZonalServer {
         res,
         requestId,
         receivedAt,
+        now,
         rawPath,
         rawQuery,
         query,
@@ -204,6 +219,7 @@ export class ZonalServer {
       };
       const { store, authorizer } = this.options.services;
       const bucket = target.bucket === undefined ? undefined : await store.getBucket(target.bucket);
+      if (bucket?.metrics !== undefined) record.metricsIds = matchingMetricsIds(bucket.metrics, target.key);
       authorizer.authorize(ctx, () => bucket);
       await handler(ctx, this.options.services);
     } catch (err) {

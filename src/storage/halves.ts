@@ -14,6 +14,7 @@ import type { Readable } from 'node:stream';
 import type { ByteRange, ClientToken, DeleteCondition, MaybePromise } from './object-store.js';
 import type {
   ServerSideEncryption,
+  BucketConfigurationKind,
   BucketListPage,
   BucketRecord,
   ListObjectsPage,
@@ -52,6 +53,12 @@ export interface MetadataStore {
   deleteBucket(name: string): MaybePromise<void>;
   setBucketPolicy(name: string, policy: string | undefined): MaybePromise<void>;
   setBucketEncryption(name: string, encryption: ServerSideEncryption | undefined): MaybePromise<void>;
+  updateBucketConfiguration(
+    name: string,
+    kind: BucketConfigurationKind,
+    update: (current: string | undefined) => string | undefined,
+  ): MaybePromise<void>;
+  listAllBuckets(after: string | undefined, limit: number): MaybePromise<BucketListPage>;
 
   getObject(bucket: string, key: string): MaybePromise<ObjectRecord | undefined>;
   listObjects(q: ListObjectsQuery): MaybePromise<ListObjectsPage>;

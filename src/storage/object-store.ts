@@ -13,6 +13,7 @@
 import type { Readable } from 'node:stream';
 import type { MaybePromise } from '../util/maybe-promise.js';
 import type {
+  BucketConfigurationKind,
   BucketListPage,
   BucketRecord,
   ListObjectsPage,
@@ -108,6 +109,18 @@ export interface ObjectStore {
   setBucketPolicy(name: string, policy: string | undefined): MaybePromise<void>;
   /** Sets (or with undefined resets to SSE-S3) the default encryption. 404 NoSuchBucket. */
   setBucketEncryption(name: string, encryption: ServerSideEncryption | undefined): MaybePromise<void>;
+  /**
+   * Read-modify-write of one bucket configuration in one transaction: `update(current)` gets
+   * the stored document (undefined if none) and returns the new one (undefined removes it), or
+   * throws to change nothing. Of two concurrent updates neither is lost. 404 NoSuchBucket.
+   */
+  updateBucketConfiguration(
+    name: string,
+    kind: BucketConfigurationKind,
+    update: (current: string | undefined) => string | undefined,
+  ): MaybePromise<void>;
+  /** Every bucket of every owner in name order, strictly after `after`, at most `limit`. */
+  listAllBuckets(after: string | undefined, limit: number): MaybePromise<BucketListPage>;
 
   // --- objects ----------------------------------------------------------------------------
   /** The object's record (no bytes, no pin): for HEAD, conditions and metadata. */

@@ -40,6 +40,7 @@ import type {
 import { spansOf, type BlobSpan } from './segment-reader.js';
 import type {
   ServerSideEncryption,
+  BucketConfigurationKind,
   BucketListPage,
   BucketRecord,
   ListObjectsPage,
@@ -165,6 +166,19 @@ export class SegmentStore implements ObjectStore {
   async setBucketEncryption(name: string, encryption: ServerSideEncryption | undefined): Promise<void> {
     await this.meta.setBucketEncryption(name, encryption);
     await this.meta.durable();
+  }
+
+  async updateBucketConfiguration(
+    name: string,
+    kind: BucketConfigurationKind,
+    update: (current: string | undefined) => string | undefined,
+  ): Promise<void> {
+    await this.meta.updateBucketConfiguration(name, kind, update);
+    await this.meta.durable();
+  }
+
+  listAllBuckets(after: string | undefined, limit: number): MaybePromise<BucketListPage> {
+    return this.meta.listAllBuckets(after, limit);
   }
 
   // --- reads ------------------------------------------------------------------------------

@@ -28,7 +28,17 @@ export interface BucketRecord {
   policy?: string;
   /** Default encryption (PutBucketEncryption; bucket keys are always on); absent means SSE-S3. */
   encryption?: ServerSideEncryption;
+  /**
+   * Bucket configurations as the operations layer stored them (opaque JSON to the store):
+   * the lifecycle configuration, the inventory configurations and the metrics configurations.
+   */
+  lifecycle?: string;
+  inventory?: string;
+  metrics?: string;
 }
+
+/** The bucket configurations `updateBucketConfiguration` keeps (fields of BucketRecord). */
+export type BucketConfigurationKind = 'lifecycle' | 'inventory' | 'metrics';
 
 /** Content headers stored with an object and returned on GET/HEAD. */
 export interface ContentHeaders {

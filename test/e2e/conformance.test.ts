@@ -236,17 +236,17 @@ describe('conformance fixes', () => {
       assert.equal(p.message, 'PutBucketTagging is not supported by directory buckets.');
     });
 
-    test('raw: acl, inventory list vs get, an odd method', async () => {
+    test('raw: acl, analytics list vs get, an odd method', async () => {
       const cases: Array<[RawRequest, string]> = [
         [{ method: 'GET', path: `/${bucket}`, query: { acl: '' } }, 'GetBucketAcl'],
         [{ method: 'PUT', path: `/${bucket}/obj`, query: { acl: '' } }, 'PutObjectAcl'],
         [
-          { method: 'GET', path: `/${bucket}`, query: { inventory: '' } },
-          'ListBucketInventoryConfigurations',
+          { method: 'GET', path: `/${bucket}`, query: { analytics: '' } },
+          'ListBucketAnalyticsConfigurations',
         ],
         [
-          { method: 'GET', path: `/${bucket}`, query: { inventory: '', id: 'x' } },
-          'GetBucketInventoryConfiguration',
+          { method: 'GET', path: `/${bucket}`, query: { analytics: '', id: 'x' } },
+          'GetBucketAnalyticsConfiguration',
         ],
         [{ method: 'GET', path: `/${bucket}`, query: { versions: '' } }, 'ListObjectVersions'],
         [{ method: 'POST', path: `/${bucket}`, query: { versioning: '' } }, 'The ?versioning sub-resource'],

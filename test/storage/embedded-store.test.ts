@@ -358,6 +358,9 @@ describe('embedded store: the data directory', () => {
     // Back to schema 4, as a data dir written before incarnations looks.
     const db = new Database(path.join(dataDir, 'meta.sqlite3'));
     db.exec('ALTER TABLE buckets DROP COLUMN incarnation');
+    // (and before the bucket configurations of schema 6)
+    for (const column of ['lifecycle', 'inventory', 'metrics'])
+      db.exec(`ALTER TABLE buckets DROP COLUMN ${column}`);
     db.pragma('user_version = 4');
     db.close();
     const reopened = await openAt(dataDir);

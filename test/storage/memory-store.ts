@@ -23,6 +23,7 @@ import type {
 } from '../../src/storage/object-store.js';
 import type {
   ServerSideEncryption,
+  BucketConfigurationKind,
   BucketListPage,
   BucketRecord,
   ListObjectsPage,
@@ -101,6 +102,25 @@ export class MemoryStore implements ObjectStore {
       .sort((a, b) => (a.name < b.name ? -1 : 1));
     const buckets = all.slice(0, limit).map((b) => structuredClone(b));
     return all.length > limit ? { buckets, lastReturned: buckets[buckets.length - 1]?.name } : { buckets };
+  }
+
+  listAllBuckets(after: string | undefined, limit: number): BucketListPage {
+    const all = [...this.buckets.values()]
+      .filter((b) => after === undefined || b.name > after)
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
+    const buckets = all.slice(0, Math.max(0, limit)).map((b) => structuredClone(b));
+    return all.length > limit ? { buckets, lastReturned: buckets[buckets.length - 1]?.name } : { buckets };
+  }
+
+  updateBucketConfiguration(
+    name: string,
+    kind: BucketConfigurationKind,
+    update: (current: string | undefined) => string | undefined,
+  ): void {
+    const b = this.bucket(name);
+    const next = update(b[kind]);
+    if (next === undefined) delete b[kind];
+    else b[kind] = next;
   }
 
   setBucketPolicy(name: string, policy: string | undefined): void {

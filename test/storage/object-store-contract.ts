@@ -514,6 +514,81 @@ export function objectStoreContract(name: string, openHarness: () => Promise<Con
         await rejects(() => store.setBucketEncryption(MISSING_BUCKET, kms), isS3Error('NoSuchBucket', 404));
       });
 
+      test('bucket configurations: read-modify-write per kind, removed with undefined, 404 when missing', async () => {
+        const { store } = h;
+        await store.updateBucketConfiguration(BUCKET, 'lifecycle', (current) => {
+          assert.equal(current, undefined);
+          return '{"rules":[]}';
+        });
+        assert.equal((await store.getBucket(BUCKET))?.lifecycle, '{"rules":[]}');
+        await store.updateBucketConfiguration(BUCKET, 'inventory', () => '["a"]');
+        await store.updateBucketConfiguration(BUCKET, 'inventory', (current) =>
+          JSON.stringify([...(JSON.parse(current!) as string[]), 'b']),
+        );
+        await store.updateBucketConfiguration(BUCKET, 'metrics', () => '["m"]');
+        let bucket = await store.getBucket(BUCKET);
+        assert.equal(bucket?.inventory, '["a","b"]');
+        assert.equal(bucket?.metrics, '["m"]');
+        assert.equal(bucket?.lifecycle, '{"rules":[]}', 'kinds are independent');
+        // A throwing update changes nothing.
+        await rejects(
+          () =>
+            store.updateBucketConfiguration(BUCKET, 'metrics', () => {
+              throw new S3Error('TooManyConfigurations');
+            }),
+          isS3Error('TooManyConfigurations', 400),
+        );
+        assert.equal((await store.getBucket(BUCKET))?.metrics, '["m"]');
+        // Concurrent updates: none is lost.
+        await Promise.all(
+          ['c', 'd', 'e'].map((id) =>
+            store.updateBucketConfiguration(BUCKET, 'inventory', (current) =>
+              JSON.stringify([...(JSON.parse(current!) as string[]), id]),
+            ),
+          ),
+        );
+        assert.deepEqual(JSON.parse((await store.getBucket(BUCKET))!.inventory!).sort(), [
+          'a',
+          'b',
+          'c',
+          'd',
+          'e',
+        ]);
+        for (const kind of ['lifecycle', 'inventory', 'metrics'] as const) {
+          await store.updateBucketConfiguration(BUCKET, kind, () => undefined);
+        }
+        bucket = await store.getBucket(BUCKET);
+        assert.deepEqual(bucket, bucketRecord());
+        await rejects(
+          () => store.updateBucketConfiguration(MISSING_BUCKET, 'lifecycle', () => '{}'),
+          isS3Error('NoSuchBucket', 404),
+        );
+        // Gone with the bucket: a new bucket of the name starts without any.
+        await store.updateBucketConfiguration(BUCKET, 'lifecycle', () => '{"rules":[]}');
+        await store.deleteBucket(BUCKET);
+        await store.createBucket(bucketRecord());
+        assert.equal((await store.getBucket(BUCKET))?.lifecycle, undefined);
+      });
+
+      test('listAllBuckets pages every owner in name order', async () => {
+        const { store } = h;
+        await store.createBucket(bucketRecord('b--usw2-az1--x-s3', LISTING_OWNER));
+        await store.createBucket(bucketRecord('a--usw2-az1--x-s3', OTHER_OWNER));
+        const first = await store.listAllBuckets(undefined, 2);
+        assert.deepEqual(
+          first.buckets.map((b) => b.name),
+          ['a--usw2-az1--x-s3', 'b--usw2-az1--x-s3'],
+        );
+        assert.equal(first.lastReturned, 'b--usw2-az1--x-s3');
+        const second = await store.listAllBuckets(first.lastReturned, 2);
+        assert.deepEqual(
+          second.buckets.map((b) => b.name),
+          [BUCKET],
+        );
+        assert.equal(second.lastReturned, undefined);
+        assert.deepEqual(second.buckets[0], bucketRecord());
+      });
+
       test('deleteBucket: 404 when missing, 409 while an object or an upload is in it, then gone', async () => {
         const { store } = h;
         await rejects(() => store.deleteBucket(MISSING_BUCKET), isS3Error('NoSuchBucket', 404));
@@ -2232,6 +2307,9 @@ export function objectStoreContract(name: string, openHarness: () => Promise<Con
         let store = h.store;
         await store.setBucketPolicy(BUCKET, '{"Version":"2012-10-17"}');
         await store.setBucketEncryption(BUCKET, { algorithm: 'aws:kms', kmsKeyId: 'k' });
+        await store.updateBucketConfiguration(BUCKET, 'lifecycle', () => '{"rules":[]}');
+        await store.updateBucketConfiguration(BUCKET, 'inventory', () => '[]');
+        await store.updateBucketConfiguration(BUCKET, 'metrics', () => '[{"id":"m"}]');
         const contents = new Map<string, Buffer>();
         for (const [key, size] of [
           ['tiny', TINY],

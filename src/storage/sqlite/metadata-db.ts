@@ -106,6 +106,12 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE buckets ADD COLUMN incarnation TEXT NOT NULL DEFAULT '';
   UPDATE buckets SET incarnation = lower(hex(randomblob(16)));
   `,
+  // 6: lifecycle, inventory and metrics configurations (JSON documents of the operations layer).
+  `
+  ALTER TABLE buckets ADD COLUMN lifecycle TEXT;
+  ALTER TABLE buckets ADD COLUMN inventory TEXT;
+  ALTER TABLE buckets ADD COLUMN metrics TEXT;
+  `,
 ];
 
 export interface BucketRow {
@@ -118,6 +124,9 @@ export interface BucketRow {
   policy: string | null;
   encryption: string | null;
   incarnation: string;
+  lifecycle: string | null;
+  inventory: string | null;
+  metrics: string | null;
 }
 
 /** An object row without its segments: what listings read. */
@@ -231,9 +240,9 @@ export function prepareStatements(db: Database.Database) {
     insertBucket: prepare<[BucketRow]>(
       db,
       `INSERT INTO buckets (name, zone_id, location_type, region, owner_account_id, created_at, policy, encryption,
-                            incarnation)
+                            incarnation, lifecycle, inventory, metrics)
        VALUES (@name, @zone_id, @location_type, @region, @owner_account_id, @created_at, @policy, @encryption,
-               @incarnation)`,
+               @incarnation, @lifecycle, @inventory, @metrics)`,
     ),
     listBuckets: prepare<[string, string, number], BucketRow>(
       db,
@@ -241,6 +250,19 @@ export function prepareStatements(db: Database.Database) {
     ),
     deleteBucket: prepare<[string]>(db, 'DELETE FROM buckets WHERE name = ?'),
     setBucketPolicy: prepare<[string | null, string]>(db, 'UPDATE buckets SET policy = ? WHERE name = ?'),
+    setBucketLifecycle: prepare<[string | null, string]>(
+      db,
+      'UPDATE buckets SET lifecycle = ? WHERE name = ?',
+    ),
+    setBucketInventory: prepare<[string | null, string]>(
+      db,
+      'UPDATE buckets SET inventory = ? WHERE name = ?',
+    ),
+    setBucketMetrics: prepare<[string | null, string]>(db, 'UPDATE buckets SET metrics = ? WHERE name = ?'),
+    listAllBuckets: prepare<[string, number], BucketRow>(
+      db,
+      'SELECT * FROM buckets WHERE name > ? ORDER BY name LIMIT ?',
+    ),
     setBucketEncryption: prepare<[string | null, string]>(
       db,
       'UPDATE buckets SET encryption = ? WHERE name = ?',
@@ -372,6 +394,9 @@ export function bucketToRow(b: BucketRecord): BucketRow {
     policy: b.policy ?? null,
     encryption: b.encryption === undefined ? null : JSON.stringify(b.encryption),
     incarnation: b.incarnation,
+    lifecycle: b.lifecycle ?? null,
+    inventory: b.inventory ?? null,
+    metrics: b.metrics ?? null,
   };
 }
 
@@ -386,6 +411,9 @@ export function rowToBucket(r: BucketRow): BucketRecord {
     incarnation: r.incarnation,
     ...(r.policy === null ? {} : { policy: r.policy }),
     ...(r.encryption === null ? {} : { encryption: JSON.parse(r.encryption) as ServerSideEncryption }),
+    ...(r.lifecycle === null ? {} : { lifecycle: r.lifecycle }),
+    ...(r.inventory === null ? {} : { inventory: r.inventory }),
+    ...(r.metrics === null ? {} : { metrics: r.metrics }),
   };
 }
 

@@ -29,6 +29,7 @@ import {
 import type { ByteRange, ClientToken, DeleteCondition } from '../object-store.js';
 import type {
   ServerSideEncryption,
+  BucketConfigurationKind,
   BucketListPage,
   BucketRecord,
   ListObjectsPage,
@@ -158,6 +159,11 @@ export class SqliteMetadataStore implements MetadataStore {
     c: WriteCondition | undefined,
   ) => { record: ObjectRecord; freed: FreedBlob[] };
   private readonly txRemoveInline: (blobIds: readonly string[]) => void;
+  private readonly txUpdateBucketConfiguration: (
+    name: string,
+    kind: BucketConfigurationKind,
+    update: (current: string | undefined) => string | undefined,
+  ) => void;
 
   constructor(options: SqliteMetadataOptions) {
     const db = openDatabase(options.path, options.fsync);
@@ -174,6 +180,11 @@ export class SqliteMetadataStore implements MetadataStore {
     this.batch = new WriteBatch(db, committed);
     this.txCreateBucket = immediate(db, (b) => this.createBucketRow(b), committed);
     this.txDeleteBucket = immediate(db, (name) => this.deleteBucketRow(name), committed);
+    this.txUpdateBucketConfiguration = immediate(
+      db,
+      (name, kind, update) => this.updateBucketConfigurationRow(name, kind, update),
+      committed,
+    );
     this.txRenameObject = immediate(
       db,
       (bucket, srcKey, dstKey, check, token) => this.renameObjectRows(bucket, srcKey, dstKey, check, token),
@@ -246,6 +257,41 @@ export class SqliteMetadataStore implements MetadataStore {
   deleteBucket(name: string): void {
     this.bucketCache.clear();
     this.txDeleteBucket(name);
+  }
+
+  listAllBuckets(after: string | undefined, limit: number): BucketListPage {
+    if (limit <= 0) return { buckets: [] };
+    const rows = this.s.listAllBuckets.all(after ?? '', limit + 1);
+    const buckets = rows.slice(0, limit).map(rowToBucket);
+    const page: BucketListPage = { buckets };
+    if (rows.length > limit) page.lastReturned = buckets[buckets.length - 1]!.name;
+    return page;
+  }
+
+  updateBucketConfiguration(
+    name: string,
+    kind: BucketConfigurationKind,
+    update: (current: string | undefined) => string | undefined,
+  ): void {
+    this.bucketCache.clear();
+    this.txUpdateBucketConfiguration(name, kind, update);
+  }
+
+  private updateBucketConfigurationRow(
+    name: string,
+    kind: BucketConfigurationKind,
+    update: (current: string | undefined) => string | undefined,
+  ): void {
+    const row = this.s.getBucket.get(name);
+    if (!row) throw noSuchBucket(name);
+    const next = update(row[kind] ?? undefined) ?? null;
+    const statement =
+      kind === 'lifecycle'
+        ? this.s.setBucketLifecycle
+        : kind === 'inventory'
+          ? this.s.setBucketInventory
+          : this.s.setBucketMetrics;
+    statement.run(next, name);
   }
 
   setBucketPolicy(name: string, policy: string | undefined): void {
