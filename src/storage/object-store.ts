@@ -13,6 +13,10 @@
 import type { Readable } from 'node:stream';
 import type { MaybePromise } from '../util/maybe-promise.js';
 import type {
+  AccessPointChange,
+  AccessPointListPage,
+  AccessPointRecord,
+  ResourceTag,
   BucketListPage,
   BucketRecord,
   ListObjectsPage,
@@ -108,6 +112,27 @@ export interface ObjectStore {
   setBucketPolicy(name: string, policy: string | undefined): MaybePromise<void>;
   /** Sets (or with undefined resets to SSE-S3) the default encryption. 404 NoSuchBucket. */
   setBucketEncryption(name: string, encryption: ServerSideEncryption | undefined): MaybePromise<void>;
+  /** Replaces the bucket's tags (an empty list removes them). 404 NoSuchBucket. */
+  setBucketTags(name: string, tags: readonly ResourceTag[]): MaybePromise<void>;
+
+  // --- access points ----------------------------------------------------------------------
+  getAccessPoint(name: string): MaybePromise<AccessPointRecord | undefined>;
+  /** 409 AccessPointAlreadyOwnedByYou when the name is taken (by any account). */
+  createAccessPoint(accessPoint: AccessPointRecord): MaybePromise<void>;
+  /** 404 NoSuchAccessPoint. */
+  deleteAccessPoint(name: string): MaybePromise<void>;
+  /** Changes policy, scope or tags. 404 NoSuchAccessPoint. */
+  updateAccessPoint(name: string, change: AccessPointChange): MaybePromise<void>;
+  /**
+   * The owner's access points in name order (only those of `bucket` when given), strictly after
+   * `after`, at most `limit`.
+   */
+  listAccessPoints(
+    ownerAccountId: string,
+    bucket: string | undefined,
+    after: string | undefined,
+    limit: number,
+  ): MaybePromise<AccessPointListPage>;
 
   // --- objects ----------------------------------------------------------------------------
   /** The object's record (no bytes, no pin): for HEAD, conditions and metadata. */

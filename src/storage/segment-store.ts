@@ -39,6 +39,10 @@ import type {
 } from './object-store.js';
 import { spansOf, type BlobSpan } from './segment-reader.js';
 import type {
+  AccessPointChange,
+  AccessPointListPage,
+  AccessPointRecord,
+  ResourceTag,
   ServerSideEncryption,
   BucketListPage,
   BucketRecord,
@@ -161,6 +165,41 @@ export class SegmentStore implements ObjectStore {
   async setBucketEncryption(name: string, encryption: ServerSideEncryption | undefined): Promise<void> {
     await this.meta.setBucketEncryption(name, encryption);
     await this.meta.durable();
+  }
+
+  async setBucketTags(name: string, tags: readonly ResourceTag[]): Promise<void> {
+    await this.meta.setBucketTags(name, tags);
+    await this.meta.durable();
+  }
+
+  // --- access points ----------------------------------------------------------------------
+
+  getAccessPoint(name: string): MaybePromise<AccessPointRecord | undefined> {
+    return this.meta.getAccessPoint(name);
+  }
+
+  async createAccessPoint(accessPoint: AccessPointRecord): Promise<void> {
+    await this.meta.createAccessPoint(accessPoint);
+    await this.meta.durable();
+  }
+
+  async deleteAccessPoint(name: string): Promise<void> {
+    await this.meta.deleteAccessPoint(name);
+    await this.meta.durable();
+  }
+
+  async updateAccessPoint(name: string, change: AccessPointChange): Promise<void> {
+    await this.meta.updateAccessPoint(name, change);
+    await this.meta.durable();
+  }
+
+  listAccessPoints(
+    ownerAccountId: string,
+    bucket: string | undefined,
+    after: string | undefined,
+    limit: number,
+  ): MaybePromise<AccessPointListPage> {
+    return this.meta.listAccessPoints(ownerAccountId, bucket, after, limit);
   }
 
   // --- reads ------------------------------------------------------------------------------

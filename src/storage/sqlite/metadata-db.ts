@@ -5,6 +5,9 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import type {
+  AccessPointRecord,
+  AccessPointScope,
+  ResourceTag,
   BucketRecord,
   ChecksumType,
   ContentHeaders,
@@ -106,6 +109,25 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE buckets ADD COLUMN incarnation TEXT NOT NULL DEFAULT '';
   UPDATE buckets SET incarnation = lower(hex(randomblob(16)));
   `,
+  // access points and tags (issue 17): bucket tags (JSON [{key, value}]) and access points for
+  // directory buckets, each bound to one incarnation of its bucket.
+  `
+  ALTER TABLE buckets ADD COLUMN tags TEXT;
+  CREATE TABLE access_points (
+    name TEXT PRIMARY KEY,
+    bucket TEXT NOT NULL,
+    bucket_incarnation TEXT NOT NULL,
+    bucket_owner_account_id TEXT NOT NULL,
+    owner_account_id TEXT NOT NULL,
+    region TEXT NOT NULL,
+    zone_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    policy TEXT,
+    scope TEXT,   -- JSON AccessPointScope
+    tags TEXT     -- JSON [{key, value}]
+  ) WITHOUT ROWID;
+  CREATE INDEX access_points_by_owner ON access_points (owner_account_id, name);
+  `,
 ];
 
 export interface BucketRow {
@@ -118,6 +140,21 @@ export interface BucketRow {
   policy: string | null;
   encryption: string | null;
   incarnation: string;
+  tags: string | null;
+}
+
+export interface AccessPointRow {
+  name: string;
+  bucket: string;
+  bucket_incarnation: string;
+  bucket_owner_account_id: string;
+  owner_account_id: string;
+  region: string;
+  zone_id: string;
+  created_at: number;
+  policy: string | null;
+  scope: string | null;
+  tags: string | null;
 }
 
 /** An object row without its segments: what listings read. */
@@ -231,9 +268,30 @@ export function prepareStatements(db: Database.Database) {
     insertBucket: prepare<[BucketRow]>(
       db,
       `INSERT INTO buckets (name, zone_id, location_type, region, owner_account_id, created_at, policy, encryption,
-                            incarnation)
+                            incarnation, tags)
        VALUES (@name, @zone_id, @location_type, @region, @owner_account_id, @created_at, @policy, @encryption,
-               @incarnation)`,
+               @incarnation, @tags)`,
+    ),
+    setBucketTags: prepare<[string | null, string]>(db, 'UPDATE buckets SET tags = ? WHERE name = ?'),
+    getAccessPoint: prepare<[string], AccessPointRow>(db, 'SELECT * FROM access_points WHERE name = ?'),
+    insertAccessPoint: prepare<[AccessPointRow]>(
+      db,
+      `INSERT INTO access_points (name, bucket, bucket_incarnation, bucket_owner_account_id, owner_account_id,
+                                  region, zone_id, created_at, policy, scope, tags)
+       VALUES (@name, @bucket, @bucket_incarnation, @bucket_owner_account_id, @owner_account_id, @region,
+               @zone_id, @created_at, @policy, @scope, @tags)`,
+    ),
+    updateAccessPoint: prepare<
+      [{ name: string; policy: string | null; scope: string | null; tags: string | null }]
+    >(db, 'UPDATE access_points SET policy = @policy, scope = @scope, tags = @tags WHERE name = @name'),
+    deleteAccessPoint: prepare<[string]>(db, 'DELETE FROM access_points WHERE name = ?'),
+    listAccessPoints: prepare<[string, string, number], AccessPointRow>(
+      db,
+      'SELECT * FROM access_points WHERE owner_account_id = ? AND name > ? ORDER BY name LIMIT ?',
+    ),
+    listAccessPointsOfBucket: prepare<[string, string, string, number], AccessPointRow>(
+      db,
+      'SELECT * FROM access_points WHERE owner_account_id = ? AND bucket = ? AND name > ? ORDER BY name LIMIT ?',
     ),
     listBuckets: prepare<[string, string, number], BucketRow>(
       db,
@@ -372,6 +430,44 @@ export function bucketToRow(b: BucketRecord): BucketRow {
     policy: b.policy ?? null,
     encryption: b.encryption === undefined ? null : JSON.stringify(b.encryption),
     incarnation: b.incarnation,
+    tags: tagsToColumn(b.tags),
+  };
+}
+
+/** Tags as stored: NULL for none. */
+export function tagsToColumn(tags: readonly ResourceTag[] | undefined): string | null {
+  return tags === undefined || tags.length === 0 ? null : JSON.stringify(tags);
+}
+
+export function accessPointToRow(a: AccessPointRecord): AccessPointRow {
+  return {
+    name: a.name,
+    bucket: a.bucket,
+    bucket_incarnation: a.bucketIncarnation,
+    bucket_owner_account_id: a.bucketOwnerAccountId,
+    owner_account_id: a.ownerAccountId,
+    region: a.region,
+    zone_id: a.zoneId,
+    created_at: a.createdAt.getTime(),
+    policy: a.policy ?? null,
+    scope: a.scope === undefined ? null : JSON.stringify(a.scope),
+    tags: tagsToColumn(a.tags),
+  };
+}
+
+export function rowToAccessPoint(r: AccessPointRow): AccessPointRecord {
+  return {
+    name: r.name,
+    bucket: r.bucket,
+    bucketIncarnation: r.bucket_incarnation,
+    bucketOwnerAccountId: r.bucket_owner_account_id,
+    ownerAccountId: r.owner_account_id,
+    region: r.region,
+    zoneId: r.zone_id,
+    createdAt: new Date(r.created_at),
+    ...(r.policy === null ? {} : { policy: r.policy }),
+    ...(r.scope === null ? {} : { scope: JSON.parse(r.scope) as AccessPointScope }),
+    ...(r.tags === null ? {} : { tags: JSON.parse(r.tags) as ResourceTag[] }),
   };
 }
 
@@ -386,6 +482,7 @@ export function rowToBucket(r: BucketRow): BucketRecord {
     incarnation: r.incarnation,
     ...(r.policy === null ? {} : { policy: r.policy }),
     ...(r.encryption === null ? {} : { encryption: JSON.parse(r.encryption) as ServerSideEncryption }),
+    ...(r.tags === null ? {} : { tags: JSON.parse(r.tags) as ResourceTag[] }),
   };
 }
 
