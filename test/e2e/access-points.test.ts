@@ -5,6 +5,8 @@
  * and tag conditions.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import {
   CreateBucketCommand,
@@ -519,6 +521,31 @@ describe('S3 Control: access points and tags for directory buckets', () => {
     assert.equal(await got.Body!.transformToString(), 'tagged');
     await setTeam('ml');
     await expectS3Error(abac().send(new GetObjectCommand({ Bucket: tagged, Key: 'k' })), 'AccessDenied', 403);
+  });
+
+  test('the same flows with boto3 (s3control and s3)', async () => {
+    // dist/test/e2e/ → the script beside this file's source.
+    const script = fileURLToPath(new URL('../../../test/e2e/boto3/access_points_flow.py', import.meta.url));
+    const flow = JSON.stringify({
+      endpoint: t.ipEndpoint,
+      region: REGION,
+      account: A,
+      bucket,
+      root: ROOT_KEY,
+      everything: credsOf('everything'),
+      abac: credsOf('abac'),
+    });
+    const { code, output } = await new Promise<{ code: number; output: string }>((resolve) => {
+      execFile(
+        'python3',
+        [script],
+        { env: { ...process.env, ZONAL_FLOW: flow, AWS_CONFIG_FILE: '/dev/null' }, timeout: 120_000 },
+        (err, stdout, stderr) =>
+          resolve({ code: err ? ((err.code as number) ?? 1) : 0, output: stdout + stderr }),
+      );
+    });
+    assert.equal(code, 0, output);
+    assert.match(output, /boto3 flow done/);
   });
 
   test('session credentials cannot call S3 Control', async () => {
