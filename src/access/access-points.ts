@@ -83,8 +83,8 @@ export function scopeAllows(
 
 /**
  * The key an operation through an access point touches, as the scope sees it: the object key,
- * or a listing's `prefix`. DeleteObjects names its keys in the body: with prefixes in the scope
- * it is refused (`undefined`), without them only the permission counts.
+ * or a listing's `prefix`. DeleteObjects names its keys in the body: here only its permission
+ * counts, and the handler checks each key (a key outside the prefixes is that key's AccessDenied).
  */
 export function scopedKeyOf(
   op: OperationName,
@@ -104,7 +104,12 @@ export function checkScope(
   objectKey: string | undefined,
   query: ReadonlyMap<string, string>,
 ): void {
-  if (!scopeAllows(accessPoint.scope, op, scopedKeyOf(op, objectKey, query))) {
+  const scope = accessPoint.scope;
+  const allowed =
+    op === 'DeleteObjects'
+      ? scopeAllows(scope && { prefixes: [], permissions: scope.permissions }, op, undefined)
+      : scopeAllows(scope, op, scopedKeyOf(op, objectKey, query));
+  if (!allowed) {
     throw accessDenied('The request is outside the scope of the access point.');
   }
 }

@@ -9,7 +9,10 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import {
+  CopyObjectCommand,
   CreateBucketCommand,
+  DeleteObjectsCommand,
+  HeadObjectCommand,
   CreateSessionCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -370,6 +373,41 @@ describe('S3 Control: access points and tags for directory buckets', () => {
       'AccessDenied',
       403,
     );
+  });
+
+  test('DeleteObjects and CopyObject through an access point keep to its scope, key by key', async () => {
+    const name = apName();
+    const scope =
+      '<Scope><Prefixes><Prefix>del/</Prefix></Prefixes><Permissions><Permission>DeleteObject</Permission>' +
+      '<Permission>PutObject</Permission><Permission>GetObject</Permission></Permissions></Scope>';
+    assert.equal((await createAp(name, scope)).status, 200);
+    const rootData = t.client();
+    for (const key of ['del/1', 'keep/2']) {
+      await rootData.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key }));
+    }
+    const viaAp = t.client({ credentials: credsOf('everything') });
+    const result = await viaAp.send(
+      new DeleteObjectsCommand({ Bucket: name, Delete: { Objects: [{ Key: 'del/1' }, { Key: 'keep/2' }] } }),
+    );
+    assert.deepEqual(
+      result.Deleted?.map((d) => d.Key),
+      ['del/1'],
+    );
+    assert.deepEqual(
+      result.Errors?.map((e) => [e.Key, e.Code]),
+      [['keep/2', 'AccessDenied']],
+    );
+    await rootData.send(new HeadObjectCommand({ Bucket: bucket, Key: 'keep/2' }));
+    // A copy through the access point reads its source through it too: outside the prefixes, denied.
+    await expectS3Error(
+      viaAp.send(new CopyObjectCommand({ Bucket: name, Key: 'del/copy', CopySource: `${name}/keep/2` })),
+      'AccessDenied',
+      403,
+    );
+    await rootData.send(new PutObjectCommand({ Bucket: bucket, Key: 'del/src', Body: 'src' }));
+    await viaAp.send(new CopyObjectCommand({ Bucket: name, Key: 'del/copy', CopySource: `${name}/del/src` }));
+    const copied = await rootData.send(new GetObjectCommand({ Bucket: bucket, Key: 'del/copy' }));
+    assert.equal(await copied.Body!.transformToString(), 'src');
   });
 
   test('a session created through an access point is refused on the bucket name', async () => {
