@@ -8,6 +8,7 @@ Commands:
   iam       zonal iam explain: why a principal may (not) do something on a bucket
   session   zonal session create --bucket <name>: print S3 Express session credentials
   bucket    zonal bucket create|list|delete: manage directory buckets
+  access-point  zonal access-point list [--bucket <name>]: the access points for directory buckets
 `;
 
 /** Entry point of the `zonal` command; returns the exit code. */
@@ -23,6 +24,8 @@ export async function main(args: string[]): Promise<number> {
       return (await import('./session.js')).session(rest);
     case 'bucket':
       return (await import('./bucket.js')).bucket(rest);
+    case 'access-point':
+      return (await import('./access-point.js')).accessPoint(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -20,6 +20,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { zonalBin } from '../helpers/cli-server.js';
 import { send, signRequest } from '../helpers/raw-signing.js';
 import { control, controlXml, elements } from '../helpers/s3-control.js';
 import {
@@ -584,6 +585,49 @@ describe('S3 Control: access points and tags for directory buckets', () => {
     });
     assert.equal(code, 0, output);
     assert.match(output, /boto3 flow done/);
+  });
+
+  test('zonal access-point list', async () => {
+    const own = bucketName();
+    await t.controlClient().send(new CreateBucketCommand(createBucketInput(own)));
+    const names = [apName(), apName()];
+    for (const name of names) {
+      const res = await root({
+        method: 'PUT',
+        path: `accesspoint/${name}`,
+        body: controlXml('CreateAccessPointRequest', `<Bucket>${own}</Bucket>`),
+      });
+      assert.equal(res.status, 200, res.body);
+    }
+    const run = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          [zonalBin, 'access-point', 'list', ...args],
+          {
+            env: {
+              PATH: process.env.PATH,
+              ZONAL_ENDPOINT: t.ipEndpoint,
+              ZONAL_ACCESS_KEY_ID: ROOT_KEY.accessKeyId,
+              ZONAL_SECRET_ACCESS_KEY: ROOT_KEY.secretAccessKey,
+            },
+          },
+          (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+    // The account comes from STS GetCallerIdentity on the same server.
+    const listed = await run(['--bucket', own]);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(
+      listed.stdout.trim().split('\n'),
+      names.sort().map((n) => [n, own, apArn(n)].join('\t')),
+    );
+    const all = await run(['--account-id', A]);
+    assert.equal(all.code, 0, all.stderr);
+    assert.ok(all.stdout.split('\n').length > names.length);
+    const wrong = await run(['--account-id', '999999999999']);
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /AccessDenied/);
   });
 
   test('session credentials cannot call S3 Control', async () => {
