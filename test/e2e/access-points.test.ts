@@ -17,6 +17,7 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   ListObjectsV2Command,
+  PutBucketPolicyCommand,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -33,6 +34,11 @@ import {
 } from '../helpers/zonal-fixture.js';
 
 const A = '111111111111';
+const B = '222222222222';
+const B_ROOT = {
+  accessKeyId: 'AKIAROOTOFACCOUNTBXX',
+  secretAccessKey: 'secret-of-the-root-of-account-b-0000000',
+};
 const REGION = 'us-east-1';
 
 function user(name: string, policies: Record<string, unknown> = {}) {
@@ -98,6 +104,7 @@ describe('S3 Control: access points and tags for directory buckets', () => {
                 user('apdenied', { all: allow('s3express:*') }),
               ],
             },
+            { id: B, rootAccessKeys: [B_ROOT], users: [] },
           ],
         },
       },
@@ -585,6 +592,51 @@ describe('S3 Control: access points and tags for directory buckets', () => {
     });
     assert.equal(code, 0, output);
     assert.match(output, /boto3 flow done/);
+  });
+
+  test("another account's access point reaches a bucket that delegates to it", async () => {
+    const shared = bucketName();
+    const rootData = t.controlClient();
+    await rootData.send(new CreateBucketCommand(createBucketInput(shared)));
+    await t.client().send(new PutObjectCommand({ Bucket: shared, Key: 'x', Body: 'cross' }));
+    const name = apName();
+    const created = await control(port, {
+      method: 'PUT',
+      path: `accesspoint/${name}`,
+      accountId: B,
+      credentials: B_ROOT,
+      body: controlXml(
+        'CreateAccessPointRequest',
+        `<Bucket>${shared}</Bucket><BucketAccountId>${A}</BucketAccountId>`,
+      ),
+    });
+    assert.equal(created.status, 200, created.body);
+    assert.deepEqual(elements(created.body, 'AccessPointArn'), [
+      `arn:aws:s3express:${REGION}:${B}:accesspoint/${name}`,
+    ]);
+    const asB = t.client({ credentials: B_ROOT });
+    // "creating cross-account access points doesn't grant you access to data in the bucket until
+    // you are granted permissions from the bucket owner" (Creating access points for directory buckets).
+    await expectS3Error(asB.send(new GetObjectCommand({ Bucket: name, Key: 'x' })), 'AccessDenied', 403);
+    const delegate = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: '*' },
+          Action: 's3express:CreateSession',
+          Resource: bucketArnOf(shared),
+          Condition: { StringEquals: { 's3express:DataAccessPointAccount': B } },
+        },
+      ],
+    };
+    await rootData.send(new PutBucketPolicyCommand({ Bucket: shared, Policy: JSON.stringify(delegate) }));
+    const fresh = t.client({ credentials: B_ROOT });
+    const got = await fresh.send(new GetObjectCommand({ Bucket: name, Key: 'x' }));
+    assert.equal(await got.Body!.transformToString(), 'cross');
+    await expectS3Error(fresh.send(new GetObjectCommand({ Bucket: shared, Key: 'x' })), 'AccessDenied', 403);
+    // The access point is B's: A sees it neither in its list nor by name.
+    assert.equal((await root({ method: 'GET', path: `accesspoint/${name}` })).code, 'NoSuchAccessPoint');
   });
 
   test('zonal access-point list', async () => {
