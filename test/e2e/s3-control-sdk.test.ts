@@ -5,14 +5,17 @@
  * operations with signed requests and boto3.
  */
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import {
   bucketName,
   createBucketInput,
   expectS3Error,
+  localhostLookup,
   ROOT_KEY,
   startTestZonal,
   TEST_REGION,
@@ -144,6 +147,24 @@ describe(
 
       await call('DeleteAccessPoint', { Name: name });
       await expectS3Error(call('GetAccessPoint', { Name: name }), 'NoSuchAccessPoint', 404);
+    });
+
+    test('the default host prefix ({AccountId}.) works where the name resolves', async () => {
+      const prefixed = new sdk!.S3ControlClient({
+        endpoint: t.localhostEndpoint,
+        region: TEST_REGION,
+        credentials: ROOT_KEY,
+        maxAttempts: 1,
+        requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ lookup: localhostLookup }) }),
+      });
+      try {
+        const page = await prefixed.send(
+          command('ListAccessPointsForDirectoryBuckets', { AccountId: ACCOUNT, DirectoryBucket: bucket }),
+        );
+        assert.ok(Array.isArray(page.AccessPointList ?? []));
+      } finally {
+        prefixed.destroy();
+      }
     });
 
     test("AWS's validation errors", async () => {
