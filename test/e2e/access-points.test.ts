@@ -19,6 +19,7 @@ import {
   ListObjectsV2Command,
   PutBucketPolicyCommand,
   PutObjectCommand,
+  RenameObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { zonalBin } from '../helpers/cli-server.js';
@@ -416,6 +417,19 @@ describe('S3 Control: access points and tags for directory buckets', () => {
     await viaAp.send(new CopyObjectCommand({ Bucket: name, Key: 'del/copy', CopySource: `${name}/del/src` }));
     const copied = await rootData.send(new GetObjectCommand({ Bucket: bucket, Key: 'del/copy' }));
     assert.equal(await copied.Body!.transformToString(), 'src');
+    // A rename must not move an object from outside the scope into it.
+    await expectS3Error(
+      viaAp.send(
+        new RenameObjectCommand({ Bucket: name, Key: 'del/stolen', RenameSource: `${name}/keep/2` }),
+      ),
+      'AccessDenied',
+      403,
+    );
+    await viaAp.send(
+      new RenameObjectCommand({ Bucket: name, Key: 'del/renamed', RenameSource: `${name}/del/copy` }),
+    );
+    const renamed = await rootData.send(new GetObjectCommand({ Bucket: bucket, Key: 'del/renamed' }));
+    assert.equal(await renamed.Body!.transformToString(), 'src');
   });
 
   test('a session created through an access point is refused on the bucket name', async () => {
