@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { IamIdentity } from '../auth/credentials.js';
 import type { RequestContext } from '../http/request-context.js';
-import type { BucketRecord } from '../storage/types.js';
+import type { BucketRecord, ResourceTag } from '../storage/types.js';
 
 export type ConditionContext = Record<string, string | string[] | undefined>;
 
@@ -74,9 +74,46 @@ export function identityKeys(identity: IamIdentity): ConditionContext {
   };
 }
 
-/** The keys that describe the bucket. */
+/** The keys that describe the bucket, its tags included (`aws:ResourceTag/<key>`). */
 export function bucketKeys(bucket: BucketRecord): ConditionContext {
-  return { 's3express:LocationName': bucket.zoneId, 's3express:ResourceAccount': bucket.ownerAccountId };
+  return {
+    's3express:LocationName': bucket.zoneId,
+    's3express:ResourceAccount': bucket.ownerAccountId,
+    ...resourceTagKeys(bucket.tags),
+  };
+}
+
+const RESOURCE_TAG = 'aws:ResourceTag/';
+
+/**
+ * `aws:ResourceTag/<key>` for each tag of the resource ("Using tags with directory buckets",
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/directory-buckets-tagging.html: tags
+ * control access through attribute-based access control).
+ */
+export function resourceTagKeys(tags: readonly ResourceTag[] | undefined): ConditionContext {
+  const keys: ConditionContext = {};
+  for (const tag of tags ?? []) keys[`${RESOURCE_TAG}${tag.key}`] = tag.value;
+  return keys;
+}
+
+/** `context` with its resource tags replaced by those of another resource (an access point). */
+export function withResourceTags(
+  context: ConditionContext,
+  tags: readonly ResourceTag[] | undefined,
+): ConditionContext {
+  const out: ConditionContext = {};
+  for (const [key, value] of Object.entries(context)) if (!key.startsWith(RESOURCE_TAG)) out[key] = value;
+  return { ...out, ...resourceTagKeys(tags) };
+}
+
+/**
+ * `aws:RequestTag/<key>` and `aws:TagKeys` for a request that sets tags (IAM User Guide, "AWS
+ * global condition context keys").
+ */
+export function requestTagKeys(tags: readonly ResourceTag[]): ConditionContext {
+  const keys: ConditionContext = { 'aws:TagKeys': tags.map((t) => t.key) };
+  for (const tag of tags) keys[`aws:RequestTag/${tag.key}`] = tag.value;
+  return keys;
 }
 
 function headerValue(ctx: RequestContext, name: string): string | undefined {

@@ -1,12 +1,13 @@
 import type { IamIdentity } from '../auth/credentials.js';
 import type { SessionClaims, SessionMode } from '../auth/session-token.js';
-import { bucketArn } from '../protocol/bucket-names.js';
+import { accessPointArn, bucketArn } from '../protocol/bucket-names.js';
 import { READ_ONLY_OPERATIONS, type OperationName } from '../protocol/operations.js';
 import type { RequestContext } from '../http/request-context.js';
 import { accessDenied } from '../errors/s3-error.js';
-import type { BucketRecord } from '../storage/types.js';
+import type { AccessPointRecord, BucketRecord } from '../storage/types.js';
+import { checkScope, scopeAllows } from './access-points.js';
 import type { AccessDecision, AccessPolicies } from './access-policies.js';
-import { conditionContext } from './condition-context.js';
+import { conditionContext, withResourceTags, type ConditionContext } from './condition-context.js';
 import { checkExpectedBucketOwner } from './expected-owner.js';
 
 /**
@@ -75,10 +76,16 @@ export class RequestAuthorizer {
    * bucket (undefined: none or not found; a cached record in the embedded store). The bucket
    * owner condition (`x-amz-expected-bucket-owner`) is checked here for every operation.
    */
-  authorize(ctx: RequestContext, loadBucket: () => BucketRecord | undefined): void {
+  authorize(
+    ctx: RequestContext,
+    loadBucket: () => BucketRecord | undefined,
+    accessPoint?: AccessPointRecord,
+  ): void {
     const bucket = loadBucket();
     checkExpectedBucketOwner(ctx, bucket);
     const { principal } = ctx.auth;
+    // The scope of an access point applies to every request through it, whoever signed it.
+    if (accessPoint) checkScope(accessPoint, ctx.op, ctx.target.key, ctx.query);
     if (principal.kind === 'session') return this.authorizeSession(ctx, principal.claims, bucket);
     const identity = principal.identity;
     if (ctx.op === 'CreateSession') return; // decided by the handler, which picks the mode
@@ -86,7 +93,7 @@ export class RequestAuthorizer {
     if (controlAction !== undefined) return this.authorizeControl(ctx, identity, controlAction, bucket);
     if (!bucket) return; // the handler answers NoSuchBucket
     const modes: SessionMode[] = READ_ONLY_OPERATIONS.has(ctx.op) ? ['ReadOnly', 'ReadWrite'] : ['ReadWrite'];
-    if (!modes.some((mode) => this.sessionDecision(ctx, identity, bucket, mode).allowed))
+    if (!modes.some((mode) => this.sessionDecision(ctx, identity, bucket, mode, accessPoint).allowed))
       throw accessDenied();
   }
 
@@ -101,22 +108,41 @@ export class RequestAuthorizer {
     identity: IamIdentity,
     bucket: BucketRecord,
     requested?: SessionMode,
+    accessPoint?: AccessPointRecord,
   ): SessionMode {
     const candidates: SessionMode[] = requested ? [requested] : ['ReadWrite', 'ReadOnly'];
-    const granted = candidates.find((mode) => this.sessionDecision(ctx, identity, bucket, mode).allowed);
+    const granted = candidates.find(
+      (mode) => this.sessionDecision(ctx, identity, bucket, mode, accessPoint).allowed,
+    );
     if (!granted) throw accessDenied();
     return granted;
   }
 
-  /** The copy source of CopyObject/UploadPartCopy is authorized on its own, for reading. */
-  authorizeCopySource(ctx: RequestContext, source: BucketRecord): void {
+  /**
+   * The copy source of CopyObject/UploadPartCopy is authorized on its own, for reading: named
+   * by its bucket, or by an access point (`sourceAccessPoint`), whose scope must then admit a
+   * GetObject of `key`. A session created through an access point copies only through it.
+   */
+  authorizeCopySource(
+    ctx: RequestContext,
+    source: BucketRecord,
+    key: string,
+    sourceAccessPoint?: AccessPointRecord,
+  ): void {
+    if (sourceAccessPoint && !scopeAllows(sourceAccessPoint.scope, 'GetObject', key)) throw accessDenied();
     const { principal } = ctx.auth;
     if (principal.kind === 'session') {
-      if (!sessionReaches(principal.claims, source)) throw accessDenied();
+      const { claims } = principal;
+      const sameBinding = claims.accessPoint === sourceAccessPoint?.name;
+      if (!sameBinding || !sessionReaches(claims, source)) throw accessDenied();
       return;
     }
     const modes: SessionMode[] = ['ReadOnly', 'ReadWrite'];
-    if (!modes.some((mode) => this.sessionDecision(ctx, principal.identity, source, mode).allowed)) {
+    if (
+      !modes.some(
+        (mode) => this.sessionDecision(ctx, principal.identity, source, mode, sourceAccessPoint).allowed,
+      )
+    ) {
       throw accessDenied();
     }
   }
@@ -127,15 +153,83 @@ export class RequestAuthorizer {
     identity: IamIdentity,
     bucket: BucketRecord,
     mode: SessionMode,
+    accessPoint?: AccessPointRecord,
   ): AccessDecision {
-    return this.policies.check({
+    const context: ConditionContext = {
+      ...conditionContext(ctx, identity, bucket),
+      's3express:SessionMode': mode,
+    };
+    const bucketQuery = {
       identity,
       action: 's3express:CreateSession',
       resource: bucketArn(bucket.region, bucket.ownerAccountId, bucket.name),
       resourceAccount: bucket.ownerAccountId,
       bucketPolicy: bucket.policy,
-      context: { ...conditionContext(ctx, identity, bucket), 's3express:SessionMode': mode },
+      context,
+    };
+    if (!accessPoint) return this.policies.check(bucketQuery);
+    // Through an access point, "both the access point and the underlying bucket policy must
+    // permit the request" ("Configuring IAM policies for using access points for directory
+    // buckets", https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-directory-buckets-policies.html):
+    // the identity and access point policies on the access point's ARN, then the identity and
+    // bucket policies on the bucket's, where s3express:DataAccessPointArn/Account name it (a
+    // bucket policy delegates access control to access points with them).
+    const arn = accessPointArn(accessPoint.region, accessPoint.ownerAccountId, accessPoint.name);
+    const viaAccessPoint: ConditionContext = {
+      ...context,
+      's3express:DataAccessPointArn': arn,
+      's3express:DataAccessPointAccount': accessPoint.ownerAccountId,
+      's3express:AccessPointNetworkOrigin': 'Internet',
+    };
+    const first = this.policies.check({
+      ...bucketQuery,
+      resource: arn,
+      resourceAccount: accessPoint.ownerAccountId,
+      bucketPolicy: accessPoint.policy,
+      context: withResourceTags(viaAccessPoint, accessPoint.tags),
     });
+    if (!first.allowed) return { ...first, reason: `access point ${accessPoint.name}: ${first.reason}` };
+    const second = this.policies.check({ ...bucketQuery, context: viaAccessPoint });
+    return {
+      allowed: second.allowed,
+      reason: second.allowed ? `${first.reason}; bucket: ${second.reason}` : `bucket: ${second.reason}`,
+      matched: [...first.matched, ...second.matched],
+    };
+  }
+
+  /**
+   * One more control-plane action a request needs besides its own (s3express:TagResource for
+   * CreateBucket with tags): identity policies of `account`, for the signer or the session's creator.
+   */
+  authorizeAction(
+    ctx: RequestContext,
+    action: string,
+    resource: string,
+    account: string,
+    extra: ConditionContext,
+  ): void {
+    const { principal } = ctx.auth;
+    const identity =
+      principal.kind === 'iam'
+        ? principal.identity
+        : this.creators.identityForArn(principal.claims.principalArn);
+    if (!identity) throw accessDenied();
+    const context = { ...conditionContext(ctx, identity, undefined), ...extra };
+    if (!this.controlDecision(identity, action, resource, account, context).allowed) throw accessDenied();
+  }
+
+  /**
+   * An S3 Control action (`s3express:CreateAccessPoint`, `s3express:TagResource`, …): identity
+   * policies of the resource's own account alone, as for the bucket control operations.
+   */
+  controlDecision(
+    identity: IamIdentity,
+    action: string,
+    resource: string,
+    resourceAccount: string,
+    context: ConditionContext,
+  ): AccessDecision {
+    return this.policies.check({ identity, action, resource, resourceAccount, identityOnly: true, context });
   }
 
   private authorizeSession(
@@ -144,6 +238,9 @@ export class RequestAuthorizer {
     bucket: BucketRecord | undefined,
   ): void {
     if (ctx.target.bucket === undefined || ctx.target.bucket !== claims.bucket) throw accessDenied();
+    // A session created through an access point is bound to it: refused on the bucket's own
+    // name and through any other access point, and a bucket's session is refused through one.
+    if (claims.accessPoint !== ctx.target.accessPoint) throw accessDenied();
     // A bucket that is gone is the handler's NoSuchBucket; one created again under the name is
     // another bucket, which this session was never granted.
     if (bucket && !sessionReaches(claims, bucket)) throw accessDenied();

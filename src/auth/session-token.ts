@@ -18,6 +18,8 @@ export interface SessionClaims {
    */
   bucketIncarnation: string;
   bucketOwnerAccountId: string;
+  /** The access point the session was created through, if any: it is bound to it. */
+  accessPoint?: string;
   mode: SessionMode;
   /** Seconds since the epoch. */
   issuedAt: number;
@@ -108,6 +110,8 @@ function validClaims(value: unknown): SessionClaims | undefined {
   ];
   if (!strings.every((k) => typeof c[k] === 'string' && c[k] !== '')) return undefined;
   if (c.mode !== 'ReadWrite' && c.mode !== 'ReadOnly') return undefined;
+  if (c.accessPoint !== undefined && (typeof c.accessPoint !== 'string' || c.accessPoint === ''))
+    return undefined;
   if (!Number.isInteger(c.issuedAt) || !Number.isInteger(c.expiresAt)) return undefined;
   const enc = c.encryption as Record<string, unknown> | undefined;
   if (!enc || (enc.algorithm !== 'AES256' && enc.algorithm !== 'aws:kms')) return undefined;

@@ -5,6 +5,11 @@
  */
 export const S3_ERRORS = {
   AccessDenied: { status: 403, message: 'Access Denied' },
+  // S3 Control ("Amazon S3 Control API error codes", Amazon S3 API Reference, List of error codes).
+  AccessPointAlreadyOwnedByYou: {
+    status: 409,
+    message: 'The access point that you tried to create already exists, and you own it.',
+  },
   AuthorizationHeaderMalformed: { status: 400, message: 'The authorization header is malformed.' },
   AuthorizationQueryParametersError: {
     status: 400,
@@ -68,6 +73,7 @@ export const S3_ERRORS = {
   InvalidRange: { status: 416, message: 'The requested range is not satisfiable' },
   InvalidRequest: { status: 400, message: 'Invalid Request' },
   InvalidStorageClass: { status: 400, message: 'The storage class you specified is not valid' },
+  InvalidTag: { status: 400, message: 'The tag provided was not a valid tag.' },
   InvalidToken: { status: 400, message: 'The provided token is malformed or otherwise invalid.' },
   InvalidURI: { status: 400, message: "Couldn't parse the specified URI." },
   InvalidWriteOffset: {
@@ -91,6 +97,8 @@ export const S3_ERRORS = {
     message: 'Your metadata headers exceed the maximum allowed metadata size.',
   },
   MethodNotAllowed: { status: 405, message: 'The specified method is not allowed against this resource.' },
+  NoSuchAccessPoint: { status: 404, message: 'The specified accesspoint does not exist' },
+  NoSuchAccessPointPolicy: { status: 404, message: 'The specified accesspoint does not have a policy' },
   NoSuchBucket: { status: 404, message: 'The specified bucket does not exist' },
   NoSuchBucketPolicy: { status: 404, message: 'The bucket policy does not exist' },
   NoSuchConfiguration: { status: 404, message: 'The specified configuration does not exist.' },

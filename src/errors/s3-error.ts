@@ -47,6 +47,9 @@ export const authorizationQueryParametersError = (message: string): S3Error =>
 export const noSuchBucket = (bucket: string): S3Error =>
   new S3Error('NoSuchBucket', undefined, { BucketName: bucket });
 
+export const noSuchAccessPoint = (name: string): S3Error =>
+  new S3Error('NoSuchAccessPoint', undefined, { AccessPointName: name });
+
 export const noSuchKey = (key: string): S3Error => new S3Error('NoSuchKey', undefined, { Key: key });
 
 export const preconditionFailed = (condition: string): S3Error =>

@@ -7,6 +7,11 @@ export interface RequestTarget {
   bucket?: string;
   key?: string;
   style: 'virtual-hosted' | 'path';
+  /**
+   * Set when the request named an access point (`…--xa-s3`) in place of the bucket: its name,
+   * while `bucket` is then the bucket it is attached to (ZonalServer resolves it).
+   */
+  accessPoint?: string;
 }
 
 /** Host header without its port (`[::1]:9000` → `::1`). */
@@ -21,7 +26,7 @@ export function hostnameOf(host: string): string {
 
 /**
  * Resolves bucket and key. Virtual-hosted when the first label of Host is a directory bucket
- * name (`<bucket>--<zone>--x-s3.<anything>`); otherwise path style, where the bucket is the
+ * name (`<bucket>--<zone>--x-s3.<anything>`) or an access point name (`…--xa-s3`); otherwise path style, where the bucket is the
  * first path segment. The AWS SDK's path-style form for IP endpoints is `/<bucket>/` + `/<key>`
  * (two slashes), so one extra slash after the bucket is consumed (docs/COMPATIBILITY.md, Routing).
  */
@@ -30,7 +35,7 @@ export function resolveTarget(host: string | undefined, rawPath: string): Reques
   if (!net.isIP(hostname)) {
     const dot = hostname.indexOf('.');
     const label = dot === -1 ? '' : hostname.slice(0, dot);
-    if (label.endsWith('--x-s3')) {
+    if (label.endsWith('--x-s3') || label.endsWith('--xa-s3')) {
       return { style: 'virtual-hosted', bucket: label, key: decodeKey(rawPath.slice(1)) };
     }
   }

@@ -5,6 +5,9 @@ import { header, type RequestContext } from '../http/request-context.js';
 import { readSmallBody } from '../http/request-body.js';
 import { sendEmpty, sendXml } from '../http/respond.js';
 import { invalidArgument, notImplemented, S3Error } from '../errors/s3-error.js';
+import { requestTagKeys } from '../access/condition-context.js';
+import type { ResourceTag } from '../storage/types.js';
+import { checkTags, tagsFromXml } from './control/tags.js';
 import type { ZonalServices } from './services.js';
 import { decodeToken, encodeToken } from './continuation-token.js';
 import { callerAccountId, existingBucket } from './lookups.js';
@@ -42,9 +45,16 @@ export async function createBucket(ctx: RequestContext, services: ZonalServices)
     throw notImplemented('Object Lock is not supported for directory buckets.');
   }
   const body = await readSmallBody(ctx, MAX_CONFIGURATION_BYTES, services.bodyBudget);
-  if (body.length > 0) checkConfiguration(body.toString('utf8'), parsed);
+  const tags = body.length > 0 ? checkConfiguration(body.toString('utf8'), parsed) : [];
 
   const accountId = callerAccountId(ctx);
+  // "To create a directory bucket with tags, you must have the following permissions:
+  // s3express:CreateBucket, s3express:TagResource" ("Creating directory buckets with tags",
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/directory-bucket-create-tag.html).
+  if (tags.length > 0) {
+    const arn = bucketArn(services.config.region, accountId, name);
+    services.authorizer.authorizeAction(ctx, 's3express:TagResource', arn, accountId, requestTagKeys(tags));
+  }
   await services.store.createBucket({
     name,
     zoneId: parsed.zoneId,
@@ -53,6 +63,7 @@ export async function createBucket(ctx: RequestContext, services: ZonalServices)
     ownerAccountId: accountId,
     createdAt: services.clock.now(),
     incarnation: randomBytes(16).toString('hex'),
+    ...(tags.length > 0 ? { tags } : {}),
   });
   sendEmpty(ctx, 200, {
     Location: `/${name}`,
@@ -64,7 +75,7 @@ export async function createBucket(ctx: RequestContext, services: ZonalServices)
  * Validates a CreateBucketConfiguration against the name: the location must be the zone in
  * the name, the bucket type Directory, and redundancy consistent with the location type.
  */
-function checkConfiguration(xml: string, name: DirectoryBucketName): void {
+function checkConfiguration(xml: string, name: DirectoryBucketName): ResourceTag[] {
   const doc = parseXml(xml).CreateBucketConfiguration;
   if (typeof doc !== 'object' || doc === null) throw malformedXml();
   const config = doc as Record<string, unknown>;
@@ -102,6 +113,9 @@ function checkConfiguration(xml: string, name: DirectoryBucketName): void {
       String(bucket.DataRedundancy),
     );
   }
+  const tags = tagsFromXml(config.Tags);
+  checkTags(tags);
+  return tags;
 }
 
 function asRecord(value: unknown): Record<string, unknown> {

@@ -3,7 +3,14 @@ import { evaluateReadConditions } from '../protocol/conditional.js';
 import { decodeComponent } from '../protocol/query.js';
 import { header, type RequestContext } from '../http/request-context.js';
 import { checkKeyLength } from '../protocol/limits.js';
-import { invalidArgument, noSuchBucket, noSuchKey, preconditionFailed } from '../errors/s3-error.js';
+import {
+  invalidArgument,
+  noSuchAccessPoint,
+  noSuchBucket,
+  noSuchKey,
+  preconditionFailed,
+} from '../errors/s3-error.js';
+import { isAccessPointName } from '../protocol/bucket-names.js';
 import type { ZonalServices } from './services.js';
 import { checkExpectedSourceBucketOwner } from '../access/expected-owner.js';
 import type { PinnedObject } from '../storage/object-store.js';
@@ -46,10 +53,16 @@ export function parseCopySource(value: string | undefined): { bucket: string; ke
  * its own (a session reaches only its bucket), and `x-amz-copy-source-if-*` apply (412).
  */
 export async function copySourceOf(ctx: RequestContext, services: ZonalServices): Promise<CopySource> {
-  const { bucket: bucketName, key } = parseCopySource(header(ctx, 'x-amz-copy-source'));
+  const { bucket: named, key } = parseCopySource(header(ctx, 'x-amz-copy-source'));
+  // The source may be named by an access point, in place of its bucket.
+  const accessPoint = isAccessPointName(named) ? await services.store.getAccessPoint(named) : undefined;
+  if (isAccessPointName(named) && !accessPoint) throw noSuchAccessPoint(named);
+  const bucketName = accessPoint?.bucket ?? named;
   const bucket = await services.store.getBucket(bucketName);
-  if (!bucket) throw noSuchBucket(bucketName);
-  services.authorizer.authorizeCopySource(ctx, bucket);
+  if (!bucket || (accessPoint && accessPoint.bucketIncarnation !== bucket.incarnation)) {
+    throw noSuchBucket(bucketName);
+  }
+  services.authorizer.authorizeCopySource(ctx, bucket, key, accessPoint);
   checkExpectedSourceBucketOwner(ctx, bucket);
   const pinned = await services.store.openObject(bucket.name, key);
   if (!pinned) throw noSuchKey(key);

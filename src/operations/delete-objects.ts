@@ -10,9 +10,10 @@ import { malformedXml, S3_XMLNS } from '../protocol/xml.js';
 import type { RequestContext } from '../http/request-context.js';
 import { readBounded, requestPayload } from '../http/request-body.js';
 import { keyLengthError } from '../protocol/limits.js';
-import { badDigest, invalidRequest, notImplemented, S3Error } from '../errors/s3-error.js';
+import { accessDenied, badDigest, invalidRequest, notImplemented, S3Error } from '../errors/s3-error.js';
+import { scopeAllows } from '../access/access-points.js';
 import type { ZonalServices } from './services.js';
-import { existingBucket } from './lookups.js';
+import { accessPointOf, existingBucket } from './lookups.js';
 import { expectedChecksum } from './checked-body.js';
 
 /** A `<Delete>` document of 1000 keys of 1024 bytes, with conditions, fits comfortably. */
@@ -244,12 +245,15 @@ export async function deleteObjects(ctx: RequestContext, services: ZonalServices
   }
   const expected = bodyChecksum(ctx);
   const { quiet, entries } = parseDeleteDocument(await verifiedBody(ctx, expected, services));
+  // Through an access point, each key must be within its scope's prefixes.
+  const scope = (await accessPointOf(ctx, services))?.scope;
 
   // All deletes at once: each commits in turn, and they share the wait for durability.
   const outcomes = await Promise.all(
     entries.map(async (entry) => {
       const problem = keyProblem(entry);
       if (problem) return problem;
+      if (scope && !scopeAllows(scope, 'DeleteObject', entry.key)) return accessDenied();
       try {
         await services.store.deleteObject(bucket.name, entry.key, entry.condition);
         return undefined;

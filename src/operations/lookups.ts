@@ -4,9 +4,9 @@
  */
 import { MAX_PART_NUMBER } from '../protocol/limits.js';
 import type { RequestContext } from '../http/request-context.js';
-import { invalidArgument, noSuchBucket, noSuchUpload } from '../errors/s3-error.js';
+import { invalidArgument, noSuchAccessPoint, noSuchBucket, noSuchUpload } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
-import type { BucketRecord, UploadRecord } from '../storage/types.js';
+import type { AccessPointRecord, BucketRecord, UploadRecord } from '../storage/types.js';
 
 /** The account a request acts for: the signer's, or the account that created its session. */
 export function callerAccountId(ctx: RequestContext): string {
@@ -20,6 +20,18 @@ export async function existingBucket(ctx: RequestContext, services: ZonalService
   const bucket = await services.store.getBucket(name);
   if (!bucket) throw noSuchBucket(name);
   return bucket;
+}
+
+/** The access point a request was made through (ZonalServer resolved it), if any. */
+export async function accessPointOf(
+  ctx: RequestContext,
+  services: ZonalServices,
+): Promise<AccessPointRecord | undefined> {
+  const name = ctx.target.accessPoint;
+  if (name === undefined) return undefined;
+  const accessPoint = await services.store.getAccessPoint(name);
+  if (!accessPoint) throw noSuchAccessPoint(name);
+  return accessPoint;
 }
 
 /** The upload a request names, which must belong to the addressed bucket and key. */

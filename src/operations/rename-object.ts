@@ -5,6 +5,7 @@ import { header, type RequestContext } from '../http/request-context.js';
 import { checkKeyLength } from '../protocol/limits.js';
 import { sendEmpty } from '../http/respond.js';
 import {
+  accessDenied,
   invalidArgument,
   invalidRequest,
   noSuchKey,
@@ -14,7 +15,8 @@ import {
 } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
 import type { ObjectRecord } from '../storage/types.js';
-import { existingBucket } from './lookups.js';
+import { accessPointOf, existingBucket } from './lookups.js';
+import { scopeAllows } from '../access/access-points.js';
 
 /** The conditional headers of RenameObject, in the order they enter the fingerprint. */
 const CONDITION_HEADERS = [
@@ -154,7 +156,17 @@ export async function renameObject(ctx: RequestContext, services: ZonalServices)
   const bucket = await existingBucket(ctx, services);
   const dstKey = ctx.target.key!;
   const source = parseRenameSource(ctx);
-  if (source.bucket !== bucket.name) {
+  // Through an access point the source names it too; its key must be within the scope, as a
+  // delete of the source (the destination was checked as a PutObject).
+  const accessPoint = await accessPointOf(ctx, services);
+  if (accessPoint) {
+    if (source.bucket !== accessPoint.name) {
+      throw invalidRequest('RenameObject through an access point names the access point as the source.');
+    }
+    if (!scopeAllows(accessPoint.scope, 'DeleteObject', source.key)) {
+      throw accessDenied('The rename source is outside the scope of the access point.');
+    }
+  } else if (source.bucket !== bucket.name) {
     throw invalidRequest('RenameObject can only rename an object within the same directory bucket.');
   }
   if (source.key.endsWith('/') || dstKey.endsWith('/')) {

@@ -7,7 +7,7 @@ import { accessDenied, invalidArgument } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
 import { bucketArn } from '../protocol/bucket-names.js';
 import type { BucketRecord, ServerSideEncryption } from '../storage/types.js';
-import { existingBucket } from './lookups.js';
+import { accessPointOf, existingBucket } from './lookups.js';
 import { bucketDefaultEncryption, encryptionHeaders } from './object-headers.js';
 
 /** XML timestamps as S3 Express emits them: no fractional seconds. */
@@ -110,7 +110,14 @@ export async function createSession(ctx: RequestContext, services: ZonalServices
   // Guaranteed by the authenticator (a session token on CreateSession is rejected there).
   if (principal.kind !== 'iam') throw accessDenied();
   const bucket = await existingBucket(ctx, services);
-  const mode = services.authorizer.sessionMode(ctx, principal.identity, bucket, requestedMode(ctx));
+  const accessPoint = await accessPointOf(ctx, services);
+  const mode = services.authorizer.sessionMode(
+    ctx,
+    principal.identity,
+    bucket,
+    requestedMode(ctx),
+    accessPoint,
+  );
   const encryption = requestedEncryption(ctx, bucket);
 
   const issuedAt = Math.floor(ctx.now.getTime() / 1000);
@@ -123,6 +130,7 @@ export async function createSession(ctx: RequestContext, services: ZonalServices
     bucket: bucket.name,
     bucketIncarnation: bucket.incarnation,
     bucketOwnerAccountId: bucket.ownerAccountId,
+    ...(accessPoint ? { accessPoint: accessPoint.name } : {}),
     mode,
     issuedAt,
     expiresAt,

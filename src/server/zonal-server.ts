@@ -14,13 +14,17 @@ import { faultRoutes } from './admin-faults.js';
 import { FaultRules, stallBody, type FaultRule } from './faults.js';
 import { HANDLERS } from '../operations/handlers.js';
 import { matchingMetricsIds } from '../operations/metrics-configurations.js';
+import { ControlApi, controlRoute, isControlPath } from '../operations/control/control-api.js';
 import { invalidUri, parseQuery } from '../protocol/query.js';
 import { createHttpFront } from './http-front.js';
 import { isBrowserPostUpload, operationFor, unsupportedOperationName } from './operation-table.js';
 import type { RequestContext } from '../http/request-context.js';
 import { resolveTarget } from '../http/request-target.js';
 import { sendError, setCommonHeaders } from '../http/respond.js';
-import { notImplemented, S3Error, toS3Error } from '../errors/s3-error.js';
+import { noSuchAccessPoint, noSuchBucket, notImplemented, S3Error, toS3Error } from '../errors/s3-error.js';
+import { checkAccessPointOperation } from '../access/access-points.js';
+import { isAccessPointName } from '../protocol/bucket-names.js';
+import type { AccessPointRecord } from '../storage/types.js';
 import type { ZonalServices } from '../operations/services.js';
 import { maintenanceRoutes, type MaintenanceHooks } from './maintenance-api.js';
 
@@ -51,6 +55,8 @@ export class ZonalServer {
   private readonly authenticator: Authenticator;
   /** IAM and STS (Query protocol), recognised by the credential scope. */
   private readonly queryApi: QueryApi;
+  /** The S3 Control API (access points and tags), recognised by its `/v20180820/` path. */
+  private readonly controlApi: ControlApi;
   /** Request counters, latency and the request log. */
   private readonly observer: RequestObserver;
   /** The /metrics renderer, loaded with prom-client on the first scrape. */
@@ -86,6 +92,7 @@ export class ZonalServer {
       bodyBudget: services.bodyBudget,
       onInternalError: (err) => this.internalError(err, undefined),
     });
+    this.controlApi = new ControlApi({ authenticator: this.authenticator, services });
     this.http = createHttpFront((req, res) => void this.handle(req, res), services.config);
   }
 
@@ -159,10 +166,19 @@ export class ZonalServer {
       });
       return;
     }
+    if (isControlPath(rawPath)) {
+      record.op = controlRoute(method, rawPath)?.op ?? 'S3Control';
+      try {
+        await this.controlApi.handle(req, res, { requestId, receivedAt, method, rawPath, rawQuery });
+      } catch (err) {
+        this.fail(req, res, record, rawPath, err);
+      }
+      return;
+    }
     try {
       if (!rawPath.startsWith('/')) throw invalidUri();
       const query = parseQuery(rawQuery);
-      const target = resolveTarget(req.headers.host, rawPath);
+      let target = resolveTarget(req.headers.host, rawPath);
       record.bucket = target.bucket;
       record.key = target.key;
       const op = operationFor(method, target, query, req.headers);
@@ -204,6 +220,16 @@ export class ZonalServer {
       }
       const handler = HANDLERS[op];
       if (!handler) throw notImplemented(`${op} is not supported by directory buckets in Zonal.`);
+      const { store, authorizer } = this.options.services;
+      // An access point named in place of the bucket: the request goes to its bucket, with
+      // the access point's scope and policy (access/access-points.ts).
+      let accessPoint: AccessPointRecord | undefined;
+      if (target.bucket !== undefined && isAccessPointName(target.bucket) && op !== 'CreateBucket') {
+        accessPoint = await store.getAccessPoint(target.bucket);
+        if (!accessPoint) throw noSuchAccessPoint(target.bucket);
+        checkAccessPointOperation(op);
+        target = { ...target, bucket: accessPoint.bucket, accessPoint: accessPoint.name };
+      }
       const ctx: RequestContext = {
         req,
         res,
@@ -217,10 +243,12 @@ export class ZonalServer {
         op,
         auth,
       };
-      const { store, authorizer } = this.options.services;
-      const bucket = target.bucket === undefined ? undefined : await store.getBucket(target.bucket);
+      let bucket = target.bucket === undefined ? undefined : await store.getBucket(target.bucket);
+      // An access point outlives neither its bucket nor a bucket created again under the name.
+      if (accessPoint && bucket?.incarnation !== accessPoint.bucketIncarnation) bucket = undefined;
+      if (accessPoint && !bucket) throw noSuchBucket(accessPoint.bucket);
       if (bucket?.metrics !== undefined) record.metricsIds = matchingMetricsIds(bucket.metrics, target.key);
-      authorizer.authorize(ctx, () => bucket);
+      authorizer.authorize(ctx, () => bucket, accessPoint);
       await handler(ctx, this.options.services);
     } catch (err) {
       this.fail(req, res, record, rawPath, err);

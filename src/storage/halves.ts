@@ -13,6 +13,10 @@
 import type { Readable } from 'node:stream';
 import type { ByteRange, ClientToken, DeleteCondition, MaybePromise } from './object-store.js';
 import type {
+  AccessPointChange,
+  AccessPointListPage,
+  AccessPointRecord,
+  ResourceTag,
   ServerSideEncryption,
   BucketConfigurationKind,
   BucketListPage,
@@ -59,6 +63,17 @@ export interface MetadataStore {
     update: (current: string | undefined) => string | undefined,
   ): MaybePromise<void>;
   listAllBuckets(after: string | undefined, limit: number): MaybePromise<BucketListPage>;
+  setBucketTags(name: string, tags: readonly ResourceTag[]): MaybePromise<void>;
+  getAccessPoint(name: string): MaybePromise<AccessPointRecord | undefined>;
+  createAccessPoint(accessPoint: AccessPointRecord): MaybePromise<void>;
+  deleteAccessPoint(name: string): MaybePromise<void>;
+  updateAccessPoint(name: string, change: AccessPointChange): MaybePromise<void>;
+  listAccessPoints(
+    ownerAccountId: string,
+    bucket: string | undefined,
+    after: string | undefined,
+    limit: number,
+  ): MaybePromise<AccessPointListPage>;
 
   getObject(bucket: string, key: string): MaybePromise<ObjectRecord | undefined>;
   listObjects(q: ListObjectsQuery): MaybePromise<ListObjectsPage>;

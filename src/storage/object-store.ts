@@ -14,6 +14,10 @@ import type { Readable } from 'node:stream';
 import type { MaybePromise } from '../util/maybe-promise.js';
 import type {
   BucketConfigurationKind,
+  AccessPointChange,
+  AccessPointListPage,
+  AccessPointRecord,
+  ResourceTag,
   BucketListPage,
   BucketRecord,
   ListObjectsPage,
@@ -121,6 +125,27 @@ export interface ObjectStore {
   ): MaybePromise<void>;
   /** Every bucket of every owner in name order, strictly after `after`, at most `limit`. */
   listAllBuckets(after: string | undefined, limit: number): MaybePromise<BucketListPage>;
+  /** Replaces the bucket's tags (an empty list removes them). 404 NoSuchBucket. */
+  setBucketTags(name: string, tags: readonly ResourceTag[]): MaybePromise<void>;
+
+  // --- access points ----------------------------------------------------------------------
+  getAccessPoint(name: string): MaybePromise<AccessPointRecord | undefined>;
+  /** 409 AccessPointAlreadyOwnedByYou when the name is taken (by any account). */
+  createAccessPoint(accessPoint: AccessPointRecord): MaybePromise<void>;
+  /** 404 NoSuchAccessPoint. */
+  deleteAccessPoint(name: string): MaybePromise<void>;
+  /** Changes policy, scope or tags. 404 NoSuchAccessPoint. */
+  updateAccessPoint(name: string, change: AccessPointChange): MaybePromise<void>;
+  /**
+   * The owner's access points in name order (only those of `bucket` when given), strictly after
+   * `after`, at most `limit`.
+   */
+  listAccessPoints(
+    ownerAccountId: string,
+    bucket: string | undefined,
+    after: string | undefined,
+    limit: number,
+  ): MaybePromise<AccessPointListPage>;
 
   // --- objects ----------------------------------------------------------------------------
   /** The object's record (no bytes, no pin): for HEAD, conditions and metadata. */

@@ -39,6 +39,10 @@ import type {
 } from './object-store.js';
 import { spansOf, type BlobSpan } from './segment-reader.js';
 import type {
+  AccessPointChange,
+  AccessPointListPage,
+  AccessPointRecord,
+  ResourceTag,
   ServerSideEncryption,
   BucketConfigurationKind,
   BucketListPage,
@@ -179,6 +183,41 @@ export class SegmentStore implements ObjectStore {
 
   listAllBuckets(after: string | undefined, limit: number): MaybePromise<BucketListPage> {
     return this.meta.listAllBuckets(after, limit);
+  }
+
+  async setBucketTags(name: string, tags: readonly ResourceTag[]): Promise<void> {
+    await this.meta.setBucketTags(name, tags);
+    await this.meta.durable();
+  }
+
+  // --- access points ----------------------------------------------------------------------
+
+  getAccessPoint(name: string): MaybePromise<AccessPointRecord | undefined> {
+    return this.meta.getAccessPoint(name);
+  }
+
+  async createAccessPoint(accessPoint: AccessPointRecord): Promise<void> {
+    await this.meta.createAccessPoint(accessPoint);
+    await this.meta.durable();
+  }
+
+  async deleteAccessPoint(name: string): Promise<void> {
+    await this.meta.deleteAccessPoint(name);
+    await this.meta.durable();
+  }
+
+  async updateAccessPoint(name: string, change: AccessPointChange): Promise<void> {
+    await this.meta.updateAccessPoint(name, change);
+    await this.meta.durable();
+  }
+
+  listAccessPoints(
+    ownerAccountId: string,
+    bucket: string | undefined,
+    after: string | undefined,
+    limit: number,
+  ): MaybePromise<AccessPointListPage> {
+    return this.meta.listAccessPoints(ownerAccountId, bucket, after, limit);
   }
 
   // --- reads ------------------------------------------------------------------------------

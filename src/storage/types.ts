@@ -35,6 +35,53 @@ export interface BucketRecord {
   lifecycle?: string;
   inventory?: string;
   metrics?: string;
+  /** Resource tags (CreateBucketConfiguration, S3 Control TagResource); absent means none. */
+  tags?: ResourceTag[];
+}
+
+/** A resource tag (S3 Control `Tag`): at most 50 per resource, keys unique. */
+export interface ResourceTag {
+  key: string;
+  value: string;
+}
+
+/**
+ * An access point's scope ("Manage the scope of your access points for directory buckets"):
+ * key prefixes and S3 Control `ScopePermission` names; an empty list restricts nothing.
+ */
+export interface AccessPointScope {
+  prefixes: string[];
+  permissions: string[];
+}
+
+/** An access point for a directory bucket (`<name>--<zone-id>--xa-s3`), bound to one bucket. */
+export interface AccessPointRecord {
+  name: string;
+  /** The bucket it is attached to, and that bucket's incarnation and owner at creation. */
+  bucket: string;
+  bucketIncarnation: string;
+  bucketOwnerAccountId: string;
+  /** The account that owns the access point. */
+  ownerAccountId: string;
+  region: string;
+  zoneId: string;
+  createdAt: Date;
+  policy?: string;
+  scope?: AccessPointScope;
+  tags?: ResourceTag[];
+}
+
+/** What `updateAccessPoint` changes: each field present replaces (null removes). */
+export interface AccessPointChange {
+  policy?: string | null;
+  scope?: AccessPointScope | null;
+  tags?: ResourceTag[];
+}
+
+export interface AccessPointListPage {
+  accessPoints: AccessPointRecord[];
+  /** Name of the last access point returned, set when more remain. */
+  lastReturned?: string;
 }
 
 /** The bucket configurations `updateBucketConfiguration` keeps (fields of BucketRecord). */

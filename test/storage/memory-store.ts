@@ -6,7 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { S3Error, noSuchBucket, noSuchUpload } from '../../src/errors/s3-error.js';
+import { S3Error, noSuchAccessPoint, noSuchBucket, noSuchUpload } from '../../src/errors/s3-error.js';
+import { applyAccessPointChange } from '../../src/storage/access-points.js';
 import { checkDeleteCondition, checkWriteCondition } from '../../src/storage/conditions.js';
 import type {
   AppendFields,
@@ -22,6 +23,10 @@ import type {
   ReceivedBody,
 } from '../../src/storage/object-store.js';
 import type {
+  AccessPointChange,
+  AccessPointListPage,
+  AccessPointRecord,
+  ResourceTag,
   ServerSideEncryption,
   BucketConfigurationKind,
   BucketListPage,
@@ -53,6 +58,7 @@ interface Blob {
 
 export class MemoryStore implements ObjectStore {
   private readonly buckets = new Map<string, BucketRecord>();
+  private readonly accessPoints = new Map<string, AccessPointRecord>();
   private readonly objects = new Map<string, Map<string, ObjectRecord>>();
   private readonly uploads = new Map<string, UploadRecord>();
   private readonly parts = new Map<string, Map<number, PartRecord>>();
@@ -133,6 +139,56 @@ export class MemoryStore implements ObjectStore {
     const b = this.bucket(name);
     if (encryption === undefined) delete b.encryption;
     else b.encryption = { ...encryption };
+  }
+
+  setBucketTags(name: string, tags: readonly ResourceTag[]): void {
+    const b = this.bucket(name);
+    if (tags.length === 0) delete b.tags;
+    else b.tags = tags.map((t) => ({ ...t }));
+  }
+
+  // --- access points ----------------------------------------------------------------------
+
+  getAccessPoint(name: string): AccessPointRecord | undefined {
+    const a = this.accessPoints.get(name);
+    return a && structuredClone(a);
+  }
+
+  createAccessPoint(accessPoint: AccessPointRecord): void {
+    if (this.accessPoints.has(accessPoint.name)) {
+      throw new S3Error('AccessPointAlreadyOwnedByYou', undefined, { AccessPointName: accessPoint.name });
+    }
+    this.accessPoints.set(accessPoint.name, structuredClone(accessPoint));
+  }
+
+  deleteAccessPoint(name: string): void {
+    if (!this.accessPoints.delete(name)) throw noSuchAccessPoint(name);
+  }
+
+  updateAccessPoint(name: string, change: AccessPointChange): void {
+    const a = this.accessPoints.get(name);
+    if (!a) throw noSuchAccessPoint(name);
+    this.accessPoints.set(name, structuredClone(applyAccessPointChange(a, change)));
+  }
+
+  listAccessPoints(
+    ownerAccountId: string,
+    bucket: string | undefined,
+    after: string | undefined,
+    limit: number,
+  ): AccessPointListPage {
+    const all = [...this.accessPoints.values()]
+      .filter(
+        (a) =>
+          a.ownerAccountId === ownerAccountId &&
+          (bucket === undefined || a.bucket === bucket) &&
+          (after === undefined || a.name > after),
+      )
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
+    const accessPoints = all.slice(0, Math.max(0, limit)).map((a) => structuredClone(a));
+    return all.length > limit && accessPoints.length > 0
+      ? { accessPoints, lastReturned: accessPoints[accessPoints.length - 1]!.name }
+      : { accessPoints };
   }
 
   private bucket(name: string): BucketRecord {

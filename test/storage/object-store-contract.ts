@@ -29,6 +29,7 @@ import type {
   PinnedObject,
 } from '../../src/storage/object-store.js';
 import type {
+  AccessPointRecord,
   BucketRecord,
   ListObjectsQuery,
   ObjectChecksums,
@@ -117,6 +118,19 @@ async function collectBucketBlobs(store: ObjectStore, bucket: string, ids: Set<s
 }
 
 // --- data and bodies ------------------------------------------------------------------------
+
+function accessPointRecord(name: string, bucket = BUCKET, owner = OWNER): AccessPointRecord {
+  return {
+    name,
+    bucket,
+    bucketIncarnation: `incarnation-of-${bucket}-${OWNER}`,
+    bucketOwnerAccountId: OWNER,
+    ownerAccountId: owner,
+    region: 'us-west-2',
+    zoneId: 'usw2-az1',
+    createdAt: new Date(1_700_000_000_456),
+  };
+}
 
 function bucketRecord(name = BUCKET, owner = OWNER): BucketRecord {
   return {
@@ -587,6 +601,24 @@ export function objectStoreContract(name: string, openHarness: () => Promise<Con
         );
         assert.equal(second.lastReturned, undefined);
         assert.deepEqual(second.buckets[0], bucketRecord());
+      });
+
+      test('tags are set, replaced and cleared; 404 for a missing bucket', async () => {
+        const { store } = h;
+        const tags = [
+          { key: 'team', value: 'data' },
+          { key: 'env', value: '' },
+        ];
+        await store.setBucketTags(BUCKET, tags);
+        assert.deepEqual((await store.getBucket(BUCKET))?.tags, tags);
+        await store.setBucketTags(BUCKET, [{ key: 'team', value: 'ml' }]);
+        assert.deepEqual((await store.getBucket(BUCKET))?.tags, [{ key: 'team', value: 'ml' }]);
+        await store.setBucketTags(BUCKET, []);
+        assert.deepEqual(await store.getBucket(BUCKET), bucketRecord());
+        await rejects(() => store.setBucketTags(MISSING_BUCKET, tags), isS3Error('NoSuchBucket', 404));
+        const tagged = { ...bucketRecord(NEIGHBOUR), tags: [{ key: 'k', value: 'v' }] };
+        await store.createBucket(tagged);
+        assert.deepEqual(await store.getBucket(NEIGHBOUR), tagged);
       });
 
       test('deleteBucket: 404 when missing, 409 while an object or an upload is in it, then gone', async () => {
@@ -2298,6 +2330,75 @@ export function objectStoreContract(name: string, openHarness: () => Promise<Con
 
     // --- durability -------------------------------------------------------------------------
 
+    describe('access points', () => {
+      const AP = 'reader--usw2-az1--xa-s3';
+
+      test('create, get, update policy, scope and tags, delete; 409 and 404 as documented', async () => {
+        const { store } = h;
+        assert.equal(await store.getAccessPoint(AP), undefined);
+        const record = accessPointRecord(AP);
+        await store.createAccessPoint(record);
+        assert.deepEqual(await store.getAccessPoint(AP), record);
+        await rejects(
+          () => store.createAccessPoint({ ...record, ownerAccountId: OTHER_OWNER }),
+          isS3Error('AccessPointAlreadyOwnedByYou', 409),
+        );
+        const policy = '{"Version":"2012-10-17","Statement":[]}';
+        const scope = { prefixes: ['a/', 'b/*'], permissions: ['GetObject', 'ListBucket'] };
+        await store.updateAccessPoint(AP, { policy, scope, tags: [{ key: 'k', value: 'v' }] });
+        assert.deepEqual(await store.getAccessPoint(AP), {
+          ...record,
+          policy,
+          scope,
+          tags: [{ key: 'k', value: 'v' }],
+        });
+        // Only the fields named change.
+        await store.updateAccessPoint(AP, { scope: null });
+        assert.deepEqual(await store.getAccessPoint(AP), {
+          ...record,
+          policy,
+          tags: [{ key: 'k', value: 'v' }],
+        });
+        await store.updateAccessPoint(AP, { policy: null, tags: [] });
+        assert.deepEqual(await store.getAccessPoint(AP), record);
+        await rejects(
+          () => store.updateAccessPoint('missing--usw2-az1--xa-s3', { policy }),
+          isS3Error('NoSuchAccessPoint', 404),
+        );
+        await store.deleteAccessPoint(AP);
+        assert.equal(await store.getAccessPoint(AP), undefined);
+        await rejects(() => store.deleteAccessPoint(AP), isS3Error('NoSuchAccessPoint', 404));
+      });
+
+      test('listAccessPoints: by owner, optionally by bucket, in name order, paged', async () => {
+        const { store } = h;
+        for (const name of ['c', 'a', 'd', 'b']) {
+          await store.createAccessPoint(accessPointRecord(`${name}--usw2-az1--xa-s3`));
+        }
+        await store.createAccessPoint(accessPointRecord('e--usw2-az1--xa-s3', NEIGHBOUR));
+        await store.createAccessPoint(accessPointRecord('f--usw2-az1--xa-s3', BUCKET, OTHER_OWNER));
+        const names = (page: { accessPoints: AccessPointRecord[] }): string[] =>
+          page.accessPoints.map((a) => a.name.split('--')[0]!);
+        const first = await store.listAccessPoints(OWNER, undefined, undefined, 3);
+        assert.deepEqual(names(first), ['a', 'b', 'c']);
+        assert.equal(first.lastReturned, 'c--usw2-az1--xa-s3');
+        const second = await store.listAccessPoints(OWNER, undefined, first.lastReturned, 3);
+        assert.deepEqual(names(second), ['d', 'e']);
+        assert.equal(second.lastReturned, undefined);
+        assert.deepEqual(names(await store.listAccessPoints(OWNER, BUCKET, undefined, 10)), [
+          'a',
+          'b',
+          'c',
+          'd',
+        ]);
+        assert.deepEqual(names(await store.listAccessPoints(OWNER, NEIGHBOUR, undefined, 10)), ['e']);
+        assert.deepEqual(names(await store.listAccessPoints(OTHER_OWNER, undefined, undefined, 10)), ['f']);
+        assert.deepEqual(await store.listAccessPoints(LISTING_OWNER, undefined, undefined, 10), {
+          accessPoints: [],
+        });
+      });
+    });
+
     describe('durability', () => {
       test('everything survives a reopen', async (t) => {
         if (!h.reopen) {
@@ -2310,6 +2411,14 @@ export function objectStoreContract(name: string, openHarness: () => Promise<Con
         await store.updateBucketConfiguration(BUCKET, 'lifecycle', () => '{"rules":[]}');
         await store.updateBucketConfiguration(BUCKET, 'inventory', () => '[]');
         await store.updateBucketConfiguration(BUCKET, 'metrics', () => '[{"id":"m"}]');
+        await store.setBucketTags(BUCKET, [{ key: 'team', value: 'data' }]);
+        const accessPoint = {
+          ...accessPointRecord('durable--usw2-az1--xa-s3'),
+          policy: '{"Version":"2012-10-17","Statement":[]}',
+          scope: { prefixes: ['p/'], permissions: ['GetObject'] },
+          tags: [{ key: 'k', value: 'v' }],
+        };
+        await store.createAccessPoint(accessPoint);
         const contents = new Map<string, Buffer>();
         for (const [key, size] of [
           ['tiny', TINY],
@@ -2342,6 +2451,7 @@ export function objectStoreContract(name: string, openHarness: () => Promise<Con
         store = await h.reopen();
 
         assert.deepEqual(await store.getBucket(BUCKET), bucket);
+        assert.deepEqual(await store.getAccessPoint(accessPoint.name), accessPoint);
         for (const [key, data] of contents) {
           assert.deepEqual(await store.getObject(BUCKET, key), records.get(key), key);
           assert.deepEqual(await bytesOf(store, key), data, key);

@@ -5,6 +5,9 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import type {
+  AccessPointRecord,
+  AccessPointScope,
+  ResourceTag,
   BucketRecord,
   ChecksumType,
   ContentHeaders,
@@ -112,6 +115,25 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE buckets ADD COLUMN inventory TEXT;
   ALTER TABLE buckets ADD COLUMN metrics TEXT;
   `,
+  // 7: access points and tags: bucket tags (JSON [{key, value}]) and access points for
+  // directory buckets, each bound to one incarnation of its bucket.
+  `
+  ALTER TABLE buckets ADD COLUMN tags TEXT;
+  CREATE TABLE access_points (
+    name TEXT PRIMARY KEY,
+    bucket TEXT NOT NULL,
+    bucket_incarnation TEXT NOT NULL,
+    bucket_owner_account_id TEXT NOT NULL,
+    owner_account_id TEXT NOT NULL,
+    region TEXT NOT NULL,
+    zone_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    policy TEXT,
+    scope TEXT,   -- JSON AccessPointScope
+    tags TEXT     -- JSON [{key, value}]
+  ) WITHOUT ROWID;
+  CREATE INDEX access_points_by_owner ON access_points (owner_account_id, name);
+  `,
 ];
 
 export interface BucketRow {
@@ -127,6 +149,21 @@ export interface BucketRow {
   lifecycle: string | null;
   inventory: string | null;
   metrics: string | null;
+  tags: string | null;
+}
+
+export interface AccessPointRow {
+  name: string;
+  bucket: string;
+  bucket_incarnation: string;
+  bucket_owner_account_id: string;
+  owner_account_id: string;
+  region: string;
+  zone_id: string;
+  created_at: number;
+  policy: string | null;
+  scope: string | null;
+  tags: string | null;
 }
 
 /** An object row without its segments: what listings read. */
@@ -240,9 +277,30 @@ export function prepareStatements(db: Database.Database) {
     insertBucket: prepare<[BucketRow]>(
       db,
       `INSERT INTO buckets (name, zone_id, location_type, region, owner_account_id, created_at, policy, encryption,
-                            incarnation, lifecycle, inventory, metrics)
+                            incarnation, lifecycle, inventory, metrics, tags)
        VALUES (@name, @zone_id, @location_type, @region, @owner_account_id, @created_at, @policy, @encryption,
-               @incarnation, @lifecycle, @inventory, @metrics)`,
+               @incarnation, @lifecycle, @inventory, @metrics, @tags)`,
+    ),
+    setBucketTags: prepare<[string | null, string]>(db, 'UPDATE buckets SET tags = ? WHERE name = ?'),
+    getAccessPoint: prepare<[string], AccessPointRow>(db, 'SELECT * FROM access_points WHERE name = ?'),
+    insertAccessPoint: prepare<[AccessPointRow]>(
+      db,
+      `INSERT INTO access_points (name, bucket, bucket_incarnation, bucket_owner_account_id, owner_account_id,
+                                  region, zone_id, created_at, policy, scope, tags)
+       VALUES (@name, @bucket, @bucket_incarnation, @bucket_owner_account_id, @owner_account_id, @region,
+               @zone_id, @created_at, @policy, @scope, @tags)`,
+    ),
+    updateAccessPoint: prepare<
+      [{ name: string; policy: string | null; scope: string | null; tags: string | null }]
+    >(db, 'UPDATE access_points SET policy = @policy, scope = @scope, tags = @tags WHERE name = @name'),
+    deleteAccessPoint: prepare<[string]>(db, 'DELETE FROM access_points WHERE name = ?'),
+    listAccessPoints: prepare<[string, string, number], AccessPointRow>(
+      db,
+      'SELECT * FROM access_points WHERE owner_account_id = ? AND name > ? ORDER BY name LIMIT ?',
+    ),
+    listAccessPointsOfBucket: prepare<[string, string, string, number], AccessPointRow>(
+      db,
+      'SELECT * FROM access_points WHERE owner_account_id = ? AND bucket = ? AND name > ? ORDER BY name LIMIT ?',
     ),
     listBuckets: prepare<[string, string, number], BucketRow>(
       db,
@@ -397,6 +455,44 @@ export function bucketToRow(b: BucketRecord): BucketRow {
     lifecycle: b.lifecycle ?? null,
     inventory: b.inventory ?? null,
     metrics: b.metrics ?? null,
+    tags: tagsToColumn(b.tags),
+  };
+}
+
+/** Tags as stored: NULL for none. */
+export function tagsToColumn(tags: readonly ResourceTag[] | undefined): string | null {
+  return tags === undefined || tags.length === 0 ? null : JSON.stringify(tags);
+}
+
+export function accessPointToRow(a: AccessPointRecord): AccessPointRow {
+  return {
+    name: a.name,
+    bucket: a.bucket,
+    bucket_incarnation: a.bucketIncarnation,
+    bucket_owner_account_id: a.bucketOwnerAccountId,
+    owner_account_id: a.ownerAccountId,
+    region: a.region,
+    zone_id: a.zoneId,
+    created_at: a.createdAt.getTime(),
+    policy: a.policy ?? null,
+    scope: a.scope === undefined ? null : JSON.stringify(a.scope),
+    tags: tagsToColumn(a.tags),
+  };
+}
+
+export function rowToAccessPoint(r: AccessPointRow): AccessPointRecord {
+  return {
+    name: r.name,
+    bucket: r.bucket,
+    bucketIncarnation: r.bucket_incarnation,
+    bucketOwnerAccountId: r.bucket_owner_account_id,
+    ownerAccountId: r.owner_account_id,
+    region: r.region,
+    zoneId: r.zone_id,
+    createdAt: new Date(r.created_at),
+    ...(r.policy === null ? {} : { policy: r.policy }),
+    ...(r.scope === null ? {} : { scope: JSON.parse(r.scope) as AccessPointScope }),
+    ...(r.tags === null ? {} : { tags: JSON.parse(r.tags) as ResourceTag[] }),
   };
 }
 
@@ -414,6 +510,7 @@ export function rowToBucket(r: BucketRow): BucketRecord {
     ...(r.lifecycle === null ? {} : { lifecycle: r.lifecycle }),
     ...(r.inventory === null ? {} : { inventory: r.inventory }),
     ...(r.metrics === null ? {} : { metrics: r.metrics }),
+    ...(r.tags === null ? {} : { tags: JSON.parse(r.tags) as ResourceTag[] }),
   };
 }
 

@@ -10,7 +10,8 @@
  */
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { noSuchBucket, noSuchUpload, S3Error } from '../../errors/s3-error.js';
+import { noSuchAccessPoint, noSuchBucket, noSuchUpload, S3Error } from '../../errors/s3-error.js';
+import { applyAccessPointChange } from '../access-points.js';
 import { SpaceReserve } from '../files/free-space.js';
 import { GroupSync, pathFlusher } from '../files/group-sync.js';
 import { Checkpointer } from './checkpointer.js';
@@ -28,6 +29,10 @@ import {
 } from '../listing.js';
 import type { ByteRange, ClientToken, DeleteCondition } from '../object-store.js';
 import type {
+  AccessPointChange,
+  AccessPointListPage,
+  AccessPointRecord,
+  ResourceTag,
   ServerSideEncryption,
   BucketConfigurationKind,
   BucketListPage,
@@ -43,6 +48,9 @@ import type {
   WriteCondition,
 } from '../types.js';
 import {
+  accessPointToRow,
+  rowToAccessPoint,
+  tagsToColumn,
   bucketToRow,
   objectToRow,
   openDatabase,
@@ -144,6 +152,8 @@ export class SqliteMetadataStore implements MetadataStore {
 
   private readonly txCreateBucket: (b: BucketRecord) => void;
   private readonly txDeleteBucket: (name: string) => void;
+  private readonly txCreateAccessPoint: (a: AccessPointRecord) => void;
+  private readonly txUpdateAccessPoint: (name: string, change: AccessPointChange) => void;
   private readonly txRenameObject: (
     bucket: string,
     srcKey: string,
@@ -180,6 +190,12 @@ export class SqliteMetadataStore implements MetadataStore {
     this.batch = new WriteBatch(db, committed);
     this.txCreateBucket = immediate(db, (b) => this.createBucketRow(b), committed);
     this.txDeleteBucket = immediate(db, (name) => this.deleteBucketRow(name), committed);
+    this.txCreateAccessPoint = immediate(db, (a) => this.createAccessPointRow(a), committed);
+    this.txUpdateAccessPoint = immediate(
+      db,
+      (name, change) => this.updateAccessPointRow(name, change),
+      committed,
+    );
     this.txUpdateBucketConfiguration = immediate(
       db,
       (name, kind, update) => this.updateBucketConfigurationRow(name, kind, update),
@@ -297,6 +313,64 @@ export class SqliteMetadataStore implements MetadataStore {
   setBucketPolicy(name: string, policy: string | undefined): void {
     this.bucketCache.clear();
     if (this.s.setBucketPolicy.run(policy ?? null, name).changes === 0) throw noSuchBucket(name);
+  }
+
+  setBucketTags(name: string, tags: readonly ResourceTag[]): void {
+    this.bucketCache.clear();
+    if (this.s.setBucketTags.run(tagsToColumn(tags), name).changes === 0) throw noSuchBucket(name);
+  }
+
+  // --- access points ----------------------------------------------------------------------
+  // Read on every request through an access point: one primary-key lookup, not cached, so a
+  // policy or scope change applies at once in every process.
+
+  getAccessPoint(name: string): AccessPointRecord | undefined {
+    const row = this.s.getAccessPoint.get(name);
+    return row && rowToAccessPoint(row);
+  }
+
+  createAccessPoint(accessPoint: AccessPointRecord): void {
+    this.txCreateAccessPoint(accessPoint);
+  }
+
+  deleteAccessPoint(name: string): void {
+    if (this.s.deleteAccessPoint.run(name).changes === 0) throw noSuchAccessPoint(name);
+  }
+
+  updateAccessPoint(name: string, change: AccessPointChange): void {
+    this.txUpdateAccessPoint(name, change);
+  }
+
+  listAccessPoints(
+    ownerAccountId: string,
+    bucket: string | undefined,
+    after: string | undefined,
+    limit: number,
+  ): AccessPointListPage {
+    if (limit <= 0) return { accessPoints: [] };
+    const rows =
+      bucket === undefined
+        ? this.s.listAccessPoints.all(ownerAccountId, after ?? '', limit + 1)
+        : this.s.listAccessPointsOfBucket.all(ownerAccountId, bucket, after ?? '', limit + 1);
+    const accessPoints = rows.slice(0, limit).map(rowToAccessPoint);
+    const page: AccessPointListPage = { accessPoints };
+    if (rows.length > limit) page.lastReturned = accessPoints[accessPoints.length - 1]!.name;
+    return page;
+  }
+
+  private createAccessPointRow(accessPoint: AccessPointRecord): void {
+    if (this.s.getAccessPoint.get(accessPoint.name)) {
+      throw new S3Error('AccessPointAlreadyOwnedByYou', undefined, { AccessPointName: accessPoint.name });
+    }
+    this.s.insertAccessPoint.run(accessPointToRow(accessPoint));
+  }
+
+  private updateAccessPointRow(name: string, change: AccessPointChange): void {
+    const row = this.s.getAccessPoint.get(name);
+    if (!row) throw noSuchAccessPoint(name);
+    const next = applyAccessPointChange(rowToAccessPoint(row), change);
+    const stored = accessPointToRow(next);
+    this.s.updateAccessPoint.run({ name, policy: stored.policy, scope: stored.scope, tags: stored.tags });
   }
 
   setBucketEncryption(name: string, encryption: ServerSideEncryption | undefined): void {
