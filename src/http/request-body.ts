@@ -123,7 +123,7 @@ function connect(
  * Reads `stream` whole, refusing more than `limit` bytes with `tooLarge()` (each protocol has
  * its own error): before reading when the declared length already exceeds it, else as soon as
  * the count does. Leaving the loop early destroys the stream, which stops the rest of the body;
- * the caller's error response then closes the connection.
+ * the caller's error response then reads and drops the rest (src/http/unread-body.ts).
  */
 export async function readBounded(
   stream: Readable,

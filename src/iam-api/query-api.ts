@@ -14,6 +14,7 @@ import type { IamIdentity } from '../auth/credentials.js';
 import { IdentityError } from '../identity/identity-error.js';
 import type { IdentitySource } from '../identity/identity-source.js';
 import { S3Error } from '../errors/s3-error.js';
+import { settleUnreadBody } from '../http/unread-body.js';
 import { IAM_ACTIONS, type ActionContext, type ActionHandler } from './iam-actions.js';
 import { accessDenied, fromAuthError, fromIdentityError, IamError, internalFailure } from './iam-error.js';
 import { parseQueryParams, readQueryBody, type QueryService } from './query-request.js';
@@ -217,8 +218,10 @@ export class QueryApi {
       res.destroy();
       return;
     }
-    // An unread request body would poison a kept-alive connection; close it instead.
-    if (!req.complete) res.setHeader('Connection', 'close');
-    this.send(res, iamErr.status, errorResponse(spec.xmlns, iamErr, requestId));
+    // The rest of an unread body is read and dropped first (or the connection closed after
+    // the answer), so the client sees the error rather than a reset.
+    settleUnreadBody(req, res, () =>
+      this.send(res, iamErr.status, errorResponse(spec.xmlns, iamErr, requestId)),
+    );
   }
 }

@@ -14,6 +14,7 @@ import { isBrowserPostUpload, operationFor, unsupportedOperationName } from './o
 import type { RequestContext } from '../http/request-context.js';
 import { resolveTarget } from '../http/request-target.js';
 import { sendError, setCommonHeaders } from '../http/respond.js';
+import { settleUnreadBody } from '../http/unread-body.js';
 import { notImplemented, S3Error, toS3Error } from '../errors/s3-error.js';
 import type { ZonalServices } from '../operations/services.js';
 
@@ -204,9 +205,10 @@ export class ZonalServer {
       res.destroy();
       return;
     }
-    // An unread request body would poison a kept-alive connection; close it instead.
-    if (!req.complete) res.setHeader('Connection', 'close');
-    sendError(res, req.method ?? 'GET', requestId, rawPath, s3err);
+    // An unread body is read and dropped first (bounded), or the connection closed after the
+    // answer when the client still awaits 100 Continue or the body is too large: either way
+    // the client reads the error instead of a reset (src/http/unread-body.ts).
+    settleUnreadBody(req, res, () => sendError(res, req.method ?? 'GET', requestId, rawPath, s3err));
   }
 }
 
