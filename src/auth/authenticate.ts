@@ -32,6 +32,8 @@ export interface AuthScope {
   regions: ReadonlySet<string>;
   /** Whether S3 Express session tokens are accepted (S3 only); elsewhere a session → AccessDenied. */
   sessions: boolean;
+  /** The SHA-256 (hex) of the body, already read: the payload hash when none is sent (IAM, STS). */
+  bodySha256?: string;
 }
 
 const invalidToken = (): S3Error => new S3Error('InvalidToken');
@@ -61,7 +63,15 @@ export class Authenticator {
     now: Date,
     scope: AuthScope = this.s3Scope,
   ): Authenticated {
-    const sigv4 = parseSigV4(req, scope === this.s3Scope ? {} : { services: scope.services });
+    const sigv4 = parseSigV4(
+      req,
+      scope === this.s3Scope
+        ? {}
+        : {
+            services: scope.services,
+            ...(scope.bodySha256 !== undefined ? { bodySha256: scope.bodySha256 } : {}),
+          },
+    );
     if (!sigv4) throw accessDenied();
     this.checkScope(sigv4, scope);
     if (sigv4.sessionToken !== undefined) {

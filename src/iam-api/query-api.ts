@@ -122,17 +122,20 @@ export class QueryApi {
     body: Buffer,
   ): IamIdentity {
     const { method, rawPath, rawQuery, receivedAt } = request;
+    const bodySha256 = createHash('sha256').update(body).digest('hex');
+    // Without x-amz-content-sha256 (botocore, the AWS CLI) the signature covers the body's
+    // hash, computed here: a body that is not the signed one fails the signature.
     const auth = this.options.authenticator.authenticate(
       { method, rawPath, rawQuery, rawHeaders: req.rawHeaders },
       undefined,
       receivedAt,
-      spec.scope,
+      { ...spec.scope, bodySha256 },
     );
     if (auth.principal.kind !== 'iam') throw accessDenied('Session credentials cannot call IAM or STS.');
     // The signature covers the declared payload hash; the body must be what was declared.
     const { payloadHash } = auth.sigv4;
     if (HEX64.test(payloadHash)) {
-      if (createHash('sha256').update(body).digest('hex') !== payloadHash) {
+      if (bodySha256 !== payloadHash) {
         throw new IamError(
           'SignatureDoesNotMatch',
           'The request body does not match its signed SHA-256 hash.',
