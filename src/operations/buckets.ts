@@ -8,6 +8,7 @@ import { invalidArgument, notImplemented, S3Error } from '../errors/s3-error.js'
 import type { ZonalServices } from './services.js';
 import { decodeToken, encodeToken } from './continuation-token.js';
 import { callerAccountId, existingBucket } from './lookups.js';
+import { creationSessionId } from '../access/request-authorizer.js';
 
 /** CreateBucketConfiguration is tiny; anything bigger is not one. */
 const MAX_CONFIGURATION_BYTES = 64 * 1024;
@@ -45,6 +46,11 @@ export async function createBucket(ctx: RequestContext, services: ZonalServices)
   if (body.length > 0) checkConfiguration(body.toString('utf8'), parsed);
 
   const accountId = callerAccountId(ctx);
+  // Created through a creation session (CreateSession before the bucket existed): its
+  // incarnation starts with the session's creator id, so that session reaches this bucket.
+  const { principal } = ctx.auth;
+  const creator = principal.kind === 'session' ? creationSessionId(principal.claims) : undefined;
+  const fresh = randomBytes(16).toString('hex');
   await services.store.createBucket({
     name,
     zoneId: parsed.zoneId,
@@ -52,7 +58,7 @@ export async function createBucket(ctx: RequestContext, services: ZonalServices)
     region: services.config.region,
     ownerAccountId: accountId,
     createdAt: new Date(),
-    incarnation: randomBytes(16).toString('hex'),
+    incarnation: creator === undefined ? fresh : `${creator}.${fresh}`,
   });
   sendEmpty(ctx, 200, {
     Location: `/${name}`,
