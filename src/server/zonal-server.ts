@@ -12,7 +12,7 @@ import { invalidUri, parseQuery } from '../protocol/query.js';
 import { createHttpFront } from './http-front.js';
 import { isBrowserPostUpload, operationFor, unsupportedOperationName } from './operation-table.js';
 import type { RequestContext } from '../http/request-context.js';
-import { resolveTarget } from '../http/request-target.js';
+import { isBotocore, resolveTarget } from '../http/request-target.js';
 import { sendError, setCommonHeaders } from '../http/respond.js';
 import { settleUnreadBody } from '../http/unread-body.js';
 import { notImplemented, S3Error, toS3Error } from '../errors/s3-error.js';
@@ -120,7 +120,7 @@ export class ZonalServer {
     try {
       if (!rawPath.startsWith('/')) throw invalidUri();
       const query = parseQuery(rawQuery);
-      const target = resolveTarget(req.headers.host, rawPath);
+      const target = resolveTarget(req.headers.host, rawPath, isBotocore(req.headers['user-agent']));
       record.bucket = target.bucket;
       const op = operationFor(method, target, query, req.headers);
       if (op !== undefined) record.op = op;
