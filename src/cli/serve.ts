@@ -20,7 +20,8 @@ export const SERVE_USAGE = `Usage: zonal serve [options]
                              re-read when it changes, updated by the IAM API
   --tls-cert <pem>           serve HTTPS with this certificate (chain) ...
   --tls-key <pem>            ... and this private key
-  --tls-self-signed          serve HTTPS with a certificate for localhost, 127.0.0.1 and ::1,
+  --tls-self-signed          serve HTTPS with a certificate for localhost, *.localhost,
+                             zonal.localhost, *.zonal.localhost, 127.0.0.1 and ::1,
                              generated once into the data dir
   --workers <n>              server processes sharing the port and data dir (default 1;
                              try the number of cores, see bench/README.md)
@@ -129,9 +130,11 @@ function tlsLines(zonal: Pick<RunningZonal, 'config'>, selfSigned: boolean): str
   if (tls === undefined || !('certFile' in tls)) return [];
   if (!selfSigned) return [`TLS certificate ${tls.certFile}`];
   return [
-    `TLS: self-signed certificate for localhost, 127.0.0.1 and ::1 in ${tls.certFile}`,
-    `  trust it with NODE_EXTRA_CA_CERTS=${tls.certFile}, or in code:`,
-    `  requestHandler: new NodeHttpHandler({ httpsAgent: new https.Agent({ ca: fs.readFileSync('${tls.certFile}') }) })`,
+    `TLS: self-signed certificate for localhost, *.localhost, zonal.localhost, *.zonal.localhost, 127.0.0.1 and ::1 in ${tls.certFile}`,
+    `  Node (JS SDK): NODE_EXTRA_CA_CERTS=${tls.certFile}, or in code:`,
+    `    requestHandler: new NodeHttpHandler({ httpsAgent: new https.Agent({ ca: fs.readFileSync('${tls.certFile}') }) })`,
+    `  Python (boto3), AWS CLI: AWS_CA_BUNDLE=${tls.certFile}, or boto3.client('s3', verify='${tls.certFile}'), or aws --ca-bundle ${tls.certFile}`,
+    `  virtual-hosted style: endpoint https://zonal.localhost:<port> (any client; https://localhost:<port> for Python and the CLI), the names resolving here`,
   ];
 }
 

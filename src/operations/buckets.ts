@@ -133,6 +133,23 @@ export async function deleteBucket(ctx: RequestContext, services: ZonalServices)
   sendEmpty(ctx, 204);
 }
 
+/**
+ * ListBuckets lists general purpose buckets, which Zonal does not have: an empty list, as AWS
+ * answers an account that only has directory buckets ("ListBuckets",
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html). Directory buckets
+ * are listed by ListDirectoryBuckets.
+ */
+export function listBuckets(ctx: RequestContext): void {
+  const accountId = callerAccountId(ctx);
+  sendXml(ctx, 200, {
+    ListAllMyBucketsResult: {
+      '@_xmlns': S3_XMLNS,
+      Owner: { ID: accountId, DisplayName: accountId },
+      Buckets: '',
+    },
+  });
+}
+
 export async function listDirectoryBuckets(ctx: RequestContext, services: ZonalServices): Promise<void> {
   const limit = pageSize(ctx.query.get('max-directory-buckets'));
   const token = ctx.query.get('continuation-token');
