@@ -134,7 +134,7 @@ function tlsLines(zonal: Pick<RunningZonal, 'config'>, selfSigned: boolean): str
     `  Node (JS SDK): NODE_EXTRA_CA_CERTS=${tls.certFile}, or in code:`,
     `    requestHandler: new NodeHttpHandler({ httpsAgent: new https.Agent({ ca: fs.readFileSync('${tls.certFile}') }) })`,
     `  Python (boto3), AWS CLI: AWS_CA_BUNDLE=${tls.certFile}, or boto3.client('s3', verify='${tls.certFile}'), or aws --ca-bundle ${tls.certFile}`,
-    `  virtual-hosted style: endpoint https://zonal.localhost:<port> (any client; https://localhost:<port> for Python and the CLI), the names resolving here`,
+    `  virtual-hosted style over HTTPS: endpoint https://zonal.localhost:<port> (its bucket names resolving here)`,
   ];
 }
 
