@@ -38,6 +38,12 @@ export interface ServerConfig {
    * Only tests lower it, to check the limit without sending 5 GiB; no CLI flag sets it.
    */
   maxPayloadBytes?: number;
+  /**
+   * Not AWS (`--security-token-sessions`): accept a Zonal session token in
+   * `X-Amz-Security-Token` as if it came in `x-amz-s3session-token`, for SDKs without S3
+   * Express support. Off by default.
+   */
+  securityTokenSessions?: boolean;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {

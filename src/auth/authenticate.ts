@@ -52,6 +52,7 @@ export class Authenticator {
     region: string,
     private readonly credentials: CredentialLookup,
     private readonly sessions: SessionTokenSealer,
+    private readonly options: { securityTokenSessions?: boolean } = {},
   ) {
     this.s3Scope = { services: SERVICES, regions: new Set([region]), sessions: true };
   }
@@ -78,7 +79,16 @@ export class Authenticator {
       if (!scope.sessions) throw accessDenied('Session tokens are not accepted by this service.');
       return this.authenticateSession(req, sigv4, op, now);
     }
-    if (sigv4.securityToken !== undefined) throw invalidToken(); // Zonal issues no STS credentials.
+    if (sigv4.securityToken !== undefined) {
+      // Not AWS, and off unless `--security-token-sessions`: SDKs without S3 Express send a
+      // session token (from `zonal session create`, say) as X-Amz-Security-Token. Read as a
+      // session token on S3 requests (never IAM/STS), with every check a session gets.
+      if (this.options.securityTokenSessions && scope.sessions && op !== 'CreateSession') {
+        const { securityToken, ...rest } = sigv4;
+        return this.authenticateSession(req, { ...rest, sessionToken: securityToken }, op, now);
+      }
+      throw invalidToken(); // Zonal issues no STS credentials.
+    }
     const identity = this.credentials.lookup(sigv4.accessKeyId);
     if (!identity) {
       throw new S3Error('InvalidAccessKeyId', undefined, {

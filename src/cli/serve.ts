@@ -29,6 +29,8 @@ export const SERVE_USAGE = `Usage: zonal serve [options]
   --headers-timeout <secs>   time to send a request's headers (default ${DEFAULT_CONFIG.headersTimeoutMs / 1000})
   --request-timeout <secs>   time a request body or response may stall; then 400 RequestTimeout
                              (default ${DEFAULT_CONFIG.requestTimeoutMs / 1000})
+  --security-token-sessions  not AWS: also accept a session token (CreateSession) sent as
+                             X-Amz-Security-Token, for SDKs without S3 Express (off by default)
   --keep-alive-timeout <secs> time an idle connection stays open (default ${DEFAULT_CONFIG.keepAliveTimeoutMs / 1000})
 
 Root credentials come from ZONAL_ROOT_ACCESS_KEY_ID / ZONAL_ROOT_SECRET_ACCESS_KEY, or are
@@ -73,6 +75,7 @@ export function parseServeArgs(args: string[]): ServerConfig {
       'request-timeout': { type: 'string' },
       'keep-alive-timeout': { type: 'string' },
       workers: { type: 'string' },
+      'security-token-sessions': { type: 'boolean' },
     },
   });
   const seconds = (name: 'headers-timeout' | 'request-timeout' | 'keep-alive-timeout', fallbackMs: number) =>
@@ -92,6 +95,7 @@ export function parseServeArgs(args: string[]): ServerConfig {
       ? {}
       : { inlineMaxBytes: parseInteger('inline-max-bytes', values['inline-max-bytes'], 0, 1024 * 1024) }),
     ...(values['iam-file'] !== undefined ? { iamFile: values['iam-file'] } : {}),
+    ...(values['security-token-sessions'] ? { securityTokenSessions: true } : {}),
     ...(tls !== undefined ? { tls } : {}),
     maxConnections:
       values['max-connections'] === undefined

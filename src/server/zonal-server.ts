@@ -49,7 +49,9 @@ export class ZonalServer {
   constructor(private readonly options: ZonalServerOptions) {
     const { services } = options;
     this.observer = new RequestObserver(options.logger);
-    this.authenticator = new Authenticator(services.config.region, services.identities, services.sessions);
+    this.authenticator = new Authenticator(services.config.region, services.identities, services.sessions, {
+      securityTokenSessions: services.config.securityTokenSessions === true,
+    });
     this.queryApi = new QueryApi({
       authenticator: this.authenticator,
       identities: services.identities,
