@@ -16,12 +16,14 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { S3ExpressSessionProvider } from '../../src/index.js';
 import { send, signRequest } from '../helpers/raw-signing.js';
 import { ACCOUNT_A, B_ROOT, startTwoAccountZonal } from '../helpers/two-accounts.js';
 import {
   bucketName,
   createBucketInput,
   expectS3Error,
+  ROOT_KEY,
   startTestZonal,
   type TestZonal,
 } from '../helpers/zonal-fixture.js';
@@ -70,6 +72,20 @@ describe('the first call: CreateBucket from a default client', () => {
       await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'k' }));
       await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
     }
+  });
+
+  test("the README's quick start: one client with S3ExpressSessionProvider creates, writes and reads", async () => {
+    const config = { endpoint: t.ipEndpoint, region: 'us-east-1', credentials: ROOT_KEY };
+    const provider = new S3ExpressSessionProvider(config);
+    const s3 = t.client({ s3ExpressIdentityProvider: provider });
+    const Bucket = bucketName();
+    await s3.send(new CreateBucketCommand({ Bucket }));
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'docs/hello.txt', Body: 'hello' }));
+    const got = await s3.send(new GetObjectCommand({ Bucket, Key: 'docs/hello.txt' }));
+    assert.equal(await got.Body!.transformToString(), 'hello');
+    // The creation session served CreateBucket only; the writes got a session of the bucket.
+    assert.deepEqual([provider.stats().created, provider.stats().failures], [2, 0]);
+    provider.destroy();
   });
 
   test('a creation session: NoSuchBucket before the bucket exists, and no reach into a bucket created otherwise', async () => {
