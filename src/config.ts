@@ -58,6 +58,12 @@ export interface ServerConfig {
   testClock?: boolean;
   /** Seconds between lifecycle and inventory passes (`--maintenance-interval`; 0: on demand only). */
   maintenanceIntervalSeconds: number;
+  /**
+   * Not AWS (`--security-token-sessions`): accept a Zonal session token in
+   * `X-Amz-Security-Token` as if it came in `x-amz-s3session-token`, for SDKs without S3
+   * Express support. Off by default.
+   */
+  securityTokenSessions?: boolean;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {

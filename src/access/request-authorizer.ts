@@ -11,15 +11,37 @@ import { conditionContext, withResourceTags, type ConditionContext } from './con
 import { checkExpectedBucketOwner } from './expected-owner.js';
 
 /**
+ * The incarnation claim of a creation session: CreateSession on a bucket that does not exist
+ * yet, for a principal allowed to create it (docs/COMPATIBILITY.md, "The first call"). Such a
+ * session names no incarnation but a random creator id; a bucket it creates gets the
+ * incarnation `<creator id>.<random>`, and the session reaches only buckets it created itself.
+ */
+const CREATION_PREFIX = 'new:';
+
+/** A fresh incarnation claim for a creation session. */
+export function creationIncarnationClaim(creatorId: string): string {
+  return `${CREATION_PREFIX}${creatorId}`;
+}
+
+/** The creator id of a creation session, or undefined for a session of an existing bucket. */
+export function creationSessionId(claims: SessionClaims): string | undefined {
+  return claims.bucketIncarnation.startsWith(CREATION_PREFIX)
+    ? claims.bucketIncarnation.slice(CREATION_PREFIX.length)
+    : undefined;
+}
+
+/**
  * True when a session was created for this incarnation of the bucket, with this owner: a bucket
- * deleted and created again under the same name (by any account) is out of its reach.
+ * deleted and created again under the same name (by any account) is out of its reach. A
+ * creation session reaches the buckets it created (their incarnation starts with its creator
+ * id), never one created otherwise; sessions of such a bucket name its whole incarnation, so
+ * a re-creation by the same creation session is still out of their reach.
  */
 export function sessionReaches(claims: SessionClaims, bucket: BucketRecord): boolean {
-  return (
-    claims.bucket === bucket.name &&
-    claims.bucketIncarnation === bucket.incarnation &&
-    claims.bucketOwnerAccountId === bucket.ownerAccountId
-  );
+  if (claims.bucket !== bucket.name || claims.bucketOwnerAccountId !== bucket.ownerAccountId) return false;
+  const creator = creationSessionId(claims);
+  if (creator !== undefined) return bucket.incarnation.startsWith(`${creator}.`);
+  return claims.bucketIncarnation === bucket.incarnation;
 }
 
 /**
@@ -116,6 +138,32 @@ export class RequestAuthorizer {
     );
     if (!granted) throw accessDenied();
     return granted;
+  }
+
+  /**
+   * CreateSession on a bucket that does not exist: the mode of a creation session, granted only
+   * to a principal whose identity policies allow `s3express:CreateBucket` on the name in its
+   * own account and `s3express:CreateSession` on the bucket it would create (no bucket policy
+   * exists yet), i.e. the session it would get right after creating the bucket. Undefined
+   * otherwise: the caller answers NoSuchBucket, as for any missing bucket.
+   */
+  creationSessionMode(
+    ctx: RequestContext,
+    identity: IamIdentity,
+    wouldBe: BucketRecord,
+    requested?: SessionMode,
+  ): SessionMode | undefined {
+    const create = this.policies.check({
+      identity,
+      action: 's3express:CreateBucket',
+      resource: bucketArn(this.region, identity.accountId, wouldBe.name),
+      resourceAccount: identity.accountId,
+      identityOnly: true,
+      context: conditionContext(ctx, identity, undefined),
+    });
+    if (!create.allowed) return undefined;
+    const candidates: SessionMode[] = requested ? [requested] : ['ReadWrite', 'ReadOnly'];
+    return candidates.find((mode) => this.sessionDecision(ctx, identity, wouldBe, mode).allowed);
   }
 
   /**
@@ -242,8 +290,9 @@ export class RequestAuthorizer {
     // name and through any other access point, and a bucket's session is refused through one.
     if (claims.accessPoint !== ctx.target.accessPoint) throw accessDenied();
     // A bucket that is gone is the handler's NoSuchBucket; one created again under the name is
-    // another bucket, which this session was never granted.
-    if (bucket && !sessionReaches(claims, bucket)) throw accessDenied();
+    // another bucket, which this session was never granted. CreateBucket never acts on an
+    // existing bucket (the handler answers 409), so it is decided by the creator's permission.
+    if (bucket && ctx.op !== 'CreateBucket' && !sessionReaches(claims, bucket)) throw accessDenied();
     if (claims.mode === 'ReadOnly' && !READ_ONLY_OPERATIONS.has(ctx.op)) throw accessDenied();
     const controlAction = CONTROL_ACTIONS[ctx.op];
     if (controlAction === undefined) return;

@@ -32,6 +32,8 @@ export interface AuthScope {
   regions: ReadonlySet<string>;
   /** Whether S3 Express session tokens are accepted (S3 only); elsewhere a session → AccessDenied. */
   sessions: boolean;
+  /** The SHA-256 (hex) of the body, already read: the payload hash when none is sent (IAM, STS). */
+  bodySha256?: string;
 }
 
 const invalidToken = (): S3Error => new S3Error('InvalidToken');
@@ -50,6 +52,7 @@ export class Authenticator {
     region: string,
     private readonly credentials: CredentialLookup,
     private readonly sessions: SessionTokenSealer,
+    private readonly options: { securityTokenSessions?: boolean } = {},
   ) {
     this.s3Scope = { services: SERVICES, regions: new Set([region]), sessions: true };
   }
@@ -66,14 +69,31 @@ export class Authenticator {
     scope: AuthScope = this.s3Scope,
     sessionNow: Date = now,
   ): Authenticated {
-    const sigv4 = parseSigV4(req, scope === this.s3Scope ? {} : { services: scope.services });
+    const sigv4 = parseSigV4(
+      req,
+      scope === this.s3Scope
+        ? {}
+        : {
+            services: scope.services,
+            ...(scope.bodySha256 !== undefined ? { bodySha256: scope.bodySha256 } : {}),
+          },
+    );
     if (!sigv4) throw accessDenied();
     this.checkScope(sigv4, scope);
     if (sigv4.sessionToken !== undefined) {
       if (!scope.sessions) throw accessDenied('Session tokens are not accepted by this service.');
       return this.authenticateSession(req, sigv4, op, now, sessionNow);
     }
-    if (sigv4.securityToken !== undefined) throw invalidToken(); // Zonal issues no STS credentials.
+    if (sigv4.securityToken !== undefined) {
+      // Not AWS, and off unless `--security-token-sessions`: SDKs without S3 Express send a
+      // session token (from `zonal session create`, say) as X-Amz-Security-Token. Read as a
+      // session token on S3 requests (never IAM/STS), with every check a session gets.
+      if (this.options.securityTokenSessions && scope.sessions && op !== 'CreateSession') {
+        const { securityToken, ...rest } = sigv4;
+        return this.authenticateSession(req, { ...rest, sessionToken: securityToken }, op, now, sessionNow);
+      }
+      throw invalidToken(); // Zonal issues no STS credentials.
+    }
     const identity = this.credentials.lookup(sigv4.accessKeyId);
     if (!identity) {
       throw new S3Error('InvalidAccessKeyId', undefined, {

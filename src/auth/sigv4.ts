@@ -77,6 +77,15 @@ export const DEFAULT_SERVICES: ReadonlySet<string> = new Set(['s3express', 's3']
 export interface ParseOptions {
   /** Accepted credential-scope services; default `DEFAULT_SERVICES`. */
   services?: ReadonlySet<string>;
+  /**
+   * The hex SHA-256 of a body the caller has already read, used as the payload line when
+   * `x-amz-content-sha256` is absent. Only the IAM and STS Query APIs pass it: SigV4 for
+   * services other than S3 signs the body's hash without sending that header ("Create a
+   * canonical request for Signature Version 4",
+   * https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html), and
+   * botocore and the AWS CLI do not send it. S3 requests still need the header.
+   */
+  bodySha256?: string;
 }
 const PAYLOAD_KEYWORDS = new Set([
   UNSIGNED_PAYLOAD,
@@ -546,9 +555,10 @@ function parseHeaderForm(scanned: ScannedHeaders, authorization: string, options
   const h = scanned.values;
   const parsed = parseAuthorizationHeader(authorization, options);
   const contentSha = h['x-amz-content-sha256'];
-  if (contentSha === undefined)
-    throw invalidRequest('Missing required header for this request: x-amz-content-sha256');
-  const payloadHash = checkPayloadHash(contentSha);
+  let payloadHash: string;
+  if (contentSha !== undefined) payloadHash = checkPayloadHash(contentSha);
+  else if (options.bodySha256 !== undefined) payloadHash = options.bodySha256;
+  else throw invalidRequest('Missing required header for this request: x-amz-content-sha256');
 
   let amzDate: string;
   let requestTime: Date | null;

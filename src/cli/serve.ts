@@ -25,7 +25,8 @@ export const SERVE_USAGE = `Usage: zonal serve [options]
                              re-read when it changes, updated by the IAM API
   --tls-cert <pem>           serve HTTPS with this certificate (chain) ...
   --tls-key <pem>            ... and this private key
-  --tls-self-signed          serve HTTPS with a certificate for localhost, 127.0.0.1 and ::1,
+  --tls-self-signed          serve HTTPS with a certificate for localhost, *.localhost,
+                             zonal.localhost, *.zonal.localhost, 127.0.0.1 and ::1,
                              generated once into the data dir
   --aws-hosts                answer for the AWS names (s3express-control.<region>.amazonaws.com,
                              <bucket>.s3express-<zone>.<region>.amazonaws.com, IAM, STS) over
@@ -37,6 +38,8 @@ export const SERVE_USAGE = `Usage: zonal serve [options]
   --headers-timeout <secs>   time to send a request's headers (default ${DEFAULT_CONFIG.headersTimeoutMs / 1000})
   --request-timeout <secs>   time a request body or response may stall; then 400 RequestTimeout
                              (default ${DEFAULT_CONFIG.requestTimeoutMs / 1000})
+  --security-token-sessions  not AWS: also accept a session token (CreateSession) sent as
+                             X-Amz-Security-Token, for SDKs without S3 Express (off by default)
   --keep-alive-timeout <secs> time an idle connection stays open (default ${DEFAULT_CONFIG.keepAliveTimeoutMs / 1000})
   --faults                   enable fault injection for tests (zonal faults add|list|clear;
                              rules make requests fail, stall or reset; single process only)
@@ -103,6 +106,7 @@ export function parseServeArgs(args: string[]): ServeOptions {
       faults: { type: 'boolean' },
       'maintenance-interval': { type: 'string' },
       'test-clock': { type: 'boolean' },
+      'security-token-sessions': { type: 'boolean' },
     },
   });
   const seconds = (name: 'headers-timeout' | 'request-timeout' | 'keep-alive-timeout', fallbackMs: number) =>
@@ -141,6 +145,7 @@ export function parseServeArgs(args: string[]): ServeOptions {
       ? {}
       : { inlineMaxBytes: parseInteger('inline-max-bytes', values['inline-max-bytes'], 0, 1024 * 1024) }),
     ...(values['iam-file'] !== undefined ? { iamFile: values['iam-file'] } : {}),
+    ...(values['security-token-sessions'] ? { securityTokenSessions: true } : {}),
     ...(tls !== undefined ? { tls } : {}),
     maxConnections:
       values['max-connections'] === undefined
@@ -198,9 +203,11 @@ function tlsLines(zonal: Pick<RunningZonal, 'config'>, selfSigned: boolean): str
   if (tls === undefined || !('certFile' in tls)) return [];
   if (!selfSigned) return [`TLS certificate ${tls.certFile}`];
   return [
-    `TLS: self-signed certificate for localhost, 127.0.0.1 and ::1 in ${tls.certFile}`,
-    `  trust it with NODE_EXTRA_CA_CERTS=${tls.certFile}, or in code:`,
-    `  requestHandler: new NodeHttpHandler({ httpsAgent: new https.Agent({ ca: fs.readFileSync('${tls.certFile}') }) })`,
+    `TLS: self-signed certificate for localhost, *.localhost, zonal.localhost, *.zonal.localhost, 127.0.0.1 and ::1 in ${tls.certFile}`,
+    `  Node (JS SDK): NODE_EXTRA_CA_CERTS=${tls.certFile}, or in code:`,
+    `    requestHandler: new NodeHttpHandler({ httpsAgent: new https.Agent({ ca: fs.readFileSync('${tls.certFile}') }) })`,
+    `  Python (boto3), AWS CLI: AWS_CA_BUNDLE=${tls.certFile}, or boto3.client('s3', verify='${tls.certFile}'), or aws --ca-bundle ${tls.certFile}`,
+    `  virtual-hosted style over HTTPS: endpoint https://zonal.localhost:<port> (its bucket names resolving here)`,
   ];
 }
 

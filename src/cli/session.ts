@@ -97,10 +97,12 @@ export async function session(args: string[]): Promise<number> {
     const sessionMode = parseMode(values.mode);
     const format = parseFormat(values.format);
     clients = zonalS3Client(zonalConnectionFromEnv(process.env, values));
-    const { Credentials } = await createSession(clients.control, {
+    const { Credentials, CreationSession } = await createSession(clients.control, {
       bucket: values.bucket,
       ...(sessionMode !== undefined ? { sessionMode } : {}),
     });
+    // The bucket does not exist: the server offered a session good only for creating it.
+    if (CreationSession) throw new Error(`NoSuchBucket (404): ${values.bucket} does not exist`);
     console.log(formatCredentials(Credentials, format));
     return 0;
   } catch (err) {

@@ -13,7 +13,15 @@ export interface SessionCredentials {
 /** What {@link createSession} resolves to. */
 export interface CreateSessionResult {
   Credentials: SessionCredentials;
+  /**
+   * True when the bucket does not exist yet: Zonal answered with a short creation session,
+   * good for creating the bucket (and then using the bucket it created), nothing else.
+   */
+  CreationSession?: true;
 }
+
+/** The header Zonal marks creation sessions with (a CreateSession on a bucket not yet created). */
+export const CREATION_SESSION_HEADER = 'x-zonal-creation-session';
 
 /** Input of {@link createSession}. */
 export interface CreateSessionParams {
@@ -40,6 +48,8 @@ export interface TimedSessionCredentials {
   credentials: SessionCredentials;
   /** Epoch ms of the response's `Date` header (one-second resolution), if it had one. */
   serverDate?: number;
+  /** A creation session (see {@link CreateSessionResult.CreationSession}): never cached. */
+  creationSession?: true;
 }
 
 /**
@@ -56,12 +66,14 @@ export async function createSession(
   client: S3Client | S3ClientConfig,
   params: CreateSessionParams,
 ): Promise<CreateSessionResult> {
-  if (isS3Client(client)) {
-    return { Credentials: (await sendCreateSession(client, params)).credentials };
-  }
+  const result = (timed: TimedSessionCredentials): CreateSessionResult => ({
+    Credentials: timed.credentials,
+    ...(timed.creationSession ? { CreationSession: true as const } : {}),
+  });
+  if (isS3Client(client)) return result(await sendCreateSession(client, params));
   const temporary = new S3Client(client);
   try {
-    return { Credentials: (await sendCreateSession(temporary, params)).credentials };
+    return result(await sendCreateSession(temporary, params));
   } finally {
     // A caller-supplied handler belongs to the caller; only a default one is ours to close.
     if (client.requestHandler === undefined) temporary.destroy();
@@ -78,11 +90,14 @@ export async function sendCreateSession(
     ...(params.sessionMode !== undefined ? { SessionMode: params.sessionMode } : {}),
   });
   let serverDate: number | undefined;
+  let creationSession = false;
   // Innermost in the deserialize step: sees the raw HTTP response of each attempt.
   command.middlewareStack.add(
     (next) => async (args) => {
       const result = await next(args);
-      const date = (result.response as { headers?: Record<string, string | undefined> }).headers?.['date'];
+      const headers = (result.response as { headers?: Record<string, string | undefined> }).headers;
+      const date = headers?.['date'];
+      creationSession = headers?.[CREATION_SESSION_HEADER] === 'true';
       const parsed = date === undefined ? NaN : Date.parse(date);
       serverDate = Number.isFinite(parsed) ? parsed : undefined;
       return result;
@@ -102,5 +117,6 @@ export async function sendCreateSession(
       Expiration: c.Expiration,
     },
     ...(serverDate !== undefined ? { serverDate } : {}),
+    ...(creationSession ? { creationSession: true as const } : {}),
   };
 }

@@ -279,7 +279,9 @@ export class S3ExpressSessionProvider extends EventEmitter<SessionProviderEvents
         },
         timing,
       };
-      entry.session = session;
+      // A creation session (the bucket does not exist yet) serves the requests that asked for
+      // it; the next one asks again, and gets a session of the bucket once it exists.
+      entry.session = result.creationSession ? undefined : session;
       entry.failures = 0;
       entry.retryAt = 0;
       entry.lastError = undefined;

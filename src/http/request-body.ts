@@ -140,7 +140,7 @@ export interface BoundedRead {
  * the count does. Every byte held is reserved from `budget` as it arrives and released when
  * the read ends; a chunk that does not fit fails the read with `busy()`. Leaving the loop
  * early destroys the stream, which stops the rest of the body; the caller's error response
- * then closes the connection.
+ * then reads and drops the rest (src/http/unread-body.ts).
  */
 export async function readBounded(stream: Readable, read: BoundedRead): Promise<Buffer> {
   const { limit, declaredLength, tooLarge, budget, busy } = read;

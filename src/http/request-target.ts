@@ -25,12 +25,25 @@ export function hostnameOf(host: string): string {
 }
 
 /**
- * Resolves bucket and key. Virtual-hosted when the first label of Host is a directory bucket
- * name (`<bucket>--<zone>--x-s3.<anything>`) or an access point name (`…--xa-s3`); otherwise path style, where the bucket is the
- * first path segment. The AWS SDK's path-style form for IP endpoints is `/<bucket>/` + `/<key>`
- * (two slashes), so one extra slash after the bucket is consumed (docs/COMPATIBILITY.md, Routing).
+ * botocore (boto3, the AWS CLI) names itself in User-Agent as `Botocore/<v>`, `botocore/<v>` or
+ * `md/Botocore#<v>`.
  */
-export function resolveTarget(host: string | undefined, rawPath: string): RequestTarget {
+const BOTOCORE_AGENT = /(?:^|\s)(?:md\/)?botocore[/#]/i;
+
+/** True for a request from botocore, which writes path-style keys verbatim after `/<bucket>/`. */
+export function isBotocore(userAgent: string | undefined): boolean {
+  return userAgent !== undefined && BOTOCORE_AGENT.test(userAgent);
+}
+
+/**
+ * Resolves bucket and key. Virtual-hosted when the first label of Host is a directory bucket
+ * name (`<bucket>--<zone>--x-s3.<anything>`) or an access point name (`…--xa-s3`); otherwise
+ * path style, where the bucket is the first path segment. The JS SDK's path-style form for IP
+ * endpoints is `/<bucket>/` + `/<key>` (two slashes), so one extra slash after the bucket is
+ * consumed; botocore sends `/<bucket>/<key>`, so for a request whose User-Agent names botocore
+ * (`verbatimKey`) the rest of the path is the key as it stands (docs/COMPATIBILITY.md, Routing).
+ */
+export function resolveTarget(host: string | undefined, rawPath: string, verbatimKey = false): RequestTarget {
   const hostname = hostnameOf(host ?? '').toLowerCase();
   if (!net.isIP(hostname)) {
     const dot = hostname.indexOf('.');
@@ -44,7 +57,7 @@ export function resolveTarget(host: string | undefined, rawPath: string): Reques
   const bucketPart = slash === -1 ? afterSlash : afterSlash.slice(0, slash);
   if (bucketPart === '') return { style: 'path' };
   let rest = slash === -1 ? '' : afterSlash.slice(slash + 1);
-  if (rest.startsWith('/')) rest = rest.slice(1);
+  if (rest.startsWith('/') && !verbatimKey) rest = rest.slice(1);
   return { style: 'path', bucket: decodeComponent(bucketPart), key: decodeKey(rest) };
 }
 

@@ -15,6 +15,7 @@ import type { IamIdentity } from '../auth/credentials.js';
 import { IdentityError } from '../identity/identity-error.js';
 import type { IdentitySource } from '../identity/identity-source.js';
 import { S3Error } from '../errors/s3-error.js';
+import { settleUnreadBody } from '../http/unread-body.js';
 import { IAM_ACTIONS, type ActionContext, type ActionHandler } from './iam-actions.js';
 import { accessDenied, fromAuthError, fromIdentityError, IamError, internalFailure } from './iam-error.js';
 import { parseQueryParams, readQueryBody, type QueryService } from './query-request.js';
@@ -124,17 +125,20 @@ export class QueryApi {
     body: Buffer,
   ): IamIdentity {
     const { method, rawPath, rawQuery, receivedAt } = request;
+    const bodySha256 = createHash('sha256').update(body).digest('hex');
+    // Without x-amz-content-sha256 (botocore, the AWS CLI) the signature covers the body's
+    // hash, computed here: a body that is not the signed one fails the signature.
     const auth = this.options.authenticator.authenticate(
       { method, rawPath, rawQuery, rawHeaders: req.rawHeaders },
       undefined,
       receivedAt,
-      spec.scope,
+      { ...spec.scope, bodySha256 },
     );
     if (auth.principal.kind !== 'iam') throw accessDenied('Session credentials cannot call IAM or STS.');
     // The signature covers the declared payload hash; the body must be what was declared.
     const { payloadHash } = auth.sigv4;
     if (HEX64.test(payloadHash)) {
-      if (createHash('sha256').update(body).digest('hex') !== payloadHash) {
+      if (bodySha256 !== payloadHash) {
         throw new IamError(
           'SignatureDoesNotMatch',
           'The request body does not match its signed SHA-256 hash.',
@@ -220,8 +224,10 @@ export class QueryApi {
       res.destroy();
       return;
     }
-    // An unread request body would poison a kept-alive connection; close it instead.
-    if (!req.complete) res.setHeader('Connection', 'close');
-    this.send(res, iamErr.status, errorResponse(spec.xmlns, iamErr, requestId));
+    // The rest of an unread body is read and dropped first (or the connection closed after
+    // the answer), so the client sees the error rather than a reset.
+    settleUnreadBody(req, res, () =>
+      this.send(res, iamErr.status, errorResponse(spec.xmlns, iamErr, requestId)),
+    );
   }
 }

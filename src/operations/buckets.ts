@@ -11,6 +11,7 @@ import { checkTags, tagsFromXml } from './control/tags.js';
 import type { ZonalServices } from './services.js';
 import { decodeToken, encodeToken } from './continuation-token.js';
 import { callerAccountId, existingBucket } from './lookups.js';
+import { creationSessionId } from '../access/request-authorizer.js';
 
 /** CreateBucketConfiguration is tiny; anything bigger is not one. */
 const MAX_CONFIGURATION_BYTES = 64 * 1024;
@@ -55,6 +56,11 @@ export async function createBucket(ctx: RequestContext, services: ZonalServices)
     const arn = bucketArn(services.config.region, accountId, name);
     services.authorizer.authorizeAction(ctx, 's3express:TagResource', arn, accountId, requestTagKeys(tags));
   }
+  // Created through a creation session (CreateSession before the bucket existed): its
+  // incarnation starts with the session's creator id, so that session reaches this bucket.
+  const { principal } = ctx.auth;
+  const creator = principal.kind === 'session' ? creationSessionId(principal.claims) : undefined;
+  const fresh = randomBytes(16).toString('hex');
   await services.store.createBucket({
     name,
     zoneId: parsed.zoneId,
@@ -62,7 +68,7 @@ export async function createBucket(ctx: RequestContext, services: ZonalServices)
     region: services.config.region,
     ownerAccountId: accountId,
     createdAt: services.clock.now(),
-    incarnation: randomBytes(16).toString('hex'),
+    incarnation: creator === undefined ? fresh : `${creator}.${fresh}`,
     ...(tags.length > 0 ? { tags } : {}),
   });
   sendEmpty(ctx, 200, {
@@ -139,6 +145,23 @@ export async function deleteBucket(ctx: RequestContext, services: ZonalServices)
   // x-amz-expected-bucket-owner is answered 501 before authorization (access/expected-owner.ts).
   await services.store.deleteBucket(ctx.target.bucket!);
   sendEmpty(ctx, 204);
+}
+
+/**
+ * ListBuckets lists general purpose buckets, which Zonal does not have: an empty list, as AWS
+ * answers an account that only has directory buckets ("ListBuckets",
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html). Directory buckets
+ * are listed by ListDirectoryBuckets.
+ */
+export function listBuckets(ctx: RequestContext): void {
+  const accountId = callerAccountId(ctx);
+  sendXml(ctx, 200, {
+    ListAllMyBucketsResult: {
+      '@_xmlns': S3_XMLNS,
+      Owner: { ID: accountId, DisplayName: accountId },
+      Buckets: '',
+    },
+  });
 }
 
 export async function listDirectoryBuckets(ctx: RequestContext, services: ZonalServices): Promise<void> {

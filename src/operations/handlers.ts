@@ -3,7 +3,7 @@ import type { OperationName } from '../protocol/operations.js';
 import type { ZonalServices } from './services.js';
 import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './bucket-encryption.js';
 import { deleteBucketPolicy, getBucketPolicy, putBucketPolicy } from './bucket-policy.js';
-import { createBucket, deleteBucket, headBucket, listDirectoryBuckets } from './buckets.js';
+import { createBucket, deleteBucket, headBucket, listBuckets, listDirectoryBuckets } from './buckets.js';
 import { copyObject } from './copy-object.js';
 import { deleteObjects } from './delete-objects.js';
 import { listObjectsV2 } from './list-objects.js';
@@ -37,6 +37,7 @@ export type Handler = (ctx: RequestContext, services: ZonalServices) => void | P
 
 /** Implemented operations. Anything routed but absent here is answered 501 NotImplemented. */
 export const HANDLERS: Partial<Record<OperationName, Handler>> = {
+  ListBuckets: listBuckets,
   ListDirectoryBuckets: listDirectoryBuckets,
   CreateBucket: createBucket,
   HeadBucket: headBucket,

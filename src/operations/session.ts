@@ -1,14 +1,22 @@
-import { newSecretAccessKey, newSessionAccessKeyId } from '../auth/random-ids.js';
+import { newSecretAccessKey, newSessionAccessKeyId, randomBytes } from '../auth/random-ids.js';
 import type { SessionMode } from '../auth/session-token.js';
 import { S3_XMLNS } from '../protocol/xml.js';
 import { header, type RequestContext } from '../http/request-context.js';
 import { sendXml } from '../http/respond.js';
-import { accessDenied, invalidArgument } from '../errors/s3-error.js';
+import { accessDenied, invalidArgument, noSuchBucket } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
-import { bucketArn } from '../protocol/bucket-names.js';
+import { bucketArn, parseDirectoryBucketName } from '../protocol/bucket-names.js';
 import type { BucketRecord, ServerSideEncryption } from '../storage/types.js';
-import { accessPointOf, existingBucket } from './lookups.js';
+import { accessPointOf } from './lookups.js';
+import { creationIncarnationClaim } from '../access/request-authorizer.js';
+import type { IamIdentity } from '../auth/credentials.js';
 import { bucketDefaultEncryption, encryptionHeaders } from './object-headers.js';
+
+/**
+ * Lifetime of a creation session, seconds: long enough for botocore, which renews a session
+ * with under 10 s left before using it and refuses one that is expired when it arrives.
+ */
+const CREATION_SESSION_SECONDS = 5;
 
 /** XML timestamps as S3 Express emits them: no fractional seconds. */
 function xmlTimestamp(epochSeconds: number): string {
@@ -102,6 +110,31 @@ function checkEncryptionContext(value: string | undefined, bucket: BucketRecord)
 }
 
 /**
+ * A session for a bucket that does not exist yet, when the caller may create it and would get
+ * a session of it right after (RequestAuthorizer.creationSessionMode); undefined otherwise.
+ */
+function creationSession(
+  ctx: RequestContext,
+  services: ZonalServices,
+  identity: IamIdentity,
+): { bucket: BucketRecord; mode: SessionMode } | undefined {
+  const name = ctx.target.bucket!;
+  const parsed = parseDirectoryBucketName(name);
+  if (!parsed) return undefined;
+  const wouldBe: BucketRecord = {
+    name,
+    zoneId: parsed.zoneId,
+    locationType: parsed.locationType,
+    region: services.config.region,
+    ownerAccountId: identity.accountId,
+    createdAt: ctx.receivedAt,
+    incarnation: '',
+  };
+  const mode = services.authorizer.creationSessionMode(ctx, identity, wouldBe, requestedMode(ctx));
+  return mode === undefined ? undefined : { bucket: wouldBe, mode };
+}
+
+/**
  * CreateSession: bucket-scoped temporary credentials in a sealed token
  * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateSession.html).
  */
@@ -109,26 +142,38 @@ export async function createSession(ctx: RequestContext, services: ZonalServices
   const { principal } = ctx.auth;
   // Guaranteed by the authenticator (a session token on CreateSession is rejected there).
   if (principal.kind !== 'iam') throw accessDenied();
-  const bucket = await existingBucket(ctx, services);
+  const existing = await services.store.getBucket(ctx.target.bucket!);
   const accessPoint = await accessPointOf(ctx, services);
-  const mode = services.authorizer.sessionMode(
-    ctx,
-    principal.identity,
-    bucket,
-    requestedMode(ctx),
-    accessPoint,
-  );
+  let bucket: BucketRecord;
+  let mode: SessionMode;
+  let incarnation: string;
+  if (existing) {
+    bucket = existing;
+    mode = services.authorizer.sessionMode(ctx, principal.identity, bucket, requestedMode(ctx), accessPoint);
+    incarnation = bucket.incarnation;
+  } else {
+    // The first call of a default SDK client: with a custom endpoint, botocore and the JS SDK
+    // sign CreateBucket with session auth, so they ask for a session of the bucket first.
+    // (Through an access point the bucket exists: ZonalServer answered NoSuchBucket otherwise.)
+    const creation = accessPoint ? undefined : creationSession(ctx, services, principal.identity);
+    if (!creation) throw noSuchBucket(ctx.target.bucket!);
+    ({ bucket, mode } = creation);
+    incarnation = creationIncarnationClaim(randomBytes(16).toString('hex'));
+  }
   const encryption = requestedEncryption(ctx, bucket);
 
   const issuedAt = Math.floor(ctx.now.getTime() / 1000);
-  const expiresAt = issuedAt + services.config.sessionDurationSeconds;
+  // A creation session lives a few seconds: SDK caches that hold it (keyed by bucket name)
+  // ask again soon, and get a session of the bucket once it exists, however it was created.
+  const duration = services.config.sessionDurationSeconds;
+  const expiresAt = issuedAt + (existing ? duration : Math.min(duration, CREATION_SESSION_SECONDS));
   const accessKeyId = newSessionAccessKeyId();
   const secretAccessKey = newSecretAccessKey();
   const sessionToken = services.sessions.seal({
     accountId: principal.identity.accountId,
     principalArn: principal.identity.arn,
     bucket: bucket.name,
-    bucketIncarnation: bucket.incarnation,
+    bucketIncarnation: incarnation,
     bucketOwnerAccountId: bucket.ownerAccountId,
     ...(accessPoint ? { accessPoint: accessPoint.name } : {}),
     mode,
@@ -139,6 +184,8 @@ export async function createSession(ctx: RequestContext, services: ZonalServices
     encryption,
   });
   for (const [name, value] of Object.entries(encryptionHeaders(encryption))) ctx.res.setHeader(name, value);
+  // Not an AWS header: tells Zonal's own clients not to cache this session.
+  if (!existing) ctx.res.setHeader('x-zonal-creation-session', 'true');
   services.stats.sessionsCreated += 1;
   sendXml(ctx, 200, {
     CreateSessionResult: {

@@ -14,6 +14,7 @@ import {
 } from './transport-errors.js';
 import { MAX_HEADER_BYTES } from '../protocol/limits.js';
 import { sendError, setCommonHeaders } from '../http/respond.js';
+import { deferContinue } from '../http/unread-body.js';
 import type { S3Error } from '../errors/s3-error.js';
 
 export type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
@@ -83,6 +84,13 @@ export function createHttpFront(handler: RequestHandler, options: FrontOptions):
   // https://docs.aws.amazon.com/AmazonS3/latest/API/RESTCommonRequestHeaders.html); Zonal
   // ignores any other expectation and serves the request (docs/COMPATIBILITY.md).
   server.on('checkExpectation', onRequest);
+  // `Expect: 100-continue`: Node would send `100 Continue` at once. Zonal sends it when the
+  // handler first reads the body, so a request refused from its head is answered before the
+  // client sends its body (src/http/unread-body.ts).
+  server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    deferContinue(req, res);
+    onRequest(req, res);
+  });
 
   // Fired after requestTimeoutMs without a byte either way, and after keepAliveTimeout on an
   // idle connection. Only a client that stalls mid-request is answered; see stalledBy.

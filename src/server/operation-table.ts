@@ -102,6 +102,23 @@ const UNSUPPORTED_SUBRESOURCES = new Set([
   'website',
 ]);
 
+/**
+ * `GET /` is ListBuckets or ListDirectoryBuckets: on AWS they go to different endpoints
+ * (general purpose and Regional), here to one. The JS SDK names it (`x-id`); botocore and the
+ * AWS CLI sign ListBuckets for `s3` and ListDirectoryBuckets for `s3express`. A request with
+ * neither sign is ListDirectoryBuckets, as before.
+ */
+function isListBuckets(
+  query: ReadonlyMap<string, string>,
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): boolean {
+  const xId = query.get('x-id');
+  if (xId !== undefined) return xId === 'ListBuckets';
+  if (query.has('max-directory-buckets')) return false;
+  const credential = query.get('X-Amz-Credential') ?? headers['authorization'];
+  return typeof credential === 'string' && /\/s3\/aws4_request\b/.test(credential);
+}
+
 export function operationFor(
   method: string,
   target: { bucket?: string; key?: string },
@@ -111,7 +128,7 @@ export function operationFor(
   for (const name of query.keys()) if (UNSUPPORTED_SUBRESOURCES.has(name)) return 'Unsupported';
   const kind: Target =
     target.bucket === undefined ? 'service' : target.key === undefined ? 'bucket' : 'object';
-  if (kind === 'service' && query.get('x-id') === 'ListBuckets') return 'ListBuckets';
+  if (kind === 'service' && method === 'GET' && isListBuckets(query, headers)) return 'ListBuckets';
   for (const route of ROUTES) {
     if (route.method !== method || route.target !== kind) continue;
     if (route.query && !route.query.every((q) => query.has(q))) continue;

@@ -9,8 +9,16 @@ import { awsHostCertificateNames } from '../util/aws-host-names.js';
 export const SELF_SIGNED_CERT = 'self-signed-cert.pem';
 export const SELF_SIGNED_KEY = 'self-signed-key.pem';
 
-/** The names a generated certificate is valid for: local use only. */
-const SELF_SIGNED_NAMES = { dns: ['localhost'], ips: ['127.0.0.1', '::1'] };
+/**
+ * The names a generated certificate is valid for: local use only. Virtual-hosted bucket
+ * names are `<bucket>.<endpoint host>`: `*.zonal.localhost` covers them under the endpoint
+ * host `zonal.localhost` for every client; `*.localhost` under `localhost` for OpenSSL's
+ * check (Python, the AWS CLI), while Node refuses a wildcard directly under a single label.
+ */
+export const SELF_SIGNED_NAMES = {
+  dns: ['localhost', '*.localhost', 'zonal.localhost', '*.zonal.localhost'],
+  ips: ['127.0.0.1', '::1'],
+};
 const VALIDITY_DAYS = 365;
 /** A certificate this close to expiry is replaced at start-up rather than reused. */
 const RENEW_BEFORE_MS = 7 * 24 * 3600 * 1000;
@@ -70,7 +78,8 @@ async function selfSignedCertificate(dataDir: string): Promise<PreparedTls> {
         `the self-signed certificate ${files.certFile} cannot be read (${(err as Error).message}); delete it and its key to generate new ones`,
       );
     }
-    if (expires - Date.now() > RENEW_BEFORE_MS) {
+    // A certificate made before the virtual-host names were added is replaced as well.
+    if (expires - Date.now() > RENEW_BEFORE_MS && namesAll(files.certFile)) {
       checkPair(files);
       return { ...files, generated: false };
     }
@@ -102,6 +111,13 @@ async function selfSignedCertificate(dataDir: string): Promise<PreparedTls> {
   writeAtomically(files.keyFile, pems.private, 0o600);
   writeAtomically(files.certFile, pems.cert, 0o644);
   return { ...files, generated: true };
+}
+
+/** True when the certificate names every one of SELF_SIGNED_NAMES.dns. */
+function namesAll(certFile: string): boolean {
+  const san = new crypto.X509Certificate(fs.readFileSync(certFile)).subjectAltName ?? '';
+  const names = new Set(san.split(', ').map((entry) => entry.replace(/^DNS:/, '')));
+  return SELF_SIGNED_NAMES.dns.every((name) => names.has(name));
 }
 
 /** Writes through a temporary file and a rename, so a crash never leaves half a PEM. */

@@ -19,8 +19,9 @@ import { invalidUri, parseQuery } from '../protocol/query.js';
 import { createHttpFront } from './http-front.js';
 import { isBrowserPostUpload, operationFor, unsupportedOperationName } from './operation-table.js';
 import type { RequestContext } from '../http/request-context.js';
-import { resolveTarget } from '../http/request-target.js';
+import { isBotocore, resolveTarget } from '../http/request-target.js';
 import { sendError, setCommonHeaders } from '../http/respond.js';
+import { settleUnreadBody } from '../http/unread-body.js';
 import { noSuchAccessPoint, noSuchBucket, notImplemented, S3Error, toS3Error } from '../errors/s3-error.js';
 import { checkAccessPointOperation } from '../access/access-points.js';
 import { isAccessPointName } from '../protocol/bucket-names.js';
@@ -72,7 +73,9 @@ export class ZonalServer {
     const { services } = options;
     this.journal = new RequestJournal(services.config.journalSize ?? DEFAULT_JOURNAL_SIZE);
     this.observer = new RequestObserver(options.logger, this.journal);
-    this.authenticator = new Authenticator(services.config.region, services.identities, services.sessions);
+    this.authenticator = new Authenticator(services.config.region, services.identities, services.sessions, {
+      securityTokenSessions: services.config.securityTokenSessions === true,
+    });
     this.faults = new FaultRules(services.config.faults ?? false);
     this.admin = new AdminApi(
       [
@@ -178,7 +181,7 @@ export class ZonalServer {
     try {
       if (!rawPath.startsWith('/')) throw invalidUri();
       const query = parseQuery(rawQuery);
-      let target = resolveTarget(req.headers.host, rawPath);
+      let target = resolveTarget(req.headers.host, rawPath, isBotocore(req.headers['user-agent']));
       record.bucket = target.bucket;
       record.key = target.key;
       const op = operationFor(method, target, query, req.headers);
@@ -292,9 +295,10 @@ export class ZonalServer {
       res.destroy();
       return;
     }
-    // An unread request body would poison a kept-alive connection; close it instead.
-    if (!req.complete) res.setHeader('Connection', 'close');
-    sendError(res, req.method ?? 'GET', requestId, rawPath, s3err);
+    // An unread body is read and dropped first (bounded), or the connection closed after the
+    // answer when the client still awaits 100 Continue or the body is too large: either way
+    // the client reads the error instead of a reset (src/http/unread-body.ts).
+    settleUnreadBody(req, res, () => sendError(res, req.method ?? 'GET', requestId, rawPath, s3err));
   }
 }
 

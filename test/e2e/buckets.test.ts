@@ -154,10 +154,14 @@ describe('directory buckets', () => {
     await expectS3Error(ctl.send(new DeleteBucketCommand({ Bucket: bucket })), 'NoSuchBucket', 404);
   });
 
-  test('ListBuckets and bucket ACLs are NotImplemented', async () => {
-    await expectS3Error(t.controlClient().send(new ListBucketsCommand({})), 'NotImplemented', 501);
+  test('ListBuckets lists no bucket (directory buckets are not general purpose ones); bucket ACLs are NotImplemented', async () => {
     const bucket = bucketName();
     await t.controlClient().send(new CreateBucketCommand(createBucketInput(bucket)));
+    const listed = await t.controlClient().send(new ListBucketsCommand({}));
+    assert.deepEqual(listed.Buckets ?? [], []);
+    assert.ok(listed.Owner?.ID);
+    const directory = await t.controlClient().send(new ListDirectoryBucketsCommand({}));
+    assert.ok(directory.Buckets!.some((b) => b.Name === bucket));
     await expectS3Error(
       t.controlClient().send(new GetBucketAclCommand({ Bucket: bucket })),
       'NotImplemented',

@@ -545,6 +545,23 @@ describe('IAM and STS Query APIs', () => {
       false,
     );
 
+    // Without x-amz-content-sha256, as botocore and the AWS CLI sign Query requests: the
+    // body's own hash is what the signature covers.
+    const botocoreStyle = async (body: string) =>
+      signRequest(
+        t.zonal.port,
+        { method: 'POST', path: '/', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body },
+        { credentials: ROOT_KEY, service: 'iam', noContentSha256: true },
+      );
+    const plain = await botocoreStyle('Action=ListUsers&Version=2010-05-08');
+    assert.equal(plain.headers['x-amz-content-sha256'], undefined);
+    assert.equal((await send(plain, t.zonal.port)).status, 200);
+    const swappedPlain = await botocoreStyle('Action=ListUsers&Version=2010-05-08');
+    swappedPlain.body = 'Action=CreateUser&Version=2010-05-08&UserName=evil';
+    swappedPlain.headers['content-length'] = String(swappedPlain.body.length);
+    const refused = await send(swappedPlain, t.zonal.port);
+    assert.deepEqual([refused.status, refused.code], [403, 'SignatureDoesNotMatch']);
+
     const huge = await send(
       await post(`Action=CreateUser&Version=2010-05-08&UserName=big&Path=${'a'.repeat(70 * 1024)}`),
       t.zonal.port,

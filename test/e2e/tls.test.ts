@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import {
   CreateBucketCommand,
@@ -44,6 +45,14 @@ const ENV = {
   ZONAL_ROOT_SECRET_ACCESS_KEY: ROOT_KEY.secretAccessKey,
   ZONAL_ACCOUNT_ID: ACCOUNT,
 };
+
+/** What tls.checkServerIdentity reads of a peer certificate. */
+function certInfo(cert: crypto.X509Certificate): tls.PeerCertificate {
+  return {
+    subject: { CN: 'localhost' },
+    subjectaltname: cert.subjectAltName,
+  } as unknown as tls.PeerCertificate;
+}
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'zonal-tls-'));
@@ -113,6 +122,12 @@ describe('zonal serve with TLS', () => {
     assert.ok(first.output.includes(`NODE_EXTRA_CA_CERTS=${certFile}`), first.output);
     const cert = new crypto.X509Certificate(fs.readFileSync(certFile));
     assert.equal(cert.checkHost('localhost'), 'localhost');
+    // Virtual-hosted bucket names: under zonal.localhost for Node, which refuses a wildcard
+    // directly under one label (`*.localhost`, named too for OpenSSL: Python, the AWS CLI).
+    assert.equal(tls.checkServerIdentity('demo--use1-az4--x-s3.zonal.localhost', certInfo(cert)), undefined);
+    assert.ok(cert.subjectAltName?.includes('DNS:*.localhost'));
+    assert.ok(first.output.includes(`AWS_CA_BUNDLE=${certFile}`), 'the banner tells Python and CLI users');
+    assert.ok(first.output.includes(`--ca-bundle ${certFile}`), first.output);
     assert.equal(cert.checkIP('127.0.0.1'), '127.0.0.1');
     assert.equal(cert.checkIP('::1'), '::1');
     assert.equal(fs.statSync(path.join(dataDir, SELF_SIGNED_KEY)).mode & 0o777, 0o600, 'the key is private');
@@ -181,6 +196,24 @@ describe('the SDK over HTTPS', () => {
       const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key }));
       assert.equal(await got.Body!.transformToString(), Key);
     }
+  });
+
+  test('virtual-hosted style over TLS: the bucket host name matches the generated certificate', async () => {
+    const lookup = (_h: string, o: { all?: boolean }, cb: (...a: unknown[]) => void) =>
+      o.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4);
+    const httpsAgent = new https.Agent({ ca, lookup: lookup as never });
+    const vhost = new S3Client({
+      endpoint: zonal.endpoint.replace('127.0.0.1', 'zonal.localhost'),
+      region: TEST_REGION,
+      credentials: ROOT_KEY,
+      requestHandler: new NodeHttpHandler({ httpsAgent }),
+    });
+    const other = bucketName();
+    await vhost.send(new CreateBucketCommand(createBucketInput(other)));
+    await vhost.send(new PutObjectCommand({ Bucket: other, Key: 'v', Body: 'vhost' }));
+    const got = await vhost.send(new GetObjectCommand({ Bucket: other, Key: 'v' }));
+    assert.equal(await got.Body!.transformToString(), 'vhost');
+    vhost.destroy();
   });
 
   test('a client that does not trust the certificate is refused by its own TLS check', async () => {

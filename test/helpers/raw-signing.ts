@@ -43,6 +43,8 @@ export interface SigningOptions {
   /** Put the session token in x-amz-s3session-token (S3 Express) instead of x-amz-security-token. */
   sessionTokenHeader?: boolean;
   presign?: { expiresIn: number };
+  /** Send no x-amz-content-sha256 (as botocore on Query-protocol requests); the body's hash is still signed. */
+  noContentSha256?: boolean;
 }
 
 /** Signs a request the way the SDK does (S3 style: no double encoding, no path normalization). */
@@ -53,7 +55,7 @@ export async function signRequest(port: number, req: RawRequest, opts: SigningOp
   const body = req.body ?? '';
   // Presigned URLs sign UNSIGNED-PAYLOAD, as @aws-sdk/s3-request-presigner does.
   if (opts.presign) headers['x-amz-content-sha256'] ??= 'UNSIGNED-PAYLOAD';
-  else if (headers['x-amz-content-sha256'] === undefined) {
+  else if (headers['x-amz-content-sha256'] === undefined && !opts.noContentSha256) {
     headers['x-amz-content-sha256'] = crypto.createHash('sha256').update(body).digest('hex');
   }
   const request = new HttpRequest({
