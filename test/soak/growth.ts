@@ -60,10 +60,16 @@ export const SOCKET_PEAK_SLACK = 4;
 /** Blob shards (`blobs/00` … `blobs/ff`): at most one directory fd each. */
 export const SHARD_DIRS = 256;
 /**
- * Files the server opens on first use and keeps (e.g. the WAL, for group fsync): a constant
- * few more than the idle server had, not one per request.
+ * The WAL checkpoint thread (src/storage/sqlite/checkpointer.ts), started by the first hundred
+ * writes: its event loop (epoll, eventfd, a pipe pair), and its own connection's database,
+ * WAL and shared-memory files.
  */
-export const HELD_FILE_SLACK = 2;
+const CHECKPOINT_THREAD_FDS = 7;
+/**
+ * Files the server opens on first use and keeps (the WAL, for group fsync; the checkpoint
+ * thread): a constant few more than the idle server had, not one per request.
+ */
+export const HELD_FILE_SLACK = 2 + CHECKPOINT_THREAD_FDS;
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) throw new Error('median of nothing');
