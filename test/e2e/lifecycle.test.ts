@@ -399,6 +399,28 @@ print(json.dumps(out))
 
 const hasBoto3 = spawnSync('python3', ['-c', 'import boto3'], { stdio: 'ignore' }).status === 0;
 
+/** The expiry flow with boto3: `setup` writes rules, objects and an upload; `check` lists what is left. */
+const BOTO3_EXPIRY_SCRIPT = String.raw`
+import json, sys, boto3
+from botocore.config import Config
+phase, port, key, secret, bucket = sys.argv[1:6]
+s3 = boto3.client('s3', endpoint_url='http://127.0.0.1:' + port, region_name='us-east-1',
+    aws_access_key_id=key, aws_secret_access_key=secret, config=Config(s3={'addressing_style': 'path'}))
+if phase == 'setup':
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={'Rules': [
+        {'ID': 'tmp', 'Status': 'Enabled', 'Filter': {'Prefix': 'tmp/'}, 'Expiration': {'Days': 1}},
+        {'ID': 'mpu', 'Status': 'Enabled', 'Filter': {'Prefix': 'tmp/'}, 'AbortIncompleteMultipartUpload': {'DaysAfterInitiation': 1}}]})
+    for k in ['tmp/a', 'tmp/b', 'keep/c']:
+        s3.put_object(Bucket=bucket, Key=k, Body=b'x')
+    s3.create_multipart_upload(Bucket=bucket, Key='tmp/upload')
+    s3.create_multipart_upload(Bucket=bucket, Key='keep/upload')
+    print(json.dumps({}))
+else:
+    keys = [o['Key'] for o in s3.list_objects_v2(Bucket=bucket).get('Contents', [])]
+    uploads = [u['Key'] for u in s3.list_multipart_uploads(Bucket=bucket).get('Uploads', [])]
+    print(json.dumps({'keys': keys, 'uploads': uploads}))
+`;
+
 describe(
   'lifecycle configuration with boto3',
   { skip: hasBoto3 ? false : 'python3 with boto3 is not installed' },
@@ -432,6 +454,55 @@ describe(
       ]);
       assert.deepEqual(out.transition, ['InvalidRequest', 400]);
       assert.deepEqual(out.after_delete, ['NoSuchLifecycleConfiguration', 404]);
+    });
+  },
+);
+
+describe(
+  'lifecycle expiry with boto3, under the test clock',
+  { skip: hasBoto3 ? false : 'python3 with boto3 is not installed' },
+  () => {
+    let t: TestZonal;
+    before(async () => {
+      t = await startTestZonal({ testClock: true, maintenanceIntervalSeconds: 0 });
+    });
+    after(() => t.close());
+
+    const python = (phase: string, bucket: string): Promise<Record<string, unknown>> =>
+      new Promise((resolve, reject) => {
+        execFile(
+          'python3',
+          [
+            '-c',
+            BOTO3_EXPIRY_SCRIPT,
+            phase,
+            String(t.zonal.port),
+            ROOT_KEY.accessKeyId,
+            ROOT_KEY.secretAccessKey,
+            bucket,
+          ],
+          (err, stdout, stderr) =>
+            err
+              ? reject(new Error(stderr || err.message))
+              : resolve(JSON.parse(stdout) as Record<string, unknown>),
+        );
+      });
+
+    test('rules written with boto3 expire exactly their objects and abort their uploads', async () => {
+      const bucket = bucketName();
+      await t.controlClient().send(new CreateBucketCommand(createBucketInput(bucket)));
+      await python('setup', bucket);
+      // Not yet due: a pass now changes nothing.
+      assert.equal((await runLifecycle(t.zonal.port)).expiredObjects, 0);
+      assert.deepEqual((await python('check', bucket)).keys, ['keep/c', 'tmp/a', 'tmp/b']);
+      // Two days on, past the next midnight after creation + 1 day.
+      await setClockOffset(t.zonal.port, 2 * 86400 + 3600);
+      const report = await runLifecycle(t.zonal.port);
+      assert.equal(report.expiredObjects, 2);
+      assert.equal(report.abortedUploads, 1);
+      const left = await python('check', bucket);
+      assert.deepEqual(left.keys, ['keep/c']);
+      assert.deepEqual(left.uploads, ['keep/upload']);
     });
   },
 );
