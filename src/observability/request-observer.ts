@@ -38,6 +38,8 @@ export class RequestRecord {
   readonly arrivedAt = Date.now();
   /** The bucket's metrics configurations (ids) this request counts for. */
   metricsIds: readonly string[] | undefined = undefined;
+  /** The bucket those configurations belong to (the access point's bucket through one). */
+  metricsBucket: string | undefined = undefined;
 
   constructor(
     readonly observer: RequestObserver,
@@ -94,9 +96,9 @@ export class RequestObserver {
     const completed = res.writableFinished;
     const status = completed ? res.statusCode : ABORTED;
     this.metrics.record(record.op, status, ms / 1000, bytesIn, bytesOut);
-    if (record.metricsIds !== undefined && record.bucket !== undefined) {
+    if (record.metricsIds !== undefined && record.metricsBucket !== undefined) {
       for (const id of record.metricsIds) {
-        this.metrics.recordFiltered(record.bucket, id, record.op, status, bytesIn, bytesOut);
+        this.metrics.recordFiltered(record.metricsBucket, id, record.op, status, bytesIn, bytesOut);
       }
     }
     if (this.journal !== undefined && this.journal.capacity > 0 && record.op !== ADMIN_OP) {

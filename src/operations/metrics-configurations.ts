@@ -96,9 +96,14 @@ const parsedCache = new Map<string, MetricsConfiguration[]>();
 /**
  * The ids of the configurations a request to `key` (undefined: a bucket-level request) counts
  * for. A prefix selects the keys under it; a bucket-level request counts only for configurations
- * without a prefix. Zonal has no access points yet: a configuration naming one selects nothing.
+ * without a prefix. A configuration naming an access point (its ARN) selects only the requests
+ * made through it.
  */
-export function matchingMetricsIds(stored: string | undefined, key: string | undefined): string[] {
+export function matchingMetricsIds(
+  stored: string | undefined,
+  key: string | undefined,
+  accessPointArn?: string,
+): string[] {
   if (stored === undefined) return [];
   let configurations = parsedCache.get(stored);
   if (configurations === undefined) {
@@ -108,7 +113,8 @@ export function matchingMetricsIds(stored: string | undefined, key: string | und
   }
   const ids: string[] = [];
   for (const c of configurations) {
-    if (c.accessPointArn !== undefined) continue;
+    // A configuration naming an access point counts only the requests made through it.
+    if (c.accessPointArn !== undefined && c.accessPointArn !== accessPointArn) continue;
     if (c.prefix !== undefined && c.prefix !== '' && (key === undefined || !key.startsWith(c.prefix)))
       continue;
     ids.push(c.id);

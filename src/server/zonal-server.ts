@@ -24,7 +24,7 @@ import { sendError, setCommonHeaders } from '../http/respond.js';
 import { settleUnreadBody } from '../http/unread-body.js';
 import { noSuchAccessPoint, noSuchBucket, notImplemented, S3Error, toS3Error } from '../errors/s3-error.js';
 import { checkAccessPointOperation } from '../access/access-points.js';
-import { isAccessPointName } from '../protocol/bucket-names.js';
+import { accessPointArn, isAccessPointName } from '../protocol/bucket-names.js';
 import type { AccessPointRecord } from '../storage/types.js';
 import type { ZonalServices } from '../operations/services.js';
 import { maintenanceRoutes, type MaintenanceHooks } from './maintenance-api.js';
@@ -250,7 +250,12 @@ export class ZonalServer {
       // An access point outlives neither its bucket nor a bucket created again under the name.
       if (accessPoint && bucket?.incarnation !== accessPoint.bucketIncarnation) bucket = undefined;
       if (accessPoint && !bucket) throw noSuchBucket(accessPoint.bucket);
-      if (bucket?.metrics !== undefined) record.metricsIds = matchingMetricsIds(bucket.metrics, target.key);
+      if (bucket?.metrics !== undefined) {
+        const through =
+          accessPoint && accessPointArn(accessPoint.region, accessPoint.ownerAccountId, accessPoint.name);
+        record.metricsIds = matchingMetricsIds(bucket.metrics, target.key, through || undefined);
+        record.metricsBucket = bucket.name;
+      }
       authorizer.authorize(ctx, () => bucket, accessPoint);
       await handler(ctx, this.options.services);
     } catch (err) {

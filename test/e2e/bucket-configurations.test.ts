@@ -30,6 +30,7 @@ import {
 } from '../helpers/zonal-fixture.js';
 import { setClockOffset, zonalAdmin } from '../helpers/zonal-admin.js';
 import { send, signRequest } from '../helpers/raw-signing.js';
+import { control as controlCall, controlXml } from '../helpers/s3-control.js';
 
 describe('inventory and metrics configurations', { timeout: 120_000 }, () => {
   let t: TestZonal;
@@ -385,6 +386,44 @@ describe('inventory and metrics configurations', { timeout: 120_000 }, () => {
         metrics,
         new RegExp(`^zonal_bucket_bytes_sent_total\\{bucket="${bucket}",metrics_id="logs"\\} [1-9]`, 'm'),
       );
+    });
+
+    test('a configuration naming an access point counts the requests made through it, and only those', async () => {
+      const bucket = await newBucket();
+      const accountId = t.zonal.root.identity.accountId;
+      const ap = `mtr${Date.now() % 100000}--use1-az4--xa-s3`;
+      const created = await controlCall(t.zonal.port, {
+        method: 'PUT',
+        path: `accesspoint/${ap}`,
+        accountId,
+        credentials: ROOT_KEY,
+        body: controlXml('CreateAccessPointRequest', `<Bucket>${bucket}</Bucket>`),
+      });
+      assert.equal(created.status, 200, created.body.toString());
+      const arn = `arn:aws:s3express:us-east-1:${accountId}:accesspoint/${ap}`;
+      await control.send(
+        new PutBucketMetricsConfigurationCommand({
+          Bucket: bucket,
+          Id: 'ap',
+          MetricsConfiguration: { Id: 'ap', Filter: { AccessPointArn: arn } },
+        }),
+      );
+      await control.send(new PutObjectCommand({ Bucket: bucket, Key: 'direct', Body: 'a' }));
+      await control.send(new PutObjectCommand({ Bucket: ap, Key: 'through', Body: 'b' }));
+      await control.send(new GetObjectCommand({ Bucket: ap, Key: 'through' }));
+      const metrics = await (await fetch(`${t.ipEndpoint}/metrics`)).text();
+      const series = (operation: string): number => {
+        const line = metrics
+          .split('\n')
+          .find((l) =>
+            l.startsWith(
+              `zonal_bucket_requests_total{bucket="${bucket}",metrics_id="ap",operation="${operation}",status="200"}`,
+            ),
+          );
+        return line === undefined ? 0 : Number(line.split(' ').pop());
+      };
+      assert.equal(series('PutObject'), 1, 'only the PUT through the access point');
+      assert.equal(series('GetObject'), 1);
     });
   });
 });
