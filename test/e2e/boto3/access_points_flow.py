@@ -11,7 +11,11 @@ import os
 import sys
 
 import boto3
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
+from botocore.credentials import Credentials
+from botocore.httpsession import URLLib3Session
 from botocore.exceptions import ClientError
 
 args = json.loads(os.environ["ZONAL_FLOW"])
@@ -140,6 +144,26 @@ check(
 )
 listed = user_s3.list_objects_v2(Bucket=ap, Prefix="boto/shared/")
 check("ListObjectsV2 through the access point", [o["Key"] for o in listed.get("Contents", [])] == ["boto/shared/a.txt"])
+def session_get(session, bucket, key):
+    """GetObject signed with S3 Express session credentials by botocore's own SigV4 signer."""
+    request = AWSRequest(
+        method="GET",
+        url=f"{ENDPOINT}/{bucket}/{key}",
+        headers={"x-amz-s3session-token": session["SessionToken"], "x-amz-content-sha256": "UNSIGNED-PAYLOAD"},
+    )
+    credentials = Credentials(session["AccessKeyId"], session["SecretAccessKey"])
+    SigV4Auth(credentials, "s3express", REGION).add_auth(request)
+    return URLLib3Session().send(request.prepare())
+
+
+session = user_s3.create_session(Bucket=ap)["Credentials"]
+through = session_get(session, ap, "boto/shared/a.txt")
+check("a session of the access point reads through it", through.status_code == 200 and through.content == b"shared")
+direct = session_get(session, BUCKET, "boto/shared/a.txt")
+check(
+    "the same session on the bucket's own name: AccessDenied",
+    direct.status_code == 403 and b"<Code>AccessDenied</Code>" in direct.content,
+)
 control.delete_access_point_scope(AccountId=ACCOUNT, Name=ap)
 body = user_s3.get_object(Bucket=ap, Key="boto/private/b.txt")["Body"].read()
 check("without a scope the access point reaches the whole bucket", body == b"private")
