@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import zlib from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -30,6 +30,7 @@ import {
 } from '../helpers/zonal-fixture.js';
 import { setClockOffset, zonalAdmin } from '../helpers/zonal-admin.js';
 import { send, signRequest } from '../helpers/raw-signing.js';
+import { hasBoto3, runBoto3Script } from '../helpers/boto3-script.js';
 import { control as controlCall, controlXml } from '../helpers/s3-control.js';
 
 describe('inventory and metrics configurations', { timeout: 120_000 }, () => {
@@ -462,8 +463,6 @@ out['metrics_after_delete'] = code(lambda: s3.get_bucket_metrics_configuration(B
 print(json.dumps(out))
 `;
 
-const hasBoto3 = spawnSync('python3', ['-c', 'import boto3'], { stdio: 'ignore' }).status === 0;
-
 describe(
   'inventory and metrics configurations with boto3',
   { skip: hasBoto3 ? false : 'python3 with boto3 is not installed' },
@@ -477,15 +476,12 @@ describe(
     test('round trips and validation errors', async () => {
       const bucket = bucketName();
       await t.controlClient().send(new CreateBucketCommand(createBucketInput(bucket)));
-      const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        execFile(
-          'python3',
-          ['-c', BOTO3_SCRIPT, String(t.zonal.port), ROOT_KEY.accessKeyId, ROOT_KEY.secretAccessKey, bucket],
-          (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }),
-        );
-      });
-      assert.equal(run.code, 0, run.stderr);
-      const out = JSON.parse(run.stdout) as Record<string, unknown>;
+      const out = await runBoto3Script(BOTO3_SCRIPT, [
+        String(t.zonal.port),
+        ROOT_KEY.accessKeyId,
+        ROOT_KEY.secretAccessKey,
+        bucket,
+      ]);
       assert.deepEqual(out.inventory, {
         Destination: {
           S3BucketDestination: { Bucket: `arn:aws:s3:::${bucket}`, Format: 'CSV', Prefix: 'inv' },

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import {
   CreateBucketCommand,
@@ -26,6 +26,7 @@ import {
 } from '../helpers/zonal-fixture.js';
 import { runLifecycle, setClockOffset } from '../helpers/zonal-admin.js';
 import { send, signRequest } from '../helpers/raw-signing.js';
+import { hasBoto3, runBoto3Script } from '../helpers/boto3-script.js';
 
 const DAY_MS = 86_400_000;
 
@@ -397,8 +398,6 @@ except ClientError as e:
 print(json.dumps(out))
 `;
 
-const hasBoto3 = spawnSync('python3', ['-c', 'import boto3'], { stdio: 'ignore' }).status === 0;
-
 /** The expiry flow with boto3: `setup` writes rules, objects and an upload; `check` lists what is left. */
 const BOTO3_EXPIRY_SCRIPT = String.raw`
 import json, sys, boto3
@@ -434,15 +433,12 @@ describe(
     test('put, get, a refused transition, delete', async () => {
       const bucket = bucketName();
       await t.controlClient().send(new CreateBucketCommand(createBucketInput(bucket)));
-      const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        execFile(
-          'python3',
-          ['-c', BOTO3_SCRIPT, String(t.zonal.port), ROOT_KEY.accessKeyId, ROOT_KEY.secretAccessKey, bucket],
-          (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }),
-        );
-      });
-      assert.equal(run.code, 0, run.stderr);
-      const out = JSON.parse(run.stdout) as Record<string, unknown>;
+      const out = await runBoto3Script(BOTO3_SCRIPT, [
+        String(t.zonal.port),
+        ROOT_KEY.accessKeyId,
+        ROOT_KEY.secretAccessKey,
+        bucket,
+      ]);
       assert.deepEqual(out.rules, [
         { Expiration: { Days: 1 }, ID: 'tmp', Filter: { Prefix: 'tmp/' }, Status: 'Enabled' },
         {
@@ -469,24 +465,13 @@ describe(
     after(() => t.close());
 
     const python = (phase: string, bucket: string): Promise<Record<string, unknown>> =>
-      new Promise((resolve, reject) => {
-        execFile(
-          'python3',
-          [
-            '-c',
-            BOTO3_EXPIRY_SCRIPT,
-            phase,
-            String(t.zonal.port),
-            ROOT_KEY.accessKeyId,
-            ROOT_KEY.secretAccessKey,
-            bucket,
-          ],
-          (err, stdout, stderr) =>
-            err
-              ? reject(new Error(stderr || err.message))
-              : resolve(JSON.parse(stdout) as Record<string, unknown>),
-        );
-      });
+      runBoto3Script(BOTO3_EXPIRY_SCRIPT, [
+        phase,
+        String(t.zonal.port),
+        ROOT_KEY.accessKeyId,
+        ROOT_KEY.secretAccessKey,
+        bucket,
+      ]);
 
     test('rules written with boto3 expire exactly their objects and abort their uploads', async () => {
       const bucket = bucketName();
