@@ -251,9 +251,10 @@ export class ZonalServer {
       if (accessPoint && bucket?.incarnation !== accessPoint.bucketIncarnation) bucket = undefined;
       if (accessPoint && !bucket) throw noSuchBucket(accessPoint.bucket);
       if (bucket?.metrics !== undefined) {
-        const through =
-          accessPoint && accessPointArn(accessPoint.region, accessPoint.ownerAccountId, accessPoint.name);
-        record.metricsIds = matchingMetricsIds(bucket.metrics, target.key, through || undefined);
+        const through = accessPoint
+          ? accessPointArn(accessPoint.region, accessPoint.ownerAccountId, accessPoint.name)
+          : undefined;
+        record.metricsIds = matchingMetricsIds(bucket.metrics, target.key, through);
         record.metricsBucket = bucket.name;
       }
       authorizer.authorize(ctx, () => bucket, accessPoint);
