@@ -35,7 +35,8 @@ function ensureAptPackages(): void {
   const apt = (args: string[]): void =>
     sudo.length ? run('sudo', ['apt-get', ...args]) : run('apt-get', args);
   apt(['update']);
-  apt(['install', '-y', ...missing]);
+  // Another apt-get (a test installing its services) may hold the dpkg lock: wait for it.
+  apt(['-o', 'DPkg::Lock::Timeout=300', 'install', '-y', ...missing]);
 }
 
 /** Installs s3rver into bench/.deps (not a project dependency). */

@@ -555,3 +555,64 @@ describe('embedded store: a data dir it cannot use', () => {
     },
   );
 });
+
+describe('embedded store: the read cache stays exact', () => {
+  test('two shared stores on one data dir (as --workers) see each other’s writes at once', async (t) => {
+    const dataDir = tempDir();
+    t.after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+    const a = await openAt(dataDir, { shared: true });
+    const b = await openAt(dataDir, { shared: true });
+    t.after(() => {
+      a.close();
+      b.close();
+    });
+    await a.createBucket(bucketRecord);
+    const v1 = randomBytes(3000);
+    await put(a, 'k', v1);
+    // Read twice through b, so the second read is answered from b's cache.
+    assert.deepEqual(await bytesOf(b, 'k'), v1);
+    assert.deepEqual(await bytesOf(b, 'k'), v1);
+    const v2 = randomBytes(2000);
+    await put(a, 'k', v2);
+    assert.deepEqual(await bytesOf(b, 'k'), v2, 'an overwrite in the other process is seen');
+    const tail = randomBytes(100);
+    await append(a, 'k', tail);
+    assert.deepEqual(await bytesOf(b, 'k'), Buffer.concat([v2, tail]), 'an append is seen');
+    await a.renameObject(BUCKET, 'k', 'moved', () => undefined);
+    assert.equal(await b.getObject(BUCKET, 'k'), undefined, 'a renamed source is gone');
+    assert.deepEqual(await bytesOf(b, 'moved'), Buffer.concat([v2, tail]));
+    await a.deleteObject(BUCKET, 'moved');
+    assert.equal(await b.openObject(BUCKET, 'moved'), undefined, 'a delete is seen');
+  });
+
+  test('in one store, every write replaces what a read cached; cached records cannot be changed', async (t) => {
+    const dataDir = tempDir();
+    const store = await openAt(dataDir);
+    t.after(() => {
+      store.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    });
+    await store.createBucket(bucketRecord);
+    await put(store, 'k', randomBytes(10));
+    const first = await store.getObject(BUCKET, 'k');
+    assert.ok(first);
+    assert.equal(await store.getObject(BUCKET, 'k'), first, 'the second read is the cached record');
+    assert.throws(() => {
+      (first.metadata as Record<string, string>).x = 'y';
+    }, TypeError);
+    assert.throws(() => {
+      (first as { size: number }).size = 0;
+    }, TypeError);
+    const v2 = randomBytes(20);
+    await put(store, 'k', v2);
+    assert.deepEqual(await bytesOf(store, 'k'), v2);
+    await store.renameObject(BUCKET, 'k', 'other', () => undefined);
+    assert.equal(await store.getObject(BUCKET, 'k'), undefined);
+    const uploadId = await createUploadWithParts(store, 'other', [randomBytes(5), randomBytes(7)]);
+    await store.completeUpload(uploadId, (_upload, parts) => ({
+      parts,
+      object: { ...fieldsFor('mpu'), multipart: true },
+    }));
+    assert.equal((await store.getObject(BUCKET, 'other'))?.size, 12, 'a completed upload replaces the key');
+  });
+});

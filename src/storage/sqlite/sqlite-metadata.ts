@@ -16,6 +16,7 @@ import { SpaceReserve } from '../files/free-space.js';
 import { GroupSync, pathFlusher } from '../files/group-sync.js';
 import { Checkpointer } from './checkpointer.js';
 import { WriteBatch } from './write-batch.js';
+import { ReadCache } from './read-cache.js';
 import { checkDeleteCondition, checkWriteCondition } from '../conditions.js';
 import type { FreedBlob, InlineBlob, MetadataStore } from '../halves.js';
 import {
@@ -145,6 +146,8 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly checkpointer: Checkpointer;
   /** The free space inline bodies must leave to metadata writes (free-space.ts). */
   private readonly space: SpaceReserve;
+  /** Object records and inline bodies read before (read-cache.ts). */
+  private readonly cache: ReadCache;
   private lastTokenPurge = 0;
   private closed = false;
   /** Which freed inline blobs the write that frees them may delete itself (freeInlineWhen). */
@@ -182,6 +185,19 @@ export class SqliteMetadataStore implements MetadataStore {
     this.space = new SpaceReserve(path.dirname(path.resolve(options.path)));
     this.s = prepareStatements(db);
     this.checkpointer = new Checkpointer(db, options.fsync);
+    if (options.shared) {
+      const dataVersion = db.prepare('PRAGMA data_version').pluck();
+      let seen = dataVersion.get();
+      this.cache = new ReadCache(() => {
+        const now = dataVersion.get();
+        if (now === seen) return false;
+        seen = now;
+        return true;
+      });
+    } else {
+      // The data dir's only writer (data-dir-lock.ts): every change goes through this connection.
+      this.cache = new ReadCache(() => false);
+    }
     if (options.fsync) {
       const flusher = pathFlusher(`${db.name}-wal`, { dataOnly: true });
       this.wal = { sync: new GroupSync(flusher.flush), close: flusher.close };
@@ -216,7 +232,7 @@ export class SqliteMetadataStore implements MetadataStore {
     this.txRemoveInline = immediate(
       db,
       (ids) => {
-        for (const id of ids) this.s.deleteInline.run(id);
+        for (const id of ids) this.deleteInlineBlob(id);
       },
       committed,
     );
@@ -408,13 +424,39 @@ export class SqliteMetadataStore implements MetadataStore {
   // --- objects ----------------------------------------------------------------------------
 
   getObject(bucket: string, key: string): ObjectRecord | undefined {
+    const cached = this.cache.record(bucket, key);
+    if (cached !== undefined) return cached;
     const row = this.s.getObject.get(bucket, key);
-    return row && rowToObject(row);
+    if (row === undefined) return undefined;
+    const record = rowToObject(row);
+    // Inside a transaction the row may not be committed yet: not kept.
+    return this.db.inTransaction ? record : this.cache.keep(record);
   }
 
   readInline(blobId: string, range: ByteRange): Buffer | undefined {
-    const row = this.s.getInline.get(blobId);
-    return row?.data.subarray(range.start, range.end + 1);
+    let body = this.cache.inlineBody(blobId);
+    if (body === undefined) {
+      body = this.s.getInline.get(blobId)?.data;
+      if (body === undefined) return undefined;
+      if (!this.db.inTransaction) this.cache.keepInline(blobId, body);
+    }
+    return body.subarray(range.start, range.end + 1);
+  }
+
+  /** Every write of an object row goes through these two, so the read cache forgets the key. */
+  private writeObjectRow(record: ObjectRecord): void {
+    this.cache.forget(record.bucket, record.key);
+    this.s.upsertObject.run(objectToRow(record));
+  }
+
+  private deleteObjectRowOf(bucket: string, key: string): void {
+    this.cache.forget(bucket, key);
+    this.s.deleteObject.run(bucket, key);
+  }
+
+  private deleteInlineBlob(blobId: string): void {
+    this.cache.forgetInline(blobId);
+    this.s.deleteInline.run(blobId);
   }
 
   /**
@@ -478,7 +520,7 @@ export class SqliteMetadataStore implements MetadataStore {
     const row = this.s.getObject.get(record.bucket, record.key);
     checkWriteCondition(row && { etag: row.etag }, condition, record.key);
     this.insertInline(inline);
-    this.s.upsertObject.run(objectToRow(record));
+    this.writeObjectRow(record);
     return this.settle(without(blobsOfRow(row), blobsOf(record)));
   }
 
@@ -496,7 +538,7 @@ export class SqliteMetadataStore implements MetadataStore {
       throw new Error(`updateObject of ${bucket}/${key} built a record for ${record.bucket}/${record.key}`);
     }
     this.insertInline(inline);
-    this.s.upsertObject.run(objectToRow(record));
+    this.writeObjectRow(record);
     return { record, freed: this.settle(without(blobsOf(current), blobsOf(record))) };
   }
 
@@ -512,7 +554,7 @@ export class SqliteMetadataStore implements MetadataStore {
     }
     const current = rowToObject(row);
     checkDeleteCondition(current, condition);
-    this.s.deleteObject.run(bucket, key);
+    this.deleteObjectRowOf(bucket, key);
     return { deleted: current, freed: this.settle(blobsOf(current)) };
   }
 
@@ -538,8 +580,8 @@ export class SqliteMetadataStore implements MetadataStore {
     check(src, dst);
     if (!src) throw new Error(`renameObject of a missing ${bucket}/${srcKey} was not refused`);
     const record: ObjectRecord = { ...src, key: dstKey };
-    this.s.deleteObject.run(bucket, srcKey);
-    this.s.upsertObject.run(objectToRow(record));
+    this.deleteObjectRowOf(bucket, srcKey);
+    this.writeObjectRow(record);
     if (clientToken) {
       this.s.putClientToken.run({
         bucket,
@@ -671,7 +713,7 @@ export class SqliteMetadataStore implements MetadataStore {
     }
     const currentRow = this.s.getObject.get(upload.bucket, upload.key);
     checkWriteCondition(currentRow && { etag: currentRow.etag }, condition, upload.key);
-    this.s.upsertObject.run(objectToRow(record));
+    this.writeObjectRow(record);
     this.s.deletePartsOfUpload.run(uploadId);
     this.s.deleteUpload.run(uploadId);
     const previous = currentRow && rowToObject(currentRow);
@@ -732,7 +774,7 @@ export class SqliteMetadataStore implements MetadataStore {
     if (!freed.some((b) => b.inline)) return freed;
     const rest: FreedBlob[] = [];
     for (const blob of freed) {
-      if (blob.inline && this.canFreeInlineNow(blob.blobId)) this.s.deleteInline.run(blob.blobId);
+      if (blob.inline && this.canFreeInlineNow(blob.blobId)) this.deleteInlineBlob(blob.blobId);
       else rest.push(blob);
     }
     return rest;
