@@ -1,3 +1,4 @@
+import { startBareNode } from '../servers/bare-node.js';
 import { startNginx } from '../servers/nginx.js';
 import { startS3rver } from '../servers/s3rver.js';
 import type { BenchServer } from '../servers/server.js';
@@ -22,7 +23,7 @@ export class BenchContext {
   constructor(readonly options: Options) {}
 
   /** Whether the run includes this system (--systems). Zonal always runs. */
-  wants(system: 'nginx' | 's3rver' | 'disk'): boolean {
+  wants(system: 'nginx' | 's3rver' | 'disk' | 'node'): boolean {
     return this.options.systems.length === 0 || this.options.systems.includes(system);
   }
 
@@ -58,6 +59,11 @@ export class BenchContext {
 
   nginx(workers = 1): Promise<BenchServer> {
     return this.server(workers === 1 ? 'nginx' : `nginx-w${workers}`, () => startNginx(workers));
+  }
+
+  /** A bare Node HTTP server (no auth, storage or logging): Node's own ceiling. */
+  bareNode(): Promise<BenchServer> {
+    return this.server('bare node', startBareNode);
   }
 
   s3rver(): Promise<BenchServer> {

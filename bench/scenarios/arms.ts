@@ -34,6 +34,30 @@ export function nginxGetArm(system: string, nginx: BenchServer, size: SizeName):
   };
 }
 
+/** The same sizes from a bare Node HTTP server (bench/servers/bare-node-main.ts). */
+export function bareNodeGetArm(system: string, server: BenchServer, size: SizeName): Arm {
+  return {
+    system,
+    endpoint: server.endpoint,
+    serverPid: server.child.pid,
+    method: 'GET',
+    paths: getKeys(size).map((k) => `/${SIZES[size]}/${k}`),
+    expectLength: SIZES[size],
+  };
+}
+
+/** The same bodies PUT to a bare Node HTTP server, which reads and drops them. */
+export function bareNodePutArm(system: string, server: BenchServer, size: SizeName): Arm {
+  return {
+    system,
+    endpoint: server.endpoint,
+    serverPid: server.child.pid,
+    method: 'PUT',
+    paths: putKeys(size).map((k) => `/put/${k}`),
+    body: bodyOf(size),
+  };
+}
+
 /** Presigned PUTs carry UNSIGNED-PAYLOAD: wrk sends the same body without hashing it. */
 export async function s3PutArm(system: string, target: S3Target, size: SizeName): Promise<Arm> {
   return {

@@ -4,7 +4,7 @@ import { fsyncRate } from '../lib/disk.js';
 import type { CaseResult, Measurement } from '../lib/results.js';
 import type { S3Target } from '../lib/s3-targets.js';
 import type { BenchContext } from '../lib/context.js';
-import { nginxPutArm, s3PutArm } from './arms.js';
+import { bareNodePutArm, nginxPutArm, s3PutArm } from './arms.js';
 import type { Scenario } from './scenario.js';
 import { measureArm } from './wrk-case.js';
 
@@ -65,6 +65,11 @@ async function measurePut(ctx: BenchContext, size: SizeName, c: number): Promise
     refs.push(
       await measureArm(ctx, await s3PutArm('s3rver', await ctx.s3rverTarget(), size), c, name('s3rver')),
     );
+  if (ctx.wants('node')) {
+    refs.push(
+      await measureArm(ctx, bareNodePutArm('bare node', await ctx.bareNode(), size), c, name('bare-node')),
+    );
+  }
   const title = `PUT ${SIZE_LABEL[size]}`;
   return [
     {
@@ -76,7 +81,7 @@ async function measurePut(ctx: BenchContext, size: SizeName, c: number): Promise
       concurrency: c,
       subject: on,
       references: [...(disk ? [disk] : []), ...refs],
-      note: 'nginx and s3rver never fsync',
+      note: 'nginx, s3rver and bare node never fsync; bare node does not even store',
     },
     {
       id: `${scenario}-fsync-off-c${c}`,
@@ -95,7 +100,7 @@ async function measurePut(ctx: BenchContext, size: SizeName, c: number): Promise
 export function putScenario(size: SizeName): Scenario {
   return {
     id: `put-${size}`,
-    description: `PUT ${SIZE_LABEL[size]} (${putKeys(size).length} keys overwritten in turn), c16: Zonal fsync on/off vs nginx WebDAV vs s3rver vs one-stream write+fsync`,
+    description: `PUT ${SIZE_LABEL[size]} (${putKeys(size).length} keys overwritten in turn), c16: Zonal fsync on/off vs nginx WebDAV vs s3rver vs a bare Node HTTP server vs one-stream write+fsync`,
     needs: { wrk: true, nginx: true, s3rver: true },
     async run(ctx) {
       const cases: CaseResult[] = [];
