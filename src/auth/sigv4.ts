@@ -142,17 +142,36 @@ export function uriEncode(s: string): string {
   return encodeBytes(Buffer.from(s, 'utf8'));
 }
 
-function isAllUnreserved(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 128 || UNRESERVED[c] !== 1) return false;
-  }
-  return true;
+/**
+ * Decode then re-encode one path segment or query component, so equivalent spellings agree.
+ * A component already in canonical form (what AWS signers send: a presigned session token is
+ * mostly `%2B`, `%2F`, `%3D`) is returned as it is, without the round trip.
+ */
+export function canonicalComponent(raw: string): string {
+  return isCanonical(raw) ? raw : encodeBytes(percentDecode(raw));
 }
 
-/** Decode then re-encode one path segment or query component, so equivalent spellings agree. */
-export function canonicalComponent(raw: string): string {
-  return isAllUnreserved(raw) ? raw : encodeBytes(percentDecode(raw));
+/** Hex digit value of an upper-case hex character code, or -1 (lower case is not canonical). */
+function upperHex(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/** Every byte unreserved, or `%XX` (upper case) of a byte that must be encoded. */
+function isCanonical(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 128 && UNRESERVED[c] === 1) continue;
+    if (c !== 37 || i + 2 >= s.length) return false;
+    const hi = upperHex(s.charCodeAt(i + 1));
+    const lo = upperHex(s.charCodeAt(i + 2));
+    if (hi < 0 || lo < 0) return false;
+    const byte = hi * 16 + lo;
+    if (byte < 128 && UNRESERVED[byte] === 1) return false;
+    i += 2;
+  }
+  return true;
 }
 
 /**

@@ -14,6 +14,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } fr
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
 import {
+  canonicalComponent,
   canonicalQueryString,
   canonicalUri,
   formatAmzDate,
@@ -932,4 +933,60 @@ test('SigV4Auth shape for the header form', async () => {
   ]);
   assert.equal(auth.requestTime.getTime(), SIGNING_DATE.getTime());
   assert.match(auth.signature, /^[0-9a-f]{64}$/);
+});
+
+test('canonicalComponent: a component is re-encoded exactly as AWS encodes its decoded bytes, canonical or not', () => {
+  // An oracle written apart from the implementation: decode %XX (either case), then encode
+  // every byte but A-Z a-z 0-9 - _ . ~ as upper-case %XX.
+  const oracle = (raw: string): string => {
+    const bytes: number[] = [];
+    const text = Buffer.from(raw, 'utf8');
+    for (let i = 0; i < text.length; i++) {
+      if (text[i] === 0x25) {
+        bytes.push(parseInt(text.subarray(i + 1, i + 3).toString('latin1'), 16));
+        i += 2;
+      } else bytes.push(text[i]!);
+    }
+    return bytes
+      .map((b) =>
+        /[A-Za-z0-9\-_.~]/.test(String.fromCharCode(b)) && b < 128
+          ? String.fromCharCode(b)
+          : '%' + b.toString(16).toUpperCase().padStart(2, '0'),
+      )
+      .join('');
+  };
+  const pieces = [
+    'a',
+    'Z',
+    '9',
+    '-',
+    '_',
+    '.',
+    '~',
+    '%2B',
+    '%2b',
+    '%2F',
+    '%3D',
+    '%41',
+    '%7E',
+    '%E2%82%AC',
+    '+',
+    '/',
+    '=',
+    '€',
+    ' ',
+    '*',
+  ];
+  let seed = 7;
+  const next = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+  for (let n = 0; n < 2000; n++) {
+    let raw = '';
+    const length = next() % 12;
+    for (let i = 0; i < length; i++) raw += pieces[next() % pieces.length];
+    assert.equal(canonicalComponent(raw), oracle(raw), JSON.stringify(raw));
+  }
+  const token = 'AbC%2Bd%2Fe%3D%3D';
+  assert.equal(canonicalComponent(token), token, 'already canonical: unchanged');
+  assert.equal(canonicalComponent('AbC%2bd'), 'AbC%2Bd', 'lower-case escapes are made upper case');
+  assert.equal(canonicalComponent('%41b'), 'Ab', 'an escaped unreserved byte is decoded');
 });
