@@ -13,7 +13,9 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import {
+  CreateBucketCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
@@ -27,6 +29,8 @@ import { S3BlobStore, type S3BlobStoreOptions } from '../../src/storage/s3-blobs
 import { SegmentStore } from '../../src/storage/segment-store.js';
 import { SqliteMetadataStore } from '../../src/storage/sqlite/sqlite-metadata.js';
 import { startCeph, type Ceph } from '../helpers/ceph.js';
+import { runServeToExit, startServerProcess } from '../helpers/cli-server.js';
+import { bucketName, createBucketInput } from '../helpers/zonal-fixture.js';
 import { objectStoreContract, referencedBlobIds, type ContractHarness } from './object-store-contract.js';
 
 let ceph: Ceph;
@@ -368,3 +372,115 @@ async function segmentHarness(inlineMaxBytes: number): Promise<ContractHarness> 
 }
 
 objectStoreContract('SQLite metadata + S3 blobs on Ceph RGW', () => segmentHarness(32 * 1024));
+
+describe('zonal serve --blobs s3://… (SQLite metadata in the data dir, bytes in RGW)', () => {
+  const root = {
+    ZONAL_ROOT_ACCESS_KEY_ID: 'AKIAZONALE2EROOT0000',
+    ZONAL_ROOT_SECRET_ACCESS_KEY: 'zonal-e2e-root-secret-that-is-long-enough',
+  };
+  const blobsEnv = () => ({
+    ZONAL_BLOBS_ACCESS_KEY_ID: ceph.accessKeyId,
+    ZONAL_BLOBS_SECRET_ACCESS_KEY: ceph.secretAccessKey,
+  });
+
+  test('a large object PUT with the SDK lands in RGW, reads back, and its blob goes with the DELETE', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zonal-s3tier-e2e-'));
+    const prefix = freshPrefix();
+    const server = await startServerProcess(
+      [
+        '--port',
+        '0',
+        '--data-dir',
+        dataDir,
+        '--fsync=false',
+        '--blobs',
+        `s3://${ceph.bucket}/${prefix}`,
+        '--blobs-endpoint',
+        ceph.endpoint,
+      ],
+      { ...root, ...blobsEnv() },
+    );
+    const credentials = {
+      accessKeyId: root.ZONAL_ROOT_ACCESS_KEY_ID,
+      secretAccessKey: root.ZONAL_ROOT_SECRET_ACCESS_KEY,
+    };
+    const ctl = new S3Client({
+      endpoint: server.endpoint,
+      region: 'us-east-1',
+      credentials,
+      disableS3ExpressSessionAuth: true,
+    });
+    const s3 = new S3Client({ endpoint: server.endpoint, region: 'us-east-1', credentials });
+    try {
+      assert.ok(
+        server.output().includes(`blobs in s3://${ceph.bucket}/${prefix} at ${ceph.endpoint}`),
+        server.output(),
+      );
+      assert.ok(!server.output().includes(ceph.secretAccessKey), 'the blob tier secret is never printed');
+      const bucket = bucketName();
+      await ctl.send(new CreateBucketCommand(createBucketInput(bucket)));
+      const large = randomBytes(300_000); // above the 32 KiB kept inline
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'large', Body: large }));
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'small', Body: 'inline' }));
+
+      const keys = await upstreamKeys(prefix);
+      assert.equal(keys.length, 1, 'the large body is one upstream object, the small one inline');
+      const stored = await upstream.send(new GetObjectCommand({ Bucket: ceph.bucket, Key: keys[0] }));
+      assert.equal(
+        sha(await readAll(stored.Body as Readable)),
+        sha(large),
+        'the bytes in RGW are the object',
+      );
+      assert.ok(!fs.existsSync(path.join(dataDir, 'blobs')), 'no blob files in the data dir');
+
+      const got = await s3.send(
+        new GetObjectCommand({ Bucket: bucket, Key: 'large', Range: 'bytes=100000-100099' }),
+      );
+      assert.deepEqual(Buffer.from(await got.Body!.transformToByteArray()), large.subarray(100_000, 100_100));
+      const whole = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'large' }));
+      assert.equal(sha(Buffer.from(await whole.Body!.transformToByteArray())), sha(large));
+
+      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'large' }));
+      const deadline = Date.now() + 5_000;
+      while ((await upstreamKeys(prefix)).length > 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(await upstreamKeys(prefix), [], 'the freed blob is deleted upstream');
+    } finally {
+      ctl.destroy();
+      s3.destroy();
+      await server.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('refused credentials and a missing bucket stop the node at start with a clear message', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zonal-s3tier-e2e-'));
+    try {
+      const args = ['--port', '0', '--data-dir', dataDir, '--fsync=false', '--blobs-endpoint', ceph.endpoint];
+      const wrong = { ...blobsEnv(), ZONAL_BLOBS_SECRET_ACCESS_KEY: 'wrong-secret-never-printed' };
+      const refused = await runServeToExit([...args, '--blobs', `s3://${ceph.bucket}`], {
+        ...root,
+        ...wrong,
+      });
+      assert.equal(refused.code, 1, refused.output);
+      assert.match(refused.stderr, /refused the credentials of access key/);
+      assert.ok(!refused.output.includes('wrong-secret-never-printed'));
+
+      const missing = await runServeToExit([...args, '--blobs', 's3://not-there'], {
+        ...root,
+        ...blobsEnv(),
+      });
+      assert.equal(missing.code, 1, missing.output);
+      assert.match(missing.stderr, /the bucket not-there does not exist/);
+
+      const noKeys = await runServeToExit([...args, '--blobs', `s3://${ceph.bucket}`], root);
+      assert.equal(noKeys.code, 1, noKeys.output);
+      assert.match(
+        noKeys.stderr,
+        /needs credentials: set ZONAL_BLOBS_ACCESS_KEY_ID and ZONAL_BLOBS_SECRET_ACCESS_KEY/,
+      );
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { parseServeArgs } from '../../src/cli/serve.js';
 import { LocalDirBlobStore } from '../../src/storage/files/blob-files.js';
 import { openBlobTier, parseBlobTier, resolveBlobTier } from '../../src/storage/blob-tier.js';
 
@@ -125,5 +126,33 @@ describe('openBlobTier dir:', () => {
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('zonal serve --blobs flags', () => {
+  test('--blobs with its endpoint and region reach the config; without --blobs there is none', () => {
+    const config = parseServeArgs([
+      '--blobs',
+      's3://zonal-blobs/n1',
+      '--blobs-endpoint',
+      'http://127.0.0.1:7480',
+      '--blobs-region',
+      'eu-west-3',
+    ]);
+    assert.deepEqual(config.blobs, {
+      spec: 's3://zonal-blobs/n1',
+      endpoint: 'http://127.0.0.1:7480',
+      region: 'eu-west-3',
+    });
+    assert.equal(parseServeArgs([]).blobs, undefined);
+  });
+
+  test('companions without --blobs, and --ephemeral with --blobs, are refused', () => {
+    assert.throws(() => parseServeArgs(['--blobs-endpoint', 'http://h:1']), /go with --blobs s3:\/\/BUCKET/);
+    assert.throws(() => parseServeArgs(['--blobs-region', 'us-east-2']), /go with --blobs/);
+    assert.throws(
+      () => parseServeArgs(['--ephemeral', '--blobs', 's3://zonal-blobs']),
+      /--ephemeral .* no --blobs/,
+    );
   });
 });
