@@ -3,8 +3,8 @@
  * upstream: one mon, one BlueStore OSD on a sparse file, one radosgw, all under a temp dir,
  * on free ports, with cephx (radosgw hangs with auth "none"). Installs Debian's packages when
  * they are missing. Every daemon runs in its own process group (detached, like setsid) under
- * a recorded PID, and `stop()` ends each group and removes the dir; a process exit does the
- * same as a last resort, so a failing test leaves no daemon behind.
+ * a recorded PID, and `stop()` ends each group and removes the dir; so do an exit hook and,
+ * if this process is killed outright, a watchdog: a failing test leaves no daemon behind.
  * Notes on why each setting is there: /work/shared/design/storage-and-cluster.md ("Blob tiers").
  */
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
@@ -128,13 +128,14 @@ export async function startCeph(
   const began = Date.now();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zonal-ceph-'));
   const daemons: ChildProcess[] = [];
+  const watchdog = startWatchdog(dir);
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    // The gateway first, the mon last: each stops cleanly while the ones below it still run.
     for (const child of daemons.reverse()) await stopDaemon(child);
     fs.rmSync(dir, { recursive: true, force: true });
+    await stopDaemon(watchdog);
   };
   try {
     const ceph = await boot(dir, daemons, log);
@@ -145,6 +146,24 @@ export async function startCeph(
     await stop();
     throw new Error(`Ceph did not start: ${(err as Error).message}\n${logs}`, { cause: err });
   }
+}
+
+/**
+ * A process outside ours that ends the daemons (their groups are listed in `<dir>/groups`) and
+ * removes the dir once this process is gone: the exit hook cannot run if it is SIGKILLed (a
+ * test runner's timeout, a CI job cancelled).
+ */
+function startWatchdog(dir: string): ChildProcess {
+  const script =
+    'while kill -0 "$1" 2>/dev/null; do sleep 1; done; ' +
+    'for g in $(cat "$2/groups" 2>/dev/null); do kill -9 "-$g" 2>/dev/null; done; rm -rf "$2"';
+  const child = spawn('sh', ['-c', script, 'ceph-watchdog', String(process.pid), dir], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  if (child.pid !== undefined) liveGroups.add(child.pid);
+  child.unref();
+  return child;
 }
 
 /** The last lines of each daemon log, for a start-up failure's message. */
@@ -246,6 +265,7 @@ rgw thread pool size = 64
     fs.closeSync(out);
     if (child.pid === undefined) throw new Error(`cannot start ${bin}`);
     liveGroups.add(child.pid);
+    fs.appendFileSync(path.join(dir, 'groups'), `${child.pid}\n`);
     child.unref();
     daemons.push(child);
     step(`${name} started (pid ${child.pid})`);
