@@ -93,8 +93,10 @@ export class S3BlobStore implements BlobStore {
       requestHandler: {
         connectionTimeout: options.connectTimeoutMs ?? 5_000,
         requestTimeout: options.requestTimeoutMs ?? 60_000,
-        // Parts in flight per write, times a few dozen concurrent writes and reads.
-        httpAgent: { keepAlive: true, maxSockets: 64 },
+        // A slow client's GET holds its upstream socket while it reads: a small pool would let
+        // a few slow readers stall every other request. Client connections (--max-connections)
+        // bound how many streams there are; two parts per write add to them.
+        httpAgent: { keepAlive: true, maxSockets: 2048 },
       },
     });
   }
