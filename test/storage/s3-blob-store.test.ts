@@ -383,9 +383,12 @@ describe('zonal serve --blobs s3://… (SQLite metadata in the data dir, bytes i
     ZONAL_BLOBS_SECRET_ACCESS_KEY: ceph.secretAccessKey,
   });
 
-  test('a large object PUT with the SDK lands in RGW, reads back, and its blob goes with the DELETE', async () => {
+  test('strays are swept at start; a large object PUT with the SDK lands in RGW, reads back, and its blob goes with the DELETE', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zonal-s3tier-e2e-'));
     const prefix = freshPrefix();
+    // A blob a crash left behind (written, never committed): the sweep at start removes it.
+    const stray = `${prefix}${'b'.repeat(32)}`;
+    await upstream.send(new PutObjectCommand({ Bucket: ceph.bucket, Key: stray, Body: randomBytes(40_000) }));
     const server = await startServerProcess(
       [
         '--port',
@@ -417,6 +420,7 @@ describe('zonal serve --blobs s3://… (SQLite metadata in the data dir, bytes i
         server.output(),
       );
       assert.ok(!server.output().includes(ceph.secretAccessKey), 'the blob tier secret is never printed');
+      assert.deepEqual(await upstreamKeys(prefix), [], 'the stray blob was swept at start');
       const bucket = bucketName();
       await ctl.send(new CreateBucketCommand(createBucketInput(bucket)));
       const large = randomBytes(300_000); // above the 32 KiB kept inline
