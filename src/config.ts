@@ -34,6 +34,11 @@ export interface ServerConfig {
   keepAliveTimeoutMs: number;
   /** Server processes sharing the port and the data dir (node:cluster); 1 = no cluster. */
   workers: number;
+  /**
+   * Where object bytes above the inline size live (`--blobs`): `dir:PATH` or
+   * `s3://BUCKET[/prefix]` at `endpoint` (storage/blob-tier.ts); default files in the data dir.
+   */
+  blobs?: { spec: string; endpoint?: string; region?: string };
   /** Bodies up to this many bytes are kept in the metadata database (default: the backend's). */
   inlineMaxBytes?: number;
   /**

@@ -21,6 +21,13 @@ export const SERVE_USAGE = `Usage: zonal serve [options]
   --fsync=<true|false>       fsync every write (default true; false only for throwaway servers)
   --inline-max-bytes <n>     objects and parts up to n bytes live in the database, not in files
                              (default 32768; 0: only empty ones)
+  --blobs <spec>             where object bytes above the inline size live: dir:PATH (a local or
+                             shared directory) or s3://BUCKET[/prefix] (an S3-compatible store;
+                             credentials from ZONAL_BLOBS_ACCESS_KEY_ID / ZONAL_BLOBS_SECRET_ACCESS_KEY;
+                             one prefix per data dir). Default: files in the data dir
+  --blobs-endpoint <url>     the S3 store of --blobs s3://, e.g. http://127.0.0.1:7480
+                             (default AWS S3 in --blobs-region)
+  --blobs-region <region>    the region to sign --blobs s3:// requests for (default us-east-1)
   --iam-file <file>          accounts, users and access keys (default <data-dir>/iam.json);
                              re-read when it changes, updated by the IAM API
   --tls-cert <pem>           serve HTTPS with this certificate (chain) ...
@@ -93,6 +100,9 @@ export function parseServeArgs(args: string[]): ServeOptions {
       fsync: { type: 'string' },
       'inline-max-bytes': { type: 'string' },
       'iam-file': { type: 'string' },
+      blobs: { type: 'string' },
+      'blobs-endpoint': { type: 'string' },
+      'blobs-region': { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'tls-self-signed': { type: 'boolean' },
@@ -121,6 +131,10 @@ export function parseServeArgs(args: string[]): ServeOptions {
   if (ephemeral && values['data-dir'] !== undefined)
     throw new Error('--ephemeral makes its own data dir: it cannot be combined with --data-dir');
   if (ephemeral && values.fsync === 'true') throw new Error('--ephemeral turns fsync off');
+  const blobs = blobsOption(values.blobs, values['blobs-endpoint'], values['blobs-region']);
+  // A throwaway server's bytes would outlive it in the upstream.
+  if (ephemeral && blobs !== undefined)
+    throw new Error('--ephemeral keeps its data in a temporary dir: no --blobs');
   const config: ServeOptions = {
     ephemeral,
     host: values.host ?? DEFAULT_CONFIG.host,
@@ -145,6 +159,7 @@ export function parseServeArgs(args: string[]): ServeOptions {
       ? {}
       : { inlineMaxBytes: parseInteger('inline-max-bytes', values['inline-max-bytes'], 0, 1024 * 1024) }),
     ...(values['iam-file'] !== undefined ? { iamFile: values['iam-file'] } : {}),
+    ...(blobs !== undefined ? { blobs } : {}),
     ...(values['security-token-sessions'] ? { securityTokenSessions: true } : {}),
     ...(tls !== undefined ? { tls } : {}),
     maxConnections:
@@ -174,6 +189,24 @@ export function parseServeArgs(args: string[]): ServeOptions {
   if (config.testClock && config.workers > 1) throw new Error('--test-clock needs --workers 1');
   if (!isValidRegion(config.region)) throw new Error(`--region ${config.region} is not a region name`);
   return config;
+}
+
+/** `--blobs` and its two companions (checked further when the tier opens, storage/blob-tier.ts). */
+function blobsOption(
+  spec: string | undefined,
+  endpoint: string | undefined,
+  region: string | undefined,
+): ServerConfig['blobs'] {
+  if (spec === undefined) {
+    if (endpoint !== undefined || region !== undefined)
+      throw new Error('--blobs-endpoint and --blobs-region go with --blobs s3://BUCKET');
+    return undefined;
+  }
+  return {
+    spec,
+    ...(endpoint !== undefined ? { endpoint } : {}),
+    ...(region !== undefined ? { region } : {}),
+  };
 }
 
 function tlsOption(
@@ -221,6 +254,13 @@ function awsHostsLines(setup: AwsHostsSetup, region: string): string {
   ].join('\n');
 }
 
+/** Where blobs are, for the banner, if not in the data dir. */
+function blobsNote(config: ServerConfig): string {
+  const blobs = config.blobs;
+  if (blobs === undefined) return '';
+  return `, blobs in ${blobs.spec}${blobs.endpoint === undefined ? '' : ` at ${blobs.endpoint}`}`;
+}
+
 /**
  * The start-up banner. The root secret is printed only on the start that generated it, for
  * the operator to copy once; every later start names the access key id and where the secret
@@ -229,7 +269,7 @@ function awsHostsLines(setup: AwsHostsSetup, region: string): string {
 function banner(zonal: Pick<RunningZonal, 'root' | 'config' | 'endpoint'>, selfSigned: boolean): string {
   const { identity, fromEnvironment, generated } = zonal.root;
   const lines = [
-    `Zonal listening on ${zonal.endpoint} (region ${zonal.config.region}, data in ${zonal.config.dataDir}, fsync ${zonal.config.fsync ? 'on' : 'off'})`,
+    `Zonal listening on ${zonal.endpoint} (region ${zonal.config.region}, data in ${zonal.config.dataDir}${blobsNote(zonal.config)}, fsync ${zonal.config.fsync ? 'on' : 'off'})`,
     ...tlsLines(zonal, selfSigned),
   ];
   if (fromEnvironment) {

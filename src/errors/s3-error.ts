@@ -85,8 +85,24 @@ export const outOfSpace = (): S3Error =>
     'The server has no storage space left for this request. Delete objects or free space and try again.',
   );
 
-/** The S3 error to send for any failure: its own, 503 for a full disk, else 500 InternalError. */
+/** The `code` of a failure of a storage upstream that may recover (5xx, throttling, network). */
+export const UPSTREAM_UNAVAILABLE = 'EUPSTREAM_UNAVAILABLE';
+
+/**
+ * A storage upstream (an S3 blob tier) down or overloaded: 503, which SDKs retry with backoff,
+ * as for a full disk.
+ */
+export const upstreamUnavailable = (): S3Error =>
+  new S3Error('ServiceUnavailable', 'The storage behind this server is unavailable. Please try again.');
+
+/**
+ * The S3 error to send for any failure: its own, 503 for a full disk or an unavailable
+ * upstream, else 500 InternalError.
+ */
 export function toS3Error(err: unknown): S3Error {
   if (err instanceof S3Error) return err;
-  return isOutOfSpace(err) ? outOfSpace() : internalError();
+  if (isOutOfSpace(err)) return outOfSpace();
+  if ((err as { code?: unknown } | null | undefined)?.code === UPSTREAM_UNAVAILABLE)
+    return upstreamUnavailable();
+  return internalError();
 }

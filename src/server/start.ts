@@ -73,6 +73,7 @@ export async function startZonal(
       dataDir,
       fsync: config.fsync,
       shared: cluster.isWorker,
+      ...(config.blobs === undefined ? {} : { blobTier: { ...config.blobs, env } }),
       ...(config.inlineMaxBytes === undefined ? {} : { inlineMaxBytes: config.inlineMaxBytes }),
     });
   } catch (err) {

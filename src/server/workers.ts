@@ -36,7 +36,8 @@ export async function startWorkers(
   // start, when this process exits).
   const { dataDir, root, lock } = prepared;
   FileSessionKeyRing.open(dataDir);
-  (await openObjectStore({ kind: 'embedded', dataDir, fsync: config.fsync })).close();
+  const blobTier = config.blobs === undefined ? {} : { blobTier: { ...config.blobs, env } };
+  (await openObjectStore({ kind: 'embedded', dataDir, fsync: config.fsync, ...blobTier })).close();
 
   let stopping = false;
   // One worker runs the scheduled lifecycle and inventory passes (MAINTENANCE_WORKER_ENV);

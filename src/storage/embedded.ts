@@ -4,7 +4,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { openBlobTier, type BlobTierOptions } from './blob-tier.js';
 import { LocalDirBlobStore } from './files/blob-files.js';
+import type { BlobStore } from './halves.js';
 import { SegmentStore } from './segment-store.js';
 import { SqliteMetadataStore } from './sqlite/sqlite-metadata.js';
 
@@ -20,6 +22,11 @@ export interface EmbeddedStoreOptions {
   shared?: boolean;
   /** Bodies up to this size live in the database, not in files (default INLINE_MAX_BYTES). */
   inlineMaxBytes?: number;
+  /**
+   * Blobs elsewhere than in the data dir (`--blobs`). The sweep at open removes what this
+   * data dir's metadata does not reference: one prefix per data dir, never shared.
+   */
+  blobTier?: Omit<BlobTierOptions, 'fsync'>;
 }
 
 /**
@@ -35,7 +42,10 @@ export type EmbeddedStore = SegmentStore;
 /** Opens (creating it if needed) the data dir's store, with a message an operator can act on. */
 export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<EmbeddedStore> {
   const dataDir = path.resolve(options.dataDir);
-  const blobs = openBlobFiles(dataDir, options.fsync);
+  const blobs: BlobStore =
+    options.blobTier === undefined
+      ? openBlobFiles(dataDir, options.fsync)
+      : await openBlobTier({ ...options.blobTier, fsync: options.fsync });
   let meta: SqliteMetadataStore;
   try {
     meta = new SqliteMetadataStore({
@@ -55,7 +65,9 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<
     if (!options.shared) await store.sweepOrphans();
   } catch (err) {
     store.close();
-    throw new Error(`cannot clean up the data directory ${dataDir}: ${errorMessage(err)}`, { cause: err });
+    const where =
+      options.blobTier === undefined ? `the data directory ${dataDir}` : `the blobs ${options.blobTier.spec}`;
+    throw new Error(`cannot clean up ${where}: ${errorMessage(err)}`, { cause: err });
   }
   return store;
 }
