@@ -420,16 +420,30 @@ describe('embedded store: the data directory', () => {
 });
 
 describe('embedded store: open files', { skip: !fs.existsSync('/proc/self/fd') }, () => {
-  const openFds = (): number => fs.readdirSync('/proc/self/fd').length;
   /**
-   * The count of open descriptors once it is back to `expected`, or after 2 s. A read stream
-   * emits 'close' before the file it read from is closed (fs closes it in the thread pool), so
-   * there is no event to wait for.
+   * Descriptors this process has open on blob files of `dataDir`. Only those: the store's
+   * checkpoint thread opens its own database connection when it first runs, at a moment of
+   * its choosing.
    */
-  async function fdsBackTo(expected: number): Promise<number> {
+  const openFds = (dataDir: string): number => {
+    const blobs = path.join(fs.realpathSync(dataDir), 'blobs') + path.sep;
+    return fs.readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(blobs);
+      } catch {
+        return false; // closed meanwhile (the listing's own descriptor, for one)
+      }
+    }).length;
+  };
+  /**
+   * The count of open blob descriptors once it is back to `expected`, or after 2 s. A read
+   * stream emits 'close' before the file it read from is closed (fs closes it in the thread
+   * pool), so there is no event to wait for.
+   */
+  async function fdsBackTo(dataDir: string, expected: number): Promise<number> {
     const deadline = Date.now() + 2000;
-    while (openFds() > expected && Date.now() < deadline) await nextTurn();
-    return openFds();
+    while (openFds(dataDir) > expected && Date.now() < deadline) await nextTurn();
+    return openFds(dataDir);
   }
 
   test('a many-segment object holds at most one blob file open while it streams', async (t) => {
@@ -444,7 +458,7 @@ describe('embedded store: open files', { skip: !fs.existsSync('/proc/self/fd') }
       for (const piece of pieces) await append(store, 'many', piece);
       const pinned = await store.openObject(BUCKET, 'many');
       assert.ok(pinned);
-      const before = openFds();
+      const before = openFds(dataDir);
       const read = pinned.read();
       pinned.release();
       let most = 0;
@@ -452,14 +466,14 @@ describe('embedded store: open files', { skip: !fs.existsSync('/proc/self/fd') }
       if (Buffer.isBuffer(read)) chunks.push(read);
       else {
         for await (const chunk of read) {
-          most = Math.max(most, openFds() - before);
+          most = Math.max(most, openFds(dataDir) - before);
           chunks.push(chunk as Buffer);
         }
         await closed(read);
       }
       assert.deepEqual(Buffer.concat(chunks), Buffer.concat(pieces));
       assert.ok(most <= 1, `${most} extra fds open while streaming`);
-      assert.equal(await fdsBackTo(before), before, 'every file is closed');
+      assert.equal(await fdsBackTo(dataDir, before), before, 'every file is closed');
     } finally {
       store.close();
     }
@@ -472,7 +486,7 @@ describe('embedded store: open files', { skip: !fs.existsSync('/proc/self/fd') }
     try {
       await store.createBucket(bucketRecord);
       await put(store, 'big', randomBytes(1024 * 1024));
-      const before = openFds();
+      const before = openFds(dataDir);
       const pinned = await store.openObject(BUCKET, 'big');
       assert.ok(pinned);
       const streams = Array.from({ length: 20 }, () => pinned.read());
@@ -486,7 +500,7 @@ describe('embedded store: open files', { skip: !fs.existsSync('/proc/self/fd') }
           await closed(s);
         }),
       );
-      assert.equal(await fdsBackTo(before), before, 'every file is closed');
+      assert.equal(await fdsBackTo(dataDir, before), before, 'every file is closed');
       await store.deleteObject(BUCKET, 'big');
       await store.settled();
       assert.deepEqual(blobFiles(dataDir), [], 'the abandoned streams let go of the blob');
