@@ -96,6 +96,7 @@ export class RequestObserver {
     const completed = res.writableFinished;
     const status = completed ? res.statusCode : ABORTED;
     this.metrics.record(record.op, status, ms / 1000, bytesIn, bytesOut);
+    if (record.errorCode !== undefined) this.metrics.recordError(record.errorCode);
     if (record.metricsIds !== undefined && record.metricsBucket !== undefined) {
       for (const id of record.metricsIds) {
         this.metrics.recordFiltered(record.metricsBucket, id, record.op, status, bytesIn, bytesOut);

@@ -11,6 +11,14 @@ import { ADMIN_OP, RequestObserver, type RequestRecord } from '../observability/
 import { AdminApi, type AdminRoute } from './admin-api.js';
 import { journalRoutes } from './admin-journal.js';
 import { faultRoutes } from './admin-faults.js';
+import { explainRoutes } from './admin-explain.js';
+import { metricsRoutes } from './admin-metrics.js';
+import {
+  CONSOLE_PREFIX,
+  CONSOLE_SECURITY_HEADERS,
+  ConsoleAssets,
+  defaultWebRoot,
+} from '../console/console-assets.js';
 import { FaultRules, stallBody, type FaultRule } from './faults.js';
 import { HANDLERS } from '../operations/handlers.js';
 import { matchingMetricsIds } from '../operations/metrics-configurations.js';
@@ -68,6 +76,8 @@ export class ZonalServer {
   readonly faults: FaultRules;
   /** Root-only routes under `/_zonal/`. */
   private readonly admin: AdminApi;
+  /** The web console's files (`/console/`); undefined with `--console false`. */
+  private readonly console: ConsoleAssets | undefined;
 
   constructor(private readonly options: ZonalServerOptions) {
     const { services } = options;
@@ -82,6 +92,8 @@ export class ZonalServer {
         ...journalRoutes(this.journal),
         ...faultRoutes(this.faults),
         ...maintenanceRoutes(options.maintenance ?? {}),
+        ...metricsRoutes(this.observer.metrics, () => services.stats.sessionsCreated),
+        ...explainRoutes(services),
         ...(options.adminRoutes ?? []),
       ],
       this.authenticator,
@@ -96,6 +108,13 @@ export class ZonalServer {
       onInternalError: (err) => this.internalError(err, undefined),
     });
     this.controlApi = new ControlApi({ authenticator: this.authenticator, services });
+    this.console =
+      services.config.console === false
+        ? undefined
+        : new ConsoleAssets(defaultWebRoot(), {
+            // What the browser cannot know before signing in: the region to sign for.
+            'config.json': () => ({ region: services.config.region }),
+          });
     this.http = createHttpFront((req, res) => void this.handle(req, res), services.config);
   }
 
@@ -146,6 +165,15 @@ export class ZonalServer {
     if (rawPath === METRICS_PATH && method === 'GET' && isServerPath(req.headers.host)) {
       record.op = 'Metrics';
       await this.serveMetrics(req, res, record, rawPath);
+      return;
+    }
+    if (this.console && isConsolePath(rawPath) && isServerPath(req.headers.host)) {
+      record.op = CONSOLE_OP;
+      try {
+        this.serveConsole(req, res, rawPath, method);
+      } catch (err) {
+        this.fail(req, res, record, rawPath, err);
+      }
       return;
     }
     if (AdminApi.isAdminPath(rawPath) && isServerPath(req.headers.host)) {
@@ -279,6 +307,26 @@ export class ZonalServer {
     }
   }
 
+  /** A console file (GET or HEAD); `/console` itself redirects to `/console/`. */
+  private serveConsole(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    rawPath: string,
+    method: string,
+  ): void {
+    if (method !== 'GET' && method !== 'HEAD') throw new S3Error('MethodNotAllowed');
+    if (rawPath === '/console') {
+      res.writeHead(301, { ...CONSOLE_SECURITY_HEADERS, Location: CONSOLE_PREFIX, 'Content-Length': '0' });
+      res.end();
+      return;
+    }
+    const ifNoneMatch = req.headers['if-none-match'];
+    const answer = this.console!.answer(rawPath, ifNoneMatch);
+    if (answer === undefined) throw new S3Error('NoSuchKey', 'The console has no such file.');
+    res.writeHead(answer.status, answer.headers);
+    res.end(method === 'HEAD' ? undefined : answer.body);
+  }
+
   private internalError(err: unknown, requestId: string | undefined): void {
     this.observer.internalError(err, requestId);
     this.options.onInternalError?.(err);
@@ -334,6 +382,13 @@ async function injectFault(
   if (fault.error !== undefined) throw new S3Error(fault.error, fault.message);
   if (fault.stallMs !== undefined) stallBody(res, fault.stallMs);
   return false;
+}
+
+/** The operation name console requests are counted and logged under. */
+const CONSOLE_OP = 'Console';
+
+function isConsolePath(rawPath: string): boolean {
+  return rawPath === '/console' || rawPath.startsWith(CONSOLE_PREFIX);
 }
 
 /** Whether the request carries a SigV4 signature at all (header or presigned form). */
