@@ -235,6 +235,9 @@ function banner(zonal: Pick<RunningZonal, 'root' | 'config' | 'endpoint'>, selfS
   const lines = [
     `Zonal listening on ${zonal.endpoint} (region ${zonal.config.region}, data in ${zonal.config.dataDir}, fsync ${zonal.config.fsync ? 'on' : 'off'})`,
     ...tlsLines(zonal, selfSigned),
+    ...(zonal.config.console === false
+      ? []
+      : [`Web console: ${zonal.endpoint}/console/ (sign in with an access key pair)`]),
   ];
   if (fromEnvironment) {
     lines.push(

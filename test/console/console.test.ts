@@ -223,7 +223,8 @@ describe('web console', { timeout: 120_000 }, () => {
 
   test('create a ReadOnly session: credentials, export snippet, countdown', async () => {
     await go(page, '#/sessions');
-    await page.waitForSelector(`#session-bucket option[value="${BUCKET}"]`, { state: 'attached' });
+    await page.waitForSelector(`#session-buckets option[value="${BUCKET}"]`, { state: 'attached' });
+    assert.equal(await page.inputValue('#session-bucket'), BUCKET);
     await page.selectOption('#session-mode', 'ReadOnly');
     await page.click('#create-session');
     const card = page.locator('.session[data-mode="ReadOnly"]');
@@ -279,6 +280,31 @@ describe('web console', { timeout: 120_000 }, () => {
     await page.click('#save-policy');
     await page.waitForSelector('#inline-policies .policy[data-policy="NoWrites"]');
 
+    // The denied request itself: reader, signed in elsewhere, asks for a ReadWrite session.
+    await page.click('#create-access-key');
+    await page.waitForSelector('.new-key-secret');
+    const readerKeys = {
+      accessKeyId: (await page.textContent('.new-key-id'))!,
+      secretAccessKey: (await page.textContent('.new-key-secret'))!,
+    };
+    const readerContext = await browser.newContext();
+    const readerPage = await readerContext.newPage();
+    await signIn(readerPage, readerKeys);
+    await readerPage.waitForSelector('#signed-in-as');
+    await go(readerPage, '#/sessions');
+    await readerPage.waitForSelector('#create-session');
+    await readerPage.waitForSelector('#session-bucket-status .error'); // reader may not list buckets
+    await readerPage.fill('#session-bucket', BUCKET);
+    await readerPage.selectOption('#session-mode', 'ReadWrite');
+    await readerPage.click('#create-session');
+    await readerPage.waitForSelector('#session-status .error');
+    assert.equal(await readerPage.getAttribute('#session-status .error', 'data-code'), 'AccessDenied');
+    await readerPage.selectOption('#session-mode', 'ReadOnly');
+    await readerPage.click('#create-session');
+    await readerPage.waitForSelector('.session[data-mode="ReadOnly"]');
+    await readerContext.close();
+
+    // Why was it denied?
     await page.fill('#explain-principal', `arn:aws:iam::${zonal.accountId}:user/reader`);
     await page.selectOption('#explain-bucket', BUCKET);
     await page.selectOption('#explain-mode', 'ReadWrite');
@@ -316,7 +342,8 @@ describe('web console', { timeout: 120_000 }, () => {
       return chart?.dataset.series?.split(',').includes('PutObject') && Number(chart.dataset.max) > 0;
     });
     assert.ok(Number(await page.getAttribute('#sessions-created', 'data-value')) >= 1);
-    await page.waitForTimeout(1500); // one more point, so the screenshot shows a line
+    // More points, so that the screenshot shows lines (only when screenshots are kept).
+    await page.waitForTimeout(process.env.ZONAL_SCREENSHOTS === '1' ? 6000 : 0);
     await shot(page, 'metrics');
   });
 

@@ -7,7 +7,7 @@ const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2'
  * y from 0 to the largest value, with a legend. Records what it drew in data attributes
  * (points, max) so that what is on screen can be checked.
  */
-export function drawLineChart(canvas, series, { unit = '' } = {}) {
+export function drawLineChart(canvas, series, { format = (v) => v.toFixed(v < 10 ? 1 : 0) } = {}) {
   const ctx = canvas.getContext('2d');
   const ratio = window.devicePixelRatio || 1;
   const width = canvas.clientWidth || 600;
@@ -33,7 +33,7 @@ export function drawLineChart(canvas, series, { unit = '' } = {}) {
     ctx.moveTo(left, y);
     ctx.lineTo(right, y);
     ctx.stroke();
-    ctx.fillText(`${((yMax * i) / 4).toFixed(yMax < 10 ? 1 : 0)}${unit}`, 2, y + 4);
+    ctx.fillText(format((yMax * i) / 4), 2, y + 4);
   }
   series.forEach((s, index) => {
     const color = COLORS[index % COLORS.length];

@@ -79,7 +79,7 @@ export async function renderMetrics(main, _params, gen) {
     drawLineChart(
       rateChart,
       busiest.map((o) => ({ name: o.operation, points: rate(o.operation) })),
-      { unit: '/s' },
+      { format: (v) => `${v.toFixed(v < 10 ? 1 : 0)}/s` },
     );
     const intervalBuckets = intervals.map(([a, b]) => {
       const sum = new Array(bounds.length + 1).fill(0);
@@ -97,7 +97,7 @@ export async function renderMetrics(main, _params, gen) {
         { name: 'p50', points: intervalBuckets.map((c) => capped(quantile(bounds, c, 0.5))) },
         { name: 'p99', points: intervalBuckets.map((c) => capped(quantile(bounds, c, 0.99))) },
       ],
-      { unit: ' ms' },
+      { format: (v) => `${v.toFixed(v < 10 ? 1 : 0)} ms` },
     );
     drawLineChart(
       bytesChart,
@@ -108,7 +108,7 @@ export async function renderMetrics(main, _params, gen) {
         },
         { name: 'out', points: intervals.map(([a, b]) => (b.bytesSent - a.bytesSent) / seconds([a, b])) },
       ],
-      { unit: ' B' },
+      { format: (v) => `${formatBytes(Math.round(v))}/s` },
     );
     const total = snap.operations.reduce((n, o) => n + o.requests, 0);
     clear(

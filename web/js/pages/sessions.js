@@ -55,13 +55,21 @@ function sessionCard(s) {
 
 export async function renderSessions(main) {
   const status = h('div', { id: 'session-status' });
-  const bucket = h('select', { id: 'session-bucket' });
+  // Typed, with the listed buckets suggested: a user may create sessions without ListAllMyDirectoryBuckets.
+  const bucket = h('input', {
+    id: 'session-bucket',
+    list: 'session-buckets',
+    required: true,
+    placeholder: 'bucket name',
+  });
+  const suggestions = h('datalist', { id: 'session-buckets' });
   const mode = h(
     'select',
     { id: 'session-mode' },
     h('option', { value: 'ReadWrite' }, 'ReadWrite'),
     h('option', { value: 'ReadOnly' }, 'ReadOnly'),
   );
+  const listStatus = h('div', { id: 'session-bucket-status' });
   const list = h('div', { id: 'session-list' });
   const draw = () => clear(list, created.map(sessionCard));
   clear(
@@ -81,12 +89,12 @@ export async function renderSessions(main) {
           clear(status);
           try {
             const doc = await s3Xml({
-              path: `/${bucket.value}`,
+              path: `/${bucket.value.trim()}`,
               query: [['session', '']],
               headers: { 'x-amz-create-session-mode': mode.value },
             });
             created.unshift({
-              bucket: bucket.value,
+              bucket: bucket.value.trim(),
               mode: mode.value,
               accessKeyId: textOf(doc, 'AccessKeyId'),
               secretAccessKey: textOf(doc, 'SecretAccessKey'),
@@ -99,10 +107,11 @@ export async function renderSessions(main) {
           }
         },
       },
-      h('label', {}, 'Bucket', bucket),
+      h('label', {}, 'Bucket', bucket, suggestions),
       h('label', {}, 'Mode', mode),
       h('button', { type: 'submit', id: 'create-session' }, 'Create session'),
     ),
+    listStatus,
     status,
     list,
   );
@@ -115,11 +124,17 @@ export async function renderSessions(main) {
   try {
     const buckets = await listBuckets();
     clear(
-      bucket,
-      buckets.map((b) => h('option', { value: b.name }, b.name)),
+      suggestions,
+      buckets.map((b) => h('option', { value: b.name })),
     );
-    if (buckets.length === 0) clear(status, h('p', { class: 'muted' }, 'Create a directory bucket first.'));
+    if (buckets.length > 0 && !bucket.value) bucket.value = buckets[0].name;
+    if (buckets.length === 0)
+      clear(listStatus, h('p', { class: 'muted' }, 'Create a directory bucket first.'));
   } catch (err) {
-    clear(status, errorBox(err));
+    clear(
+      listStatus,
+      h('p', { class: 'muted' }, 'The bucket list is not available to you; type the bucket’s name.'),
+      errorBox(err),
+    );
   }
 }
