@@ -286,6 +286,9 @@ export class ZonalServer {
         record.metricsBucket = bucket.name;
       }
       authorizer.authorize(ctx, () => bucket, accessPoint);
+      // Objects are served on the console's origin: an HTML object opened from a presigned
+      // link must not run as the console (which keeps the signed-in keys in session storage).
+      if (this.console && op === 'GetObject') res.setHeader('Content-Security-Policy', OBJECT_CSP);
       await handler(ctx, this.options.services);
     } catch (err) {
       this.fail(req, res, record, rawPath, err);
@@ -383,6 +386,9 @@ async function injectFault(
   if (fault.stallMs !== undefined) stallBody(res, fault.stallMs);
   return false;
 }
+
+/** Object bodies render, if at all, in an opaque origin without scripts (docs/SECURITY.md). */
+const OBJECT_CSP = 'sandbox';
 
 /** The operation name console requests are counted and logged under. */
 const CONSOLE_OP = 'Console';

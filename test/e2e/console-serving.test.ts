@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { CreateBucketCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { parseServeArgs } from '../../src/cli/serve.js';
 import { bucketName, createBucketInput, startTestZonal, type TestZonal } from '../helpers/zonal-fixture.js';
 import { zonalAdmin } from '../helpers/zonal-admin.js';
@@ -127,6 +128,24 @@ describe('console serving', () => {
         .on('error', reject);
     });
     assert.equal(status, 403); // an unsigned request for the bucket's key, not the console
+  });
+
+  test('objects are served sandboxed on the console origin', async () => {
+    const put = await t
+      .client()
+      .send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: 'page.html',
+          Body: '<script>alert(1)</script>',
+          ContentType: 'text/html',
+        }),
+      );
+    assert.ok(put.ETag);
+    const url = await getSignedUrl(t.client(), new GetObjectCommand({ Bucket: bucket, Key: 'page.html' }));
+    const res = await fetch(url);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-security-policy'), 'sandbox');
   });
 
   test('--console false: no console, and `zonal serve` parses the flag', async () => {
