@@ -212,6 +212,10 @@ describe('web console', { timeout: 120_000 }, () => {
       String(BIG.length),
     );
 
+    await page.locator('tr.object[data-key="docs/note.txt"] button.info').click();
+    await page.waitForSelector('#object-details tr[data-header="x-amz-checksum-crc32"]');
+    assert.equal(await page.textContent('#object-details tr[data-header="content-type"] td'), 'text/plain');
+
     // Rename, then delete.
     page.once('dialog', (d) => void d.accept('docs/renamed.txt'));
     await page.locator('tr.object[data-key="docs/note.txt"] button.rename').click();
