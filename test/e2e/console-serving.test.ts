@@ -131,16 +131,14 @@ describe('console serving', () => {
   });
 
   test('objects are served sandboxed on the console origin', async () => {
-    const put = await t
-      .client()
-      .send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: 'page.html',
-          Body: '<script>alert(1)</script>',
-          ContentType: 'text/html',
-        }),
-      );
+    const put = await t.client().send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: 'page.html',
+        Body: '<script>alert(1)</script>',
+        ContentType: 'text/html',
+      }),
+    );
     assert.ok(put.ETag);
     const url = await getSignedUrl(t.client(), new GetObjectCommand({ Bucket: bucket, Key: 'page.html' }));
     const res = await fetch(url);
