@@ -151,9 +151,25 @@ describe('web console', { timeout: 120_000 }, () => {
     await page.fill('#policy-document', JSON.stringify(policy));
     await page.click('#policy-save');
     await page.waitForSelector('#policy-status .ok');
+    // A broken policy: the server's error code and message are shown.
+    await page.fill('#policy-document', '{"Version": "2012-10-17", "Statement": []');
+    await page.click('#policy-save');
+    await page.waitForSelector('#policy-status .error');
+    assert.equal(await page.getAttribute('#policy-status .error', 'data-code'), 'MalformedPolicy');
+    assert.ok(((await page.textContent('#policy-status .error-message')) ?? '').length > 0);
+    await page.fill(
+      '#lifecycle-document',
+      '<LifecycleConfiguration><Rule><ID>expire-tmp</ID><Filter><Prefix>tmp/</Prefix></Filter>' +
+        '<Status>Enabled</Status><Expiration><Days>7</Days></Expiration></Rule></LifecycleConfiguration>',
+    );
+    await page.click('#lifecycle-save');
+    await page.waitForSelector('#lifecycle-status .ok');
     await page.reload();
     await page.waitForFunction(() =>
       document.getElementById('policy-document')?.value.includes('OwnAccount'),
+    );
+    await page.waitForFunction(() =>
+      document.getElementById('lifecycle-document')?.value.includes('expire-tmp'),
     );
     await shot(page, 'bucket-settings');
   });

@@ -53,6 +53,17 @@ export async function renderMetrics(main, _params, gen) {
       const snap = await admin('GET', 'metrics');
       if (!current(gen)) return;
       clear(status);
+      // With --workers each process counts its own requests: rates only between snapshots of one.
+      if (history.length > 0 && history[history.length - 1].pid !== snap.pid) {
+        history.length = 0;
+        status.append(
+          h(
+            'p',
+            { class: 'muted' },
+            `Counters of server process ${snap.pid} (with --workers each counts its own).`,
+          ),
+        );
+      }
       history.push(snap);
       if (history.length > WINDOW + 1) history.shift();
       draw(snap);
