@@ -52,8 +52,9 @@ async function takeLock(): Promise<() => void> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       // A lock left by a killed run is older than any install takes.
-      const age = Date.now() - fs.statSync(INSTALL_LOCK, { throwIfNoEntry: false })!.mtimeMs;
-      if (age > INSTALL_TIMEOUT_MS) fs.rmSync(INSTALL_LOCK, { recursive: true, force: true });
+      const held = fs.statSync(INSTALL_LOCK, { throwIfNoEntry: false });
+      if (held && Date.now() - held.mtimeMs > INSTALL_TIMEOUT_MS)
+        fs.rmSync(INSTALL_LOCK, { recursive: true, force: true });
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${INSTALL_LOCK}`);
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
@@ -67,7 +68,8 @@ export async function ensureChromium(): Promise<string> {
   try {
     if (!fs.existsSync(CHROMIUM)) {
       await run('apt-get', ['update']);
-      await run('apt-get', ['install', '-y', '--no-install-recommends', 'chromium']);
+      // With its recommended packages: the fonts the screenshots are drawn with.
+      await run('apt-get', ['install', '-y', 'chromium']);
     }
   } catch (err) {
     throw new Error(
