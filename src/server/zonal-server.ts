@@ -7,7 +7,12 @@ import { queryServiceOf } from '../iam-api/query-request.js';
 import type { Exposition, PrometheusExporter } from '../observability/prometheus.js';
 import { flushLogger, type Logger } from '../observability/request-log.js';
 import { DEFAULT_JOURNAL_SIZE, RequestJournal } from '../observability/journal.js';
-import { ADMIN_OP, RequestObserver, type RequestRecord } from '../observability/request-observer.js';
+import {
+  ADMIN_OP,
+  CONSOLE_OP,
+  RequestObserver,
+  type RequestRecord,
+} from '../observability/request-observer.js';
 import { AdminApi, type AdminRoute } from './admin-api.js';
 import { journalRoutes } from './admin-journal.js';
 import { faultRoutes } from './admin-faults.js';
@@ -389,9 +394,6 @@ async function injectFault(
 
 /** Object bodies render, if at all, in an opaque origin without scripts (docs/SECURITY.md). */
 const OBJECT_CSP = 'sandbox';
-
-/** The operation name console requests are counted and logged under. */
-const CONSOLE_OP = 'Console';
 
 function isConsolePath(rawPath: string): boolean {
   return rawPath === '/console' || rawPath.startsWith(CONSOLE_PREFIX);

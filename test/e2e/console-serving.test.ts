@@ -190,6 +190,16 @@ describe('console serving', () => {
     assert.equal(snap.errorsByCode.NoSuchKey! - (before.errorsByCode.NoSuchKey ?? 0), 1);
     assert.ok(snap.sessionsCreated >= 1);
     assert.ok(snap.bytesReceived > before.bytesReceived);
+    // The same count in the Prometheus text.
+    const text = await (await fetch(`${t.ipEndpoint}/metrics`)).text();
+    const line = /^zonal_errors_total\{code="NoSuchKey"\} (\d+)$/m.exec(text);
+    assert.equal(Number(line?.[1]), snap.errorsByCode.NoSuchKey);
+    // Console files are counted, but not journaled (the journal is for S3 requests).
+    assert.ok(snap.operations.some((o) => o.operation === 'Console'));
+    const journal = await zonalAdmin(port, 'GET', '/_zonal/journal');
+    const ops = (journal.json as { entries: { op: string }[] }).entries.map((e) => e.op);
+    assert.ok(ops.includes('GetObject'));
+    assert.ok(!ops.includes('Console'));
     const denied = await zonalAdmin(port, 'GET', '/_zonal/metrics', undefined, READER);
     assert.equal(denied.status, 403);
     assert.match(denied.body, /<Code>AccessDenied<\/Code>/);
