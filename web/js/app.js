@@ -56,6 +56,19 @@ function renderSignIn(error) {
   });
   const status = h('div');
   if (error) status.append(errorBox(error));
+  // WebCrypto (the signer) exists only in secure contexts: HTTPS, or http://localhost and 127.0.0.1.
+  if (!window.isSecureContext || !crypto.subtle) {
+    status.append(
+      errorBox(
+        new ApiError(
+          0,
+          'InsecureContext',
+          'This page is not a secure context, so the browser cannot sign requests: open the console at ' +
+            'http://127.0.0.1 or http://localhost, or start zonal serve with HTTPS (--tls-self-signed).',
+        ),
+      ),
+    );
+  }
   const form = h(
     'form',
     {
