@@ -18,6 +18,7 @@ const ABOVE_PROTOCOL = [
   'cli',
   'client',
   'testing',
+  'console',
 ];
 const LAYERS = {
   util: ['errors', 'protocol', ...ABOVE_PROTOCOL, 'config'],
@@ -35,6 +36,7 @@ const LAYERS = {
     'cli',
     'client',
     'testing',
+    'console',
   ],
   auth: [
     'http',
@@ -47,6 +49,7 @@ const LAYERS = {
     'cli',
     'client',
     'testing',
+    'console',
   ],
   identity: [
     'http',
@@ -58,6 +61,7 @@ const LAYERS = {
     'cli',
     'client',
     'testing',
+    'console',
   ],
   http: [
     'access',
@@ -70,10 +74,11 @@ const LAYERS = {
     'cli',
     'client',
     'testing',
+    'console',
   ],
-  access: ['operations', 'iam-api', 'observability', 'server', 'cli', 'client', 'testing'],
-  operations: ['iam-api', 'observability', 'server', 'cli', 'client', 'testing'],
-  'iam-api': ['storage', 'operations', 'observability', 'server', 'cli', 'client', 'testing'],
+  access: ['operations', 'iam-api', 'observability', 'server', 'cli', 'client', 'testing', 'console'],
+  operations: ['iam-api', 'observability', 'server', 'cli', 'client', 'testing', 'console'],
+  'iam-api': ['storage', 'operations', 'observability', 'server', 'cli', 'client', 'testing', 'console'],
   observability: [
     'http',
     'auth',
@@ -86,6 +91,7 @@ const LAYERS = {
     'cli',
     'client',
     'testing',
+    'console',
   ],
   client: [
     'http',
@@ -99,8 +105,28 @@ const LAYERS = {
     'server',
     'cli',
     'testing',
+    'console',
   ],
   server: ['cli', 'client', 'testing'],
+  // The web console's files served from memory: it needs nothing of Zonal.
+  console: [
+    'util',
+    'errors',
+    'protocol',
+    'http',
+    'auth',
+    'access',
+    'identity',
+    'storage',
+    'operations',
+    'iam-api',
+    'observability',
+    'server',
+    'cli',
+    'client',
+    'testing',
+    'config',
+  ],
   // startZonal for test suites (the package entry exports it): servers with their clients.
   testing: ['cli'],
 };
@@ -148,6 +174,34 @@ export default tseslint.config(
     },
   },
   ...layerRules,
+  {
+    // The console's browser code (plain ES modules, no bundler): browser globals only.
+    files: ['web/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'location',
+          'sessionStorage',
+          'fetch',
+          'crypto',
+          'TextEncoder',
+          'URL',
+          'URLSearchParams',
+          'DOMParser',
+          'XMLHttpRequest',
+          'Node',
+          'setTimeout',
+          'setInterval',
+          'clearInterval',
+          'confirm',
+          'prompt',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
   {
     files: ['bin/**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },

@@ -54,6 +54,8 @@ export interface ServerConfig {
   bodyBudgetBytes?: number;
   /** Requests the journal keeps (`GET /_zonal/journal`); 0 turns it off. Default 1000. */
   journalSize?: number;
+  /** The web console at `/console/` (`--console true|false`); on unless false. */
+  console?: boolean;
   /** Fault injection (`/_zonal/faults`): off unless asked for. */
   faults?: boolean;
   /**

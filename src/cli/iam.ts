@@ -1,14 +1,10 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { AccessPolicies, type AccessDecision } from '../access/access-policies.js';
-import { bucketKeys, identityKeys, type ConditionContext } from '../access/condition-context.js';
-import { IDENTITY_ONLY_ACTIONS } from '../access/request-authorizer.js';
-import { sessionCreators } from '../access/session-creators.js';
-import type { IamIdentity } from '../auth/credentials.js';
+import type { ConditionContext } from '../access/condition-context.js';
+import { explainAccess, resolvePrincipal, type Explanation } from '../access/explain.js';
 import { FileRootCredentials } from '../auth/root-credentials-file.js';
 import { DEFAULT_CONFIG } from '../config.js';
 import { IdentityStore } from '../identity/identity-store.js';
-import { bucketArn } from '../protocol/bucket-names.js';
 import { readBucket } from '../storage/sqlite/read-bucket.js';
 
 export const IAM_USAGE = `Usage: zonal iam explain --principal <arn|access-key-id> --bucket <name> [options]
@@ -26,14 +22,6 @@ statements decided it. Reads the data dir and identities file; safe beside a run
   --region <region>    default ${DEFAULT_CONFIG.region}
   --json               machine-readable output`;
 
-interface Explanation {
-  principal: string;
-  action: string;
-  resource: string;
-  mode?: string;
-  decision: AccessDecision;
-}
-
 function parseContext(pairs: string[]): ConditionContext {
   const context: Record<string, string[]> = {};
   for (const pair of pairs) {
@@ -42,14 +30,6 @@ function parseContext(pairs: string[]): ConditionContext {
     (context[pair.slice(0, eq)] ??= []).push(pair.slice(eq + 1));
   }
   return Object.fromEntries(Object.entries(context).map(([k, v]) => [k, v.length === 1 ? v[0] : v]));
-}
-
-function resolvePrincipal(identities: IdentityStore, value: string): IamIdentity {
-  const identity = value.startsWith('arn:')
-    ? sessionCreators(identities).identityForArn(value)
-    : identities.lookup(value);
-  if (!identity) throw new Error(`unknown principal ${value} (no such user, account or active access key)`);
-  return identity;
 }
 
 function render(e: Explanation): string {
@@ -110,43 +90,19 @@ export function iam(args: string[]): number {
   });
   try {
     const identity = resolvePrincipal(identities, values.principal);
+    if (!identity)
+      throw new Error(`unknown principal ${values.principal} (no such user, account or active access key)`);
     const bucket = readBucket(dataDir, values.bucket);
     if (!bucket) throw new Error(`no bucket ${values.bucket} in ${dataDir}`);
-    const now = new Date();
-    const context: ConditionContext = {
-      'aws:CurrentTime': now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
-      'aws:SecureTransport': 'false',
-      's3express:authType': 'REST-HEADER',
-      ...identityKeys(identity),
-      ...bucketKeys(bucket),
-      ...parseContext(values.context),
-    };
-    const policies = new AccessPolicies(identities);
-    const action = values.action;
-    const resource = bucketArn(values.region, bucket.ownerAccountId, bucket.name);
-    const explain = (mode?: string): Explanation => ({
-      principal: identity.arn,
-      action,
-      resource,
-      ...(mode ? { mode } : {}),
-      decision: policies.check({
-        identity,
-        action,
-        resource,
-        resourceAccount: bucket.ownerAccountId,
-        ...(IDENTITY_ONLY_ACTIONS.has(action) ? { identityOnly: true } : { bucketPolicy: bucket.policy }),
-        context: mode ? { ...context, 's3express:SessionMode': mode } : context,
-      }),
+    const results: Explanation[] = explainAccess(identities, {
+      identity,
+      bucket,
+      region: values.region,
+      action: values.action,
+      ...(values.mode ? { mode: values.mode as 'ReadWrite' | 'ReadOnly' } : {}),
+      context: parseContext(values.context),
+      now: new Date(),
     });
-    let results: Explanation[];
-    if (action.toLowerCase() !== 's3express:createsession') results = [explain()];
-    else if (values.mode) results = [explain(values.mode)];
-    else {
-      // As CreateSession does without a mode header: ReadWrite, else ReadOnly.
-      const readWrite = explain('ReadWrite');
-      results = readWrite.decision.allowed ? [readWrite] : [readWrite, explain('ReadOnly')];
-    }
     console.log(values.json ? JSON.stringify(results, null, 2) : results.map(render).join('\n\n'));
     return results.some((r) => r.decision.allowed) ? 0 : 2;
   } finally {

@@ -48,6 +48,8 @@ export const SERVE_USAGE = `Usage: zonal serve [options]
   --security-token-sessions  not AWS: also accept a session token (CreateSession) sent as
                              X-Amz-Security-Token, for SDKs without S3 Express (off by default)
   --keep-alive-timeout <secs> time an idle connection stays open (default ${DEFAULT_CONFIG.keepAliveTimeoutMs / 1000})
+  --console <true|false>     the web console at http(s)://<host>:<port>/console/ (default true;
+                             sign in there with an access key pair)
   --faults                   enable fault injection for tests (zonal faults add|list|clear;
                              rules make requests fail, stall or reset; single process only)
   --journal-size <n>         requests the journal keeps for zonal journal (default 1000; 0: off)
@@ -114,6 +116,7 @@ export function parseServeArgs(args: string[]): ServeOptions {
       workers: { type: 'string' },
       'journal-size': { type: 'string' },
       faults: { type: 'boolean' },
+      console: { type: 'string' },
       'maintenance-interval': { type: 'string' },
       'test-clock': { type: 'boolean' },
       'security-token-sessions': { type: 'boolean' },
@@ -170,6 +173,7 @@ export function parseServeArgs(args: string[]): ServeOptions {
     requestTimeoutMs: seconds('request-timeout', DEFAULT_CONFIG.requestTimeoutMs),
     keepAliveTimeoutMs: seconds('keep-alive-timeout', DEFAULT_CONFIG.keepAliveTimeoutMs),
     ...(values.faults ? { faults: true } : {}),
+    ...(values.console !== undefined && !parseBoolean('console', values.console) ? { console: false } : {}),
     ...(values['journal-size'] === undefined
       ? {}
       : { journalSize: parseInteger('journal-size', values['journal-size'], 0, 1_000_000) }),
@@ -271,6 +275,9 @@ function banner(zonal: Pick<RunningZonal, 'root' | 'config' | 'endpoint'>, selfS
   const lines = [
     `Zonal listening on ${zonal.endpoint} (region ${zonal.config.region}, data in ${zonal.config.dataDir}${blobsNote(zonal.config)}, fsync ${zonal.config.fsync ? 'on' : 'off'})`,
     ...tlsLines(zonal, selfSigned),
+    ...(zonal.config.console === false
+      ? []
+      : [`Web console: ${zonal.endpoint}/console/ (sign in with an access key pair)`]),
   ];
   if (fromEnvironment) {
     lines.push(

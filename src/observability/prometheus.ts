@@ -93,6 +93,16 @@ export class PrometheusExporter {
         },
       });
     }
+    new client.Counter({
+      name: 'zonal_errors_total',
+      help: 'Error answers by S3 error code.',
+      labelNames: ['code'] as const,
+      registers,
+      collect(this: Counter<'code'>) {
+        this.reset();
+        for (const [code, n] of requests.errorCodes()) this.inc({ code }, n);
+      },
+    });
     // prom-client's Histogram has no way to load precomputed buckets; the registry only needs
     // get() (and reset()) from a metric, so this family renders them in prom-client's format.
     this.registry.registerMetric(new DurationHistogram(requests) as unknown as Metric);

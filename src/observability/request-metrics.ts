@@ -12,6 +12,9 @@ export const DURATION_BUCKETS: readonly number[] = [
 /** The status recorded for a response that never completed (client gone, connection cut). */
 export const ABORTED = 0;
 
+/** Distinct error codes counted; more than the catalogue holds, so only a defect could reach it. */
+const MAX_ERROR_CODES = 256;
+
 /** Counts of one operation. */
 export class OperationCounts {
   /** HTTP status (or ABORTED) → requests. */
@@ -36,6 +39,8 @@ export interface FilteredCounts {
 export class RequestMetrics {
   private readonly ops = new Map<string, OperationCounts>();
   private readonly filtered = new Map<string, FilteredCounts>();
+  /** Error responses by S3 error code (codes come from the one catalogue: a bounded set). */
+  private readonly errors = new Map<string, number>();
   /** Bytes read from clients' connections (request lines, headers and bodies). */
   bytesReceived = 0;
   /** Bytes written to clients' connections (status lines, headers and bodies). */
@@ -55,6 +60,17 @@ export class RequestMetrics {
     counts.count += 1;
     this.bytesReceived += bytesIn;
     this.bytesSent += bytesOut;
+  }
+
+  /** An answer that was an error document with this code. */
+  recordError(code: string): void {
+    if (this.errors.size >= MAX_ERROR_CODES && !this.errors.has(code)) return;
+    this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
+  }
+
+  /** Error answers so far by code (a live map: read, do not keep). */
+  errorCodes(): ReadonlyMap<string, number> {
+    return this.errors;
   }
 
   /**

@@ -58,6 +58,8 @@ function onResponseClose(this: ObservedResponse): void {
 
 /** Requests of the admin API (`/_zonal/…`) are counted but not journaled: reading the journal must not fill it. */
 export const ADMIN_OP = 'Admin';
+/** The operation name of the web console's files (`/console/…`), not journaled either. */
+export const CONSOLE_OP = 'Console';
 
 export class RequestObserver {
   readonly metrics = new RequestMetrics();
@@ -96,12 +98,18 @@ export class RequestObserver {
     const completed = res.writableFinished;
     const status = completed ? res.statusCode : ABORTED;
     this.metrics.record(record.op, status, ms / 1000, bytesIn, bytesOut);
+    if (record.errorCode !== undefined) this.metrics.recordError(record.errorCode);
     if (record.metricsIds !== undefined && record.metricsBucket !== undefined) {
       for (const id of record.metricsIds) {
         this.metrics.recordFiltered(record.metricsBucket, id, record.op, status, bytesIn, bytesOut);
       }
     }
-    if (this.journal !== undefined && this.journal.capacity > 0 && record.op !== ADMIN_OP) {
+    if (
+      this.journal !== undefined &&
+      this.journal.capacity > 0 &&
+      record.op !== ADMIN_OP &&
+      record.op !== CONSOLE_OP
+    ) {
       this.journal.add({
         time: new Date(record.arrivedAt).toISOString(),
         reqId: record.requestId,

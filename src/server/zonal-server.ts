@@ -7,10 +7,23 @@ import { queryServiceOf } from '../iam-api/query-request.js';
 import type { Exposition, PrometheusExporter } from '../observability/prometheus.js';
 import { flushLogger, type Logger } from '../observability/request-log.js';
 import { DEFAULT_JOURNAL_SIZE, RequestJournal } from '../observability/journal.js';
-import { ADMIN_OP, RequestObserver, type RequestRecord } from '../observability/request-observer.js';
+import {
+  ADMIN_OP,
+  CONSOLE_OP,
+  RequestObserver,
+  type RequestRecord,
+} from '../observability/request-observer.js';
 import { AdminApi, type AdminRoute } from './admin-api.js';
 import { journalRoutes } from './admin-journal.js';
 import { faultRoutes } from './admin-faults.js';
+import { explainRoutes } from './admin-explain.js';
+import { metricsRoutes } from './admin-metrics.js';
+import {
+  CONSOLE_PREFIX,
+  CONSOLE_SECURITY_HEADERS,
+  ConsoleAssets,
+  defaultWebRoot,
+} from '../console/console-assets.js';
 import { FaultRules, stallBody, type FaultRule } from './faults.js';
 import { HANDLERS } from '../operations/handlers.js';
 import { matchingMetricsIds } from '../operations/metrics-configurations.js';
@@ -68,6 +81,8 @@ export class ZonalServer {
   readonly faults: FaultRules;
   /** Root-only routes under `/_zonal/`. */
   private readonly admin: AdminApi;
+  /** The web console's files (`/console/`); undefined with `--console false`. */
+  private readonly console: ConsoleAssets | undefined;
 
   constructor(private readonly options: ZonalServerOptions) {
     const { services } = options;
@@ -82,6 +97,8 @@ export class ZonalServer {
         ...journalRoutes(this.journal),
         ...faultRoutes(this.faults),
         ...maintenanceRoutes(options.maintenance ?? {}),
+        ...metricsRoutes(this.observer.metrics, () => services.stats.sessionsCreated),
+        ...explainRoutes(services),
         ...(options.adminRoutes ?? []),
       ],
       this.authenticator,
@@ -96,6 +113,13 @@ export class ZonalServer {
       onInternalError: (err) => this.internalError(err, undefined),
     });
     this.controlApi = new ControlApi({ authenticator: this.authenticator, services });
+    this.console =
+      services.config.console === false
+        ? undefined
+        : new ConsoleAssets(defaultWebRoot(), {
+            // What the browser cannot know before signing in: the region to sign for.
+            'config.json': () => ({ region: services.config.region }),
+          });
     this.http = createHttpFront((req, res) => void this.handle(req, res), services.config);
   }
 
@@ -146,6 +170,15 @@ export class ZonalServer {
     if (rawPath === METRICS_PATH && method === 'GET' && isServerPath(req.headers.host)) {
       record.op = 'Metrics';
       await this.serveMetrics(req, res, record, rawPath);
+      return;
+    }
+    if (this.console && isConsolePath(rawPath) && isServerPath(req.headers.host)) {
+      record.op = CONSOLE_OP;
+      try {
+        this.serveConsole(req, res, rawPath, method);
+      } catch (err) {
+        this.fail(req, res, record, rawPath, err);
+      }
       return;
     }
     if (AdminApi.isAdminPath(rawPath) && isServerPath(req.headers.host)) {
@@ -258,6 +291,9 @@ export class ZonalServer {
         record.metricsBucket = bucket.name;
       }
       authorizer.authorize(ctx, () => bucket, accessPoint);
+      // Objects are served on the console's origin: an HTML object opened from a presigned
+      // link must not run as the console (which keeps the signed-in keys in session storage).
+      if (this.console && op === 'GetObject') res.setHeader('Content-Security-Policy', OBJECT_CSP);
       await handler(ctx, this.options.services);
     } catch (err) {
       this.fail(req, res, record, rawPath, err);
@@ -277,6 +313,26 @@ export class ZonalServer {
     } catch (err) {
       this.fail(req, res, record, rawPath, err);
     }
+  }
+
+  /** A console file (GET or HEAD); `/console` itself redirects to `/console/`. */
+  private serveConsole(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    rawPath: string,
+    method: string,
+  ): void {
+    if (method !== 'GET' && method !== 'HEAD') throw new S3Error('MethodNotAllowed');
+    if (rawPath === '/console') {
+      res.writeHead(301, { ...CONSOLE_SECURITY_HEADERS, Location: CONSOLE_PREFIX, 'Content-Length': '0' });
+      res.end();
+      return;
+    }
+    const ifNoneMatch = req.headers['if-none-match'];
+    const answer = this.console!.answer(rawPath, ifNoneMatch);
+    if (answer === undefined) throw new S3Error('NoSuchKey', 'The console has no such file.');
+    res.writeHead(answer.status, answer.headers);
+    res.end(method === 'HEAD' ? undefined : answer.body);
   }
 
   private internalError(err: unknown, requestId: string | undefined): void {
@@ -334,6 +390,13 @@ async function injectFault(
   if (fault.error !== undefined) throw new S3Error(fault.error, fault.message);
   if (fault.stallMs !== undefined) stallBody(res, fault.stallMs);
   return false;
+}
+
+/** Object bodies render, if at all, in an opaque origin without scripts (docs/SECURITY.md). */
+const OBJECT_CSP = 'sandbox';
+
+function isConsolePath(rawPath: string): boolean {
+  return rawPath === '/console' || rawPath.startsWith(CONSOLE_PREFIX);
 }
 
 /** Whether the request carries a SigV4 signature at all (header or presigned form). */
