@@ -22,7 +22,7 @@ export class BenchContext {
   constructor(readonly options: Options) {}
 
   /** Whether the run includes this system (--systems). Zonal always runs. */
-  wants(system: 'nginx' | 's3rver' | 'disk'): boolean {
+  wants(system: 'nginx' | 's3rver' | 'disk' | 'node'): boolean {
     return this.options.systems.length === 0 || this.options.systems.includes(system);
   }
 

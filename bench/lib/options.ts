@@ -26,7 +26,7 @@ export interface Options {
 export const USAGE = `Usage: node dist/bench/run.js [options]   (npm run bench -- [options])
 
   --only <ids>          run only these scenarios (comma-separated ids or prefixes: get-4k, put, cold-start)
-  --systems <names>     references to include besides Zonal: nginx, s3rver, disk (default all);
+  --systems <names>     references to include besides Zonal: nginx, s3rver, disk, node (default all);
                         --systems none runs Zonal alone (e.g. to profile it)
   --concurrency <n,…>   wrk connections (default: 16 and 64 for GETs, 16 otherwise)
   --quick               2-second runs and small transfers: a smoke test
@@ -72,7 +72,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
   const systemsArg = list(values.systems);
   const systems = systemsArg.includes('none') ? ['none'] : systemsArg;
   for (const s of systems)
-    if (!['nginx', 's3rver', 'disk', 'none'].includes(s)) throw new Error(`unknown system ${s}`);
+    if (!['nginx', 's3rver', 'disk', 'node', 'none'].includes(s)) throw new Error(`unknown system ${s}`);
   const concurrency = list(values.concurrency).map(Number);
   if (concurrency.some((c) => !Number.isInteger(c) || c < 1)) throw new Error('--concurrency takes integers');
   const threads = Number(env.BENCH_THREADS ?? 2);
