@@ -38,6 +38,8 @@ test('zonal serve runs the bundled build and loads no code that serving does not
     [],
     'nothing from the unbundled build, no AWS SDK, no certificate generator',
   );
+  // TLS is loaded for a TLS front only.
+  assert.ok(!loaded.includes('node:tls') && !loaded.includes('node:https'), loaded.join('\n'));
   // The bundle marks where each module's code starts (`// <path>`): the ones loaded lazily
   // stay in chunks of their own that serving never reads.
   const lazy = [
