@@ -31,8 +31,8 @@ const result = await esbuild.build({
     // Native addons find their binaries relative to their own package.
     'better-sqlite3',
     '@node-rs/crc32',
-    // CommonJS that src loads with import(): split into a chunk of its own, esbuild would give
-    // it a default export only (no `generate`).
+    // CommonJS that src loads with import(): as a split chunk, esbuild would export only its
+    // default, not `generate`.
     'selfsigned',
   ],
   // Bundled CommonJS packages (pino, prom-client) require() Node's modules: ESM has no require.
