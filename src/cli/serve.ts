@@ -6,7 +6,7 @@ import { DEFAULT_CONFIG, isValidRegion, type ServerConfig, type TlsConfig } from
 import { createLogger, logLevelFromEnv } from '../observability/request-log.js';
 import { startZonal, type RunningZonal } from '../server/start.js';
 import { isWorker, startWorkers } from '../server/workers.js';
-import { writeAwsHostsSetup, type AwsHostsSetup } from '../server/aws-hosts.js';
+import type { AwsHostsSetup } from '../server/aws-hosts.js';
 
 export const SERVE_USAGE = `Usage: zonal serve [options]
 
@@ -372,10 +372,18 @@ export async function serve(args: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
   // An ephemeral server's stdout starts with its ready line; the banner goes to stderr.
-  const announce = (zonal: Pick<RunningZonal, 'root' | 'config' | 'endpoint' | 'port'>, extra = ''): void => {
+  const announce = async (
+    zonal: Pick<RunningZonal, 'root' | 'config' | 'endpoint' | 'port'>,
+    extra = '',
+  ): Promise<void> => {
+    // Loaded only for --aws-hosts: it brings node:tls, which plain HTTP need not pay for at start-up.
     const awsHosts =
       config.tls !== undefined && 'awsHosts' in config.tls
-        ? writeAwsHostsSetup(zonal.config.dataDir, zonal.config.host, zonal.port)
+        ? (await import('../server/aws-hosts.js')).writeAwsHostsSetup(
+            zonal.config.dataDir,
+            zonal.config.host,
+            zonal.port,
+          )
         : undefined;
     const hostsLines = awsHosts === undefined ? '' : '\n' + awsHostsLines(awsHosts, zonal.config.region);
     if (ephemeral === undefined) {
@@ -391,7 +399,7 @@ export async function serve(args: string[]): Promise<number> {
   try {
     if (config.workers > 1 && !isWorker()) {
       const workers = await startWorkers(config, process.env, (message) => console.warn('warning:', message));
-      announce(workers, `\n${config.workers} worker processes share the port.`);
+      await announce(workers, `\n${config.workers} worker processes share the port.`);
       await stopped;
       await workers.close();
       return 0;
@@ -399,7 +407,7 @@ export async function serve(args: string[]): Promise<number> {
     const logger = createLogger(logLevelFromEnv(process.env, 'info')); // JSON request lines on stdout
     const zonal = await startZonal(config, process.env, undefined, undefined, logger);
     // A worker's primary prints the banner once for all.
-    if (!isWorker()) announce(zonal);
+    if (!isWorker()) await announce(zonal);
     await stopped;
     await zonal.close();
     // The IPC channel to the primary would keep a worker alive.
