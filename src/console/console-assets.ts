@@ -51,9 +51,18 @@ export interface ConsoleAnswer {
   body: Buffer;
 }
 
-/** The package's `web/` folder: dist/src/console/ → three levels up is the package root. */
+/**
+ * The package's `web/` folder, beside the nearest package.json above this module: this file
+ * runs from dist/src/console/ or, bundled, from dist/bundle/, at different depths.
+ */
 export function defaultWebRoot(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../web');
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('the console files (web/) are not beside any package.json');
+    dir = parent;
+  }
+  return path.join(dir, 'web');
 }
 
 export class ConsoleAssets {

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LocalDirBlobStore } from './files/blob-files.js';
 import type { BlobStore } from './halves.js';
-import { S3BlobStore } from './s3-blobs/s3-blob-store.js';
+import type { S3BlobStoreOptions } from './s3-blobs/s3-blob-store.js';
 
 export const ACCESS_KEY_ENV = 'ZONAL_BLOBS_ACCESS_KEY_ID';
 export const SECRET_KEY_ENV = 'ZONAL_BLOBS_SECRET_ACCESS_KEY';
@@ -86,7 +86,7 @@ function parseEndpoint(endpoint: string): string {
 /** The options, checked, without touching the tier; throws on bad configuration. */
 export function resolveBlobTier(
   options: BlobTierOptions,
-): { kind: 'dir'; path: string } | { kind: 's3'; options: ConstructorParameters<typeof S3BlobStore>[0] } {
+): { kind: 'dir'; path: string } | { kind: 's3'; options: S3BlobStoreOptions } {
   const spec = parseBlobTier(options.spec);
   if (spec.kind === 'dir') {
     if (options.endpoint !== undefined || options.region !== undefined) {
@@ -131,6 +131,8 @@ export async function openBlobTier(options: BlobTierOptions): Promise<BlobStore>
       });
     }
   }
+  // Loaded only for an S3 tier: the AWS SDK would add ~40 ms to every other start (cold start).
+  const { S3BlobStore } = await import('./s3-blobs/s3-blob-store.js');
   const blobs = new S3BlobStore(tier.options);
   try {
     await blobs.checkWritable();

@@ -29,6 +29,10 @@ test('zonal serve runs the bundled build and loads no code that serving does not
   );
   // An unsigned request is answered (403) by the whole request path: auth, errors, XML.
   assert.equal((await fetch(`${server.endpoint}/`)).status, 403);
+  // The console's files are found from the bundle too (it lives at another depth than dist/src).
+  const page = await fetch(`${server.endpoint}/console/`);
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /<html/i);
   assert.equal(await server.stop('SIGTERM'), 0);
   const loaded = fs.readFileSync(log, 'utf8').trim().split('\n');
   const files = loaded.filter((url) => url.startsWith('file:')).map((url) => new URL(url).pathname);
