@@ -1,5 +1,6 @@
 import { getKeys, SIZE_LABEL, type SizeName } from '../lib/datasets.js';
 import { bareNodeGetArm, nginxGetArm, s3GetArm } from './arms.js';
+import { BARE_NODE } from '../lib/targets.js';
 import type { Scenario } from './scenario.js';
 import { wrkCases, type Arm } from './wrk-case.js';
 
@@ -17,7 +18,7 @@ export function getScenario(size: SizeName): Scenario {
       const arms: Arm[] = [await s3GetArm('zonal', await ctx.zonalTarget(), size)];
       if (ctx.wants('nginx')) arms.push(nginxGetArm('nginx', await ctx.nginx(), size));
       if (ctx.wants('s3rver')) arms.push(await s3GetArm('s3rver', await ctx.s3rverTarget(), size));
-      if (ctx.wants('node')) arms.push(bareNodeGetArm('bare node', await ctx.bareNode(), size));
+      if (ctx.wants('node')) arms.push(bareNodeGetArm(BARE_NODE, await ctx.bareNode(), size));
       return wrkCases(
         ctx,
         { scenario: id, title: `GET ${SIZE_LABEL[size]}` },

@@ -5,6 +5,7 @@ import type { CaseResult, Measurement } from '../lib/results.js';
 import type { S3Target } from '../lib/s3-targets.js';
 import type { BenchContext } from '../lib/context.js';
 import { bareNodePutArm, nginxPutArm, s3PutArm } from './arms.js';
+import { BARE_NODE } from '../lib/targets.js';
 import type { Scenario } from './scenario.js';
 import { measureArm } from './wrk-case.js';
 
@@ -67,7 +68,7 @@ async function measurePut(ctx: BenchContext, size: SizeName, c: number): Promise
     );
   if (ctx.wants('node')) {
     refs.push(
-      await measureArm(ctx, bareNodePutArm('bare node', await ctx.bareNode(), size), c, name('bare-node')),
+      await measureArm(ctx, bareNodePutArm(BARE_NODE, await ctx.bareNode(), size), c, name('bare-node')),
     );
   }
   const title = `PUT ${SIZE_LABEL[size]}`;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { freePort, spawnTracked } from '../lib/children.js';
 import { distBenchDir } from '../lib/paths.js';
+import { BARE_NODE } from '../lib/targets.js';
 import { stopper, type BenchServer, waitUntilAnswering } from './server.js';
 
 /** Starts the bare Node HTTP server (bare-node-main.ts): the ceiling of Node's own HTTP stack. */
@@ -14,5 +15,5 @@ export async function startBareNode(): Promise<BenchServer> {
     },
   );
   const endpoint = await waitUntilAnswering(port, child);
-  return { label: 'bare node', endpoint, child, logFiles: [], stop: stopper(child) };
+  return { label: BARE_NODE, endpoint, child, logFiles: [], stop: stopper(child) };
 }
