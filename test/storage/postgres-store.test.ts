@@ -1,0 +1,176 @@
+/**
+ * The cluster backend's store (PostgreSQL metadata + a blob directory): the contract, against
+ * a real PostgreSQL started for this file, twice (small bytes inline in bytea, and every blob
+ * a file); then what only this store promises: keys PostgreSQL `text` would refuse, the
+ * schema-version check, and a clear start-up error for an unreachable database.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { openClusterStore } from '../../src/storage/cluster.js';
+import type { SegmentStore } from '../../src/storage/segment-store.js';
+import { walk } from '../helpers/data-dir.js';
+import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import {
+  BUCKET,
+  OWNER,
+  objectStoreContract,
+  referencedBlobIds,
+  type ContractHarness,
+} from './object-store-contract.js';
+
+let postgres: TestPostgres;
+let contractUrl: string;
+
+before(async () => {
+  postgres = await startPostgres();
+  contractUrl = await postgres.createDatabase();
+});
+after(async () => {
+  await postgres?.stop();
+});
+
+/** Empties every table (a fresh store per test without a database per test). */
+async function truncateAll(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ tablename: string }>(
+      "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'zonal_schema'",
+    );
+    if (rows.length > 0) await client.query(`TRUNCATE ${rows.map((r) => r.tablename).join(', ')}`);
+  } finally {
+    await client.end();
+  }
+}
+
+async function openAt(url: string, blobDir: string, inlineMaxBytes?: number): Promise<SegmentStore> {
+  return await openClusterStore({ metadataUrl: url, blobDir, fsync: false, inlineMaxBytes, shared: false });
+}
+
+function countFiles(dir: string, sub: string): number {
+  return walk(dir).files.filter((f) => f.startsWith(`${sub}/`)).length;
+}
+
+async function harness(inlineMaxBytes?: number): Promise<ContractHarness> {
+  await truncateAll(contractUrl);
+  const blobDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zonal-pg-blobs-'));
+  let store = await openAt(contractUrl, blobDir, inlineMaxBytes);
+  return {
+    get store() {
+      return store;
+    },
+    async leftovers() {
+      await store.settled();
+      const { files, inline } = await store.storedBlobCount();
+      return files + inline - (await referencedBlobIds(store)).size + countFiles(blobDir, 'tmp');
+    },
+    async reopen() {
+      await store.settled();
+      store.close();
+      store = await openAt(contractUrl, blobDir, inlineMaxBytes);
+      return store;
+    },
+    async close() {
+      await store.settled();
+      store.close();
+      fs.rmSync(blobDir, { recursive: true, force: true });
+    },
+  };
+}
+
+objectStoreContract('postgres + blob dir, small bytes inline', () => harness());
+objectStoreContract('postgres + blob dir, every blob a file (inlineMaxBytes: 0)', () => harness(0));
+
+describe('postgres metadata store', () => {
+  const fields = {
+    etag: '"e"',
+    lastModified: new Date(1_700_000_000_000),
+    content: {},
+    metadata: {},
+    checksums: {},
+    checksumType: 'FULL_OBJECT' as const,
+    multipart: false,
+    encryption: { algorithm: 'AES256' as const },
+  };
+
+  test('keys with U+0000 and astral characters round-trip and list in UTF-8 byte order', async () => {
+    const h = await harness();
+    try {
+      const { store } = h;
+      await store.createBucket({
+        name: BUCKET,
+        zoneId: 'usw2-az1',
+        locationType: 'AvailabilityZone',
+        region: 'us-west-2',
+        ownerAccountId: OWNER,
+        createdAt: new Date(1_700_000_000_000),
+        incarnation: 'i',
+      });
+      const keys = ['a\u0000b', 'a', 'a/\u0000', '\u{1F600}', '\uFFFD', 'z'];
+      for (const key of keys)
+        await store.putObject(BUCKET, key, Readable.from([Buffer.from(key)]), () => fields);
+      const page = await store.listObjects({ bucket: BUCKET, prefix: '', maxKeys: 100 });
+      const expected = [...keys].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+      assert.deepEqual(
+        page.objects.map((o) => o.key),
+        expected,
+      );
+      const rolled = await store.listObjects({ bucket: BUCKET, prefix: '', delimiter: '/', maxKeys: 100 });
+      assert.deepEqual(rolled.commonPrefixes, ['a/']);
+      const pinned = await store.openObject(BUCKET, 'a\u0000b');
+      assert.equal(pinned?.record.key, 'a\u0000b');
+      pinned?.release();
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('a schema newer than this Zonal stops the open with a clear message', async () => {
+    const url = await postgres.createDatabase();
+    const blobDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zonal-pg-blobs-'));
+    try {
+      (await openAt(url, blobDir)).close();
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query('UPDATE zonal_schema SET version = version + 1');
+      await client.end();
+      await assert.rejects(() => openAt(url, blobDir), /schema is version \d+, newer than this Zonal/);
+    } finally {
+      fs.rmSync(blobDir, { recursive: true, force: true });
+    }
+  });
+
+  test('nodes opening an empty database at the same moment all succeed (migrations take turns)', async () => {
+    const url = await postgres.createDatabase();
+    const blobDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zonal-pg-blobs-'));
+    try {
+      const stores = await Promise.all(
+        Array.from({ length: 4 }, () => openClusterStore({ metadataUrl: url, blobDir, fsync: false })),
+      );
+      for (const s of stores) s.close();
+    } finally {
+      fs.rmSync(blobDir, { recursive: true, force: true });
+    }
+  });
+
+  test('an unreachable database is refused at open, naming the host and not the password', async () => {
+    const blobDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zonal-pg-blobs-'));
+    try {
+      await assert.rejects(
+        () => openAt('postgres://zonal:s3cret-pw@127.0.0.1:1/zonal', blobDir),
+        (err: Error) => {
+          assert.match(err.message, /cannot use the metadata database 127\.0\.0\.1:1\/zonal/);
+          assert.doesNotMatch(err.message, /s3cret-pw/);
+          return true;
+        },
+      );
+    } finally {
+      fs.rmSync(blobDir, { recursive: true, force: true });
+    }
+  });
+});
