@@ -10,6 +10,15 @@ export interface TlsFiles {
  */
 export type TlsConfig = TlsFiles | { selfSigned: true } | { awsHosts: true };
 
+/** A blob tier every node of a cluster reaches: today a shared directory. */
+export type BlobTierConfig = { kind: 'dir'; path: string };
+
+/** `dir:PATH` → a blob tier; throws with the accepted forms otherwise. */
+export function parseBlobTier(value: string): BlobTierConfig {
+  if (value.startsWith('dir:') && value.length > 4) return { kind: 'dir', path: value.slice(4) };
+  throw new Error(`--blobs ${value} is not a blob tier (expected dir:PATH)`);
+}
+
 /** Server settings, with the embedded defaults `zonal serve` starts with. */
 export interface ServerConfig {
   host: string;
@@ -56,6 +65,13 @@ export interface ServerConfig {
    * Off by default; refused with more than one worker (each would have its own).
    */
   testClock?: boolean;
+  /**
+   * Cluster mode (`--metadata postgres://…`): the shared metadata database. With it, `blobs`
+   * names the shared blob tier and `dataDir` holds only node-local scratch.
+   */
+  metadataUrl?: string;
+  /** The shared blob tier of cluster mode (`--blobs dir:PATH`). */
+  blobs?: BlobTierConfig;
   /** Seconds between lifecycle and inventory passes (`--maintenance-interval`; 0: on demand only). */
   maintenanceIntervalSeconds: number;
   /**

@@ -2,10 +2,17 @@ import fs from 'node:fs';
 import os, { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_CONFIG, isValidRegion, type ServerConfig, type TlsConfig } from '../config.js';
+import {
+  DEFAULT_CONFIG,
+  isValidRegion,
+  parseBlobTier,
+  type ServerConfig,
+  type TlsConfig,
+} from '../config.js';
 import { createLogger, logLevelFromEnv } from '../observability/request-log.js';
 import { startZonal, type RunningZonal } from '../server/start.js';
 import { isWorker, startWorkers } from '../server/workers.js';
+import { describeUrl } from '../storage/postgres/pg-connection.js';
 import { writeAwsHostsSetup, type AwsHostsSetup } from '../server/aws-hosts.js';
 
 export const SERVE_USAGE = `Usage: zonal serve [options]
@@ -16,6 +23,10 @@ export const SERVE_USAGE = `Usage: zonal serve [options]
   --host <addr>              listen address (default ${DEFAULT_CONFIG.host})
   --port <n>                 listen port (default ${DEFAULT_CONFIG.port}; 0 picks a free one)
   --data-dir <dir>           where data lives (default ${DEFAULT_CONFIG.dataDir})
+  --metadata <url>           cluster mode: postgres://USER[:PASSWORD]@HOST:PORT/DB, the metadata
+                             database every node shares (with --blobs; --data-dir is then only
+                             this node's scratch). Nodes started with the same two are one cluster
+  --blobs dir:<path>         cluster mode: the blob directory every node shares
   --region <region>          the region clients sign for (default ${DEFAULT_CONFIG.region})
   --session-duration <secs>  lifetime of CreateSession credentials (default ${DEFAULT_CONFIG.sessionDurationSeconds})
   --fsync=<true|false>       fsync every write (default true; false only for throwaway servers)
@@ -88,6 +99,8 @@ export function parseServeArgs(args: string[]): ServeOptions {
       host: { type: 'string' },
       port: { type: 'string' },
       'data-dir': { type: 'string' },
+      metadata: { type: 'string' },
+      blobs: { type: 'string' },
       region: { type: 'string' },
       'session-duration': { type: 'string' },
       fsync: { type: 'string' },
@@ -167,7 +180,13 @@ export function parseServeArgs(args: string[]): ServeOptions {
         ? DEFAULT_CONFIG.maintenanceIntervalSeconds
         : parseInteger('maintenance-interval', values['maintenance-interval'], 0, 7 * 86400),
     ...(values['test-clock'] ? { testClock: true } : {}),
+    ...(values.metadata === undefined ? {} : { metadataUrl: values.metadata }),
+    ...(values.blobs === undefined ? {} : { blobs: parseBlobTier(values.blobs) }),
   };
+  if ((config.metadataUrl === undefined) !== (config.blobs === undefined))
+    throw new Error('--metadata and --blobs go together (cluster mode needs both)');
+  if (config.metadataUrl !== undefined && !/^postgres(ql)?:\/\//.test(config.metadataUrl))
+    throw new Error('--metadata must be a postgres:// URL');
   if (config.faults && config.workers > 1)
     throw new Error('--faults needs a single server process: each worker would have its own rules');
   // Each worker would keep its own offset: one process keeps the test clock coherent.
@@ -211,6 +230,12 @@ function tlsLines(zonal: Pick<RunningZonal, 'config'>, selfSigned: boolean): str
   ];
 }
 
+/** Where the data is, for the banner: never the database password. */
+function whereData(config: ServerConfig): string {
+  if (config.metadataUrl === undefined || config.blobs === undefined) return `data in ${config.dataDir}`;
+  return `cluster: metadata ${describeUrl(config.metadataUrl)}, blobs in ${config.blobs.path}, scratch in ${config.dataDir}`;
+}
+
 /** How clients reach `--aws-hosts` under the AWS names, for the banner. */
 function awsHostsLines(setup: AwsHostsSetup, region: string): string {
   return [
@@ -229,7 +254,7 @@ function awsHostsLines(setup: AwsHostsSetup, region: string): string {
 function banner(zonal: Pick<RunningZonal, 'root' | 'config' | 'endpoint'>, selfSigned: boolean): string {
   const { identity, fromEnvironment, generated } = zonal.root;
   const lines = [
-    `Zonal listening on ${zonal.endpoint} (region ${zonal.config.region}, data in ${zonal.config.dataDir}, fsync ${zonal.config.fsync ? 'on' : 'off'})`,
+    `Zonal listening on ${zonal.endpoint} (region ${zonal.config.region}, ${whereData(zonal.config)}, fsync ${zonal.config.fsync ? 'on' : 'off'})`,
     ...tlsLines(zonal, selfSigned),
   ];
   if (fromEnvironment) {

@@ -7,6 +7,8 @@ import path from 'node:path';
 import type { RootCredentialSource, RootCredentials } from '../auth/credentials.js';
 import { FileRootCredentials } from '../auth/root-credentials-file.js';
 import { FileSessionKeyRing } from '../auth/session-key-file.js';
+import { PostgresSessionKeyRing } from '../auth/session-key-postgres.js';
+import type { SessionKeyRing } from '../auth/session-key-ring.js';
 import { SessionTokenSealer } from '../auth/session-token.js';
 import type { ServerConfig } from '../config.js';
 import { BodyBudget } from '../http/body-budget.js';
@@ -67,15 +69,39 @@ export async function startZonal(
   const { dataDir, root, identities, lock } = prepared;
   let store: ObjectStore;
   try {
-    // A worker of `--workers N` shares the data dir with its siblings (workers.ts).
-    store = await openObjectStore({
-      kind: 'embedded',
-      dataDir,
-      fsync: config.fsync,
-      shared: cluster.isWorker,
-      ...(config.inlineMaxBytes === undefined ? {} : { inlineMaxBytes: config.inlineMaxBytes }),
-    });
+    if (config.metadataUrl !== undefined && !(root.fromEnvironment && env.ZONAL_ACCOUNT_ID !== undefined)) {
+      // Each node would otherwise make up root credentials of its own in its data dir.
+      throw new Error(
+        'cluster mode needs the root credentials from the environment, the same on every node: set ZONAL_ROOT_ACCESS_KEY_ID, ZONAL_ROOT_SECRET_ACCESS_KEY and ZONAL_ACCOUNT_ID',
+      );
+    }
+    const inline = config.inlineMaxBytes === undefined ? {} : { inlineMaxBytes: config.inlineMaxBytes };
+    store = await openObjectStore(
+      config.metadataUrl !== undefined && config.blobs !== undefined
+        ? {
+            kind: 'cluster',
+            metadataUrl: config.metadataUrl,
+            blobDir: config.blobs.path,
+            fsync: config.fsync,
+            ...inline,
+          }
+        : // A worker of `--workers N` shares the data dir with its siblings (workers.ts).
+          { kind: 'embedded', dataDir, fsync: config.fsync, shared: cluster.isWorker, ...inline },
+    );
   } catch (err) {
+    identities.close();
+    lock.release();
+    throw err;
+  }
+  let keyRing: SessionKeyRing & { close?: () => void };
+  try {
+    // Cluster mode: one ring in the shared database, so a session made on any node opens on all.
+    keyRing =
+      config.metadataUrl === undefined
+        ? FileSessionKeyRing.open(dataDir)
+        : await PostgresSessionKeyRing.open(config.metadataUrl, config.sessionDurationSeconds * 1000);
+  } catch (err) {
+    store.close();
     identities.close();
     lock.release();
     throw err;
@@ -101,7 +127,7 @@ export async function startZonal(
     services: {
       config,
       store,
-      sessions: new SessionTokenSealer(FileSessionKeyRing.open(dataDir)),
+      sessions: new SessionTokenSealer(keyRing),
       root: root.identity,
       identities,
       authorizer,
@@ -117,6 +143,7 @@ export async function startZonal(
   try {
     address = await server.listen(config.port, config.host);
   } catch (err) {
+    keyRing.close?.();
     store.close();
     identities.close();
     lock.release();
@@ -158,6 +185,7 @@ export async function startZonal(
       // Freed blobs are unlinked in the background; a graceful stop lets those finish.
       await store.settled();
       identities.close();
+      keyRing.close?.();
       store.close();
       lock.release();
     },

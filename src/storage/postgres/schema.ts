@@ -102,6 +102,16 @@ const MIGRATIONS: readonly string[] = [
     tags text
   );
   CREATE INDEX access_points_by_owner ON access_points (owner_account_id, name);
+
+  -- The session key ring every node shares (src/auth/session-key-postgres.ts): a key opens
+  -- tokens once loaded, seals from seal_from on, and retires a session lifetime after a newer
+  -- key started sealing.
+  CREATE TABLE session_keys (
+    id text PRIMARY KEY,
+    key bytea NOT NULL,
+    created_at bigint NOT NULL,
+    seal_from bigint NOT NULL
+  );
   `,
 ];
 
