@@ -72,6 +72,11 @@ export interface ServerConfig {
   metadataUrl?: string;
   /** The shared blob tier of cluster mode (`--blobs dir:PATH`). */
   blobs?: BlobTierConfig;
+  /**
+   * Cluster mode (`--blob-grace`): seconds a replaced or deleted object's blobs stay, for
+   * reads still running on other nodes (default 300).
+   */
+  blobGraceSeconds?: number;
   /** Seconds between lifecycle and inventory passes (`--maintenance-interval`; 0: on demand only). */
   maintenanceIntervalSeconds: number;
   /**

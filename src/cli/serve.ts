@@ -27,6 +27,8 @@ export const SERVE_USAGE = `Usage: zonal serve [options]
                              database every node shares (with --blobs; --data-dir is then only
                              this node's scratch). Nodes started with the same two are one cluster
   --blobs dir:<path>         cluster mode: the blob directory every node shares
+  --blob-grace <secs>        cluster mode: how long replaced blobs stay for reads on other
+                             nodes (default 300)
   --region <region>          the region clients sign for (default ${DEFAULT_CONFIG.region})
   --session-duration <secs>  lifetime of CreateSession credentials (default ${DEFAULT_CONFIG.sessionDurationSeconds})
   --fsync=<true|false>       fsync every write (default true; false only for throwaway servers)
@@ -101,6 +103,7 @@ export function parseServeArgs(args: string[]): ServeOptions {
       'data-dir': { type: 'string' },
       metadata: { type: 'string' },
       blobs: { type: 'string' },
+      'blob-grace': { type: 'string' },
       region: { type: 'string' },
       'session-duration': { type: 'string' },
       fsync: { type: 'string' },
@@ -182,6 +185,9 @@ export function parseServeArgs(args: string[]): ServeOptions {
     ...(values['test-clock'] ? { testClock: true } : {}),
     ...(values.metadata === undefined ? {} : { metadataUrl: values.metadata }),
     ...(values.blobs === undefined ? {} : { blobs: parseBlobTier(values.blobs) }),
+    ...(values['blob-grace'] === undefined
+      ? {}
+      : { blobGraceSeconds: parseInteger('blob-grace', values['blob-grace'], 0, 7 * 86400) }),
   };
   if ((config.metadataUrl === undefined) !== (config.blobs === undefined))
     throw new Error('--metadata and --blobs go together (cluster mode needs both)');

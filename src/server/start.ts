@@ -83,6 +83,7 @@ export async function startZonal(
             metadataUrl: config.metadataUrl,
             blobDir: config.blobs.path,
             fsync: config.fsync,
+            ...(config.blobGraceSeconds === undefined ? {} : { blobGraceMs: config.blobGraceSeconds * 1000 }),
             ...inline,
           }
         : // A worker of `--workers N` shares the data dir with its siblings (workers.ts).

@@ -26,6 +26,8 @@ export interface ClusterStoreOptions {
   shared?: boolean;
   /** Connections this node keeps to the database at most. */
   poolSize?: number;
+  /** How long a freed blob stays for readers on other nodes (default SHARED_FREE_DELAY_MS). */
+  blobGraceMs?: number;
 }
 
 /** Small bodies go into the metadata row: one commit, nothing on the shared tier (design note). */
@@ -54,6 +56,7 @@ export async function openClusterStore(options: ClusterStoreOptions): Promise<Se
   const store = new SegmentStore(meta, blobs, {
     inlineMaxBytes: options.inlineMaxBytes ?? CLUSTER_INLINE_MAX_BYTES,
     shared,
+    ...(options.blobGraceMs === undefined ? {} : { freeDelayMs: options.blobGraceMs }),
   });
   if (!shared) {
     try {

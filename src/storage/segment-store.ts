@@ -64,6 +64,8 @@ export interface SegmentStoreOptions {
   inlineMaxBytes: number;
   /** Other processes use the same halves (`--workers`); see the module comment. */
   shared: boolean;
+  /** With `shared`: how long a freed blob stays for other processes' readers (default SHARED_FREE_DELAY_MS). */
+  freeDelayMs?: number;
 }
 
 /** How long a freed blob stays when processes share the store. */
@@ -522,7 +524,8 @@ export class SegmentStore implements ObjectStore {
       else this.blobs.remove([blob.blobId]);
     };
     // Left for the sweep at the next start if the process stops first.
-    if (this.options.shared) setTimeout(remove, SHARED_FREE_DELAY_MS).unref();
+    const delay = this.options.shared ? (this.options.freeDelayMs ?? SHARED_FREE_DELAY_MS) : 0;
+    if (delay > 0) setTimeout(remove, delay).unref();
     else remove();
   }
 
