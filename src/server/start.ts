@@ -12,7 +12,9 @@ import type { SessionKeyRing } from '../auth/session-key-ring.js';
 import { SessionTokenSealer } from '../auth/session-token.js';
 import type { ServerConfig } from '../config.js';
 import { BodyBudget } from '../http/body-budget.js';
+import type { IdentitySource } from '../identity/identity-source.js';
 import { IdentityStore } from '../identity/identity-store.js';
+import { SharedIdentities } from '../identity/shared-identities.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openObjectStore } from '../storage/open-store.js';
 import { DataDirLock } from './data-dir-lock.js';
@@ -66,7 +68,10 @@ export async function startZonal(
 ): Promise<RunningZonal> {
   const prepared = await prepareStart(config, env, onWarning, true);
   config = prepared.config;
-  const { dataDir, root, identities, lock } = prepared;
+  const { dataDir, root, lock } = prepared;
+  let identities = prepared.identities;
+  /** What requests ask about identities: the file-backed store, or in cluster mode the shared one. */
+  let identitySource: IdentitySource & { close(): void } = identities;
   let store: ObjectStore;
   try {
     if (config.metadataUrl !== undefined && !(root.fromEnvironment && env.ZONAL_ACCOUNT_ID !== undefined)) {
@@ -94,22 +99,36 @@ export async function startZonal(
     lock.release();
     throw err;
   }
-  let keyRing: SessionKeyRing & { close?: () => void };
+  let keyRing: (SessionKeyRing & { close?: () => void }) | undefined;
   try {
     // Cluster mode: one ring in the shared database, so a session made on any node opens on all.
     keyRing =
       config.metadataUrl === undefined
         ? FileSessionKeyRing.open(dataDir)
         : await PostgresSessionKeyRing.open(config.metadataUrl, config.sessionDurationSeconds * 1000);
+    if (config.metadataUrl !== undefined) {
+      // The identities file (validated by prepareStart) only seeds an empty cluster database.
+      identities.close();
+      const shared = await SharedIdentities.open({
+        url: config.metadataUrl,
+        seedFile: identities.file,
+        cacheFile: path.join(dataDir, 'iam-cluster-copy.json'),
+        defaultRoot: root.identity,
+        onWarning,
+      });
+      identitySource = shared;
+      identities = shared.local;
+    }
   } catch (err) {
+    keyRing?.close?.();
     store.close();
-    identities.close();
+    identitySource.close();
     lock.release();
     throw err;
   }
   const authorizer = new RequestAuthorizer(
-    new AccessPolicies(identities),
-    sessionCreators(identities),
+    new AccessPolicies(identitySource),
+    sessionCreators(identitySource),
     config.region,
   );
   const stats: ZonalStats = { sessionsCreated: 0, lifecycleExpiredObjects: 0, lifecycleAbortedUploads: 0 };
@@ -124,13 +143,14 @@ export async function startZonal(
     runLifecycle: () => lifecycle.run(),
     runInventory: (only) => inventory.run(only, true),
   };
+  const sessionKeys = keyRing;
   const server = new ZonalServer({
     services: {
       config,
       store,
-      sessions: new SessionTokenSealer(keyRing),
+      sessions: new SessionTokenSealer(sessionKeys),
       root: root.identity,
-      identities,
+      identities: identitySource,
       authorizer,
       bodyBudget,
       stats,
@@ -144,9 +164,9 @@ export async function startZonal(
   try {
     address = await server.listen(config.port, config.host);
   } catch (err) {
-    keyRing.close?.();
+    sessionKeys.close?.();
     store.close();
-    identities.close();
+    identitySource.close();
     lock.release();
     throw err;
   }
@@ -185,8 +205,8 @@ export async function startZonal(
       await pass;
       // Freed blobs are unlinked in the background; a graceful stop lets those finish.
       await store.settled();
-      identities.close();
-      keyRing.close?.();
+      identitySource.close();
+      sessionKeys.close?.();
       store.close();
       lock.release();
     },

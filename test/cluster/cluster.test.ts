@@ -20,7 +20,15 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { runServeToExit } from '../helpers/cli-server.js';
+import {
+  CreateAccessKeyCommand,
+  CreateUserCommand,
+  IAMClient,
+  PutUserPolicyCommand,
+} from '@aws-sdk/client-iam';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { runServeToExit, zonalBin } from '../helpers/cli-server.js';
 import { bucketName, createBucketInput, expectS3Error } from '../helpers/zonal-fixture.js';
 import {
   CLUSTER_REGION,
@@ -187,6 +195,78 @@ describe('a cluster of three nodes', () => {
       await text((await onNewA.send(new GetObjectCommand({ Bucket: bucket, Key: 'from-c' }))).Body),
       'c',
     );
+  });
+
+  test('a user and access key made through the IAM API of one node sign on the others', async () => {
+    const bucket = await createBucket(b);
+    const iam = new IAMClient({
+      endpoint: a.endpoint,
+      region: CLUSTER_REGION,
+      credentials: CLUSTER_ROOT,
+      maxAttempts: 1,
+    });
+    try {
+      await iam.send(new CreateUserCommand({ UserName: 'writer' }));
+      await iam.send(
+        new PutUserPolicyCommand({
+          UserName: 'writer',
+          PolicyName: 'all',
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 's3express:*', Resource: '*' }],
+          }),
+        }),
+      );
+      const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'writer' }))).AccessKey!;
+      const credentials = { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! };
+      // Seen by the other nodes within a notification (a reload every second at the latest).
+      const deadline = Date.now() + 1500;
+      for (const node of [b, c]) {
+        const s3 = cluster.client(node, { credentials, maxAttempts: 1 });
+        for (;;) {
+          try {
+            await s3.send(
+              new PutObjectCommand({ Bucket: bucket, Key: `by-user-${node.endpoint}`, Body: 'u' }),
+            );
+            break;
+          } catch (err) {
+            if (Date.now() > deadline) throw err;
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        }
+      }
+    } finally {
+      iam.destroy();
+    }
+  });
+
+  test('zonal keys rotate: old sessions keep working, new ones are sealed with the new key', async () => {
+    const bucket = await createBucket(a);
+    const before = (await cluster.controlClient(b).send(new CreateSessionCommand({ Bucket: bucket })))
+      .Credentials!;
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      zonalBin,
+      'keys',
+      'rotate',
+      '--metadata',
+      cluster.metadataUrl,
+    ]);
+    const rotated = /session key (\w+) added; nodes seal with it from (\S+)/.exec(stdout);
+    assert.ok(rotated, stdout);
+    // Until the new key seals, every node already accepts it; after, new sessions use it.
+    await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(rotated[2]!) - Date.now()) + 200));
+    const after = (await cluster.controlClient(c).send(new CreateSessionCommand({ Bucket: bucket })))
+      .Credentials!;
+    // A token is `<prefix>.<key id>.<envelope>`: the key id is in clear.
+    assert.notEqual(before.SessionToken!.split('.')[1], rotated[1]);
+    assert.equal(after.SessionToken!.split('.')[1], rotated[1]);
+    for (const node of [a, b, c]) {
+      for (const creds of [before, after]) {
+        await sessionClient(node, creds).send(
+          new PutObjectCommand({ Bucket: bucket, Key: 'rotated', Body: 'r' }),
+        );
+      }
+    }
   });
 
   test('kill -9 of a node mid-PUT: no acknowledged write is lost, nothing is torn', async () => {

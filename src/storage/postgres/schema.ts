@@ -112,6 +112,14 @@ const MIGRATIONS: readonly string[] = [
     created_at bigint NOT NULL,
     seal_from bigint NOT NULL
   );
+
+  -- The identities document every node shares (src/identity/shared-identities.ts): the JSON
+  -- of an identities file, one row, changed under its row lock.
+  CREATE TABLE identities (
+    id integer PRIMARY KEY CHECK (id = 1),
+    doc text NOT NULL,
+    version bigint NOT NULL
+  );
   `,
 ];
 
