@@ -83,6 +83,12 @@ export interface PostgresMetadataOptions {
   poolSize?: number;
   /** Listen for bucket changes of other nodes (off: the TTL alone bounds staleness). */
   listen?: boolean;
+  /**
+   * Freed blobs go into the garbage table, in the transaction that freed them, for
+   * `collectGarbage` to remove after a grace period (several nodes); off, they are returned
+   * to the caller to remove at once.
+   */
+  deferFrees?: boolean;
 }
 
 /** How stale a cached bucket record may be at most, if a notification was missed. */
@@ -118,7 +124,10 @@ export class PostgresMetadataStore implements MetadataStore {
   private lastTokenPurge = 0;
   private closed = false;
 
-  private constructor(private readonly pool: pg.Pool) {}
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly deferFrees: boolean,
+  ) {}
 
   /**
    * Connects, migrates the schema (under an advisory lock) and starts listening for bucket
@@ -139,7 +148,7 @@ export class PostgresMetadataStore implements MetadataStore {
       if (err instanceof SchemaVersionError) throw new Error(`metadata database ${where}: ${err.message}`);
       throw new Error(`cannot use the metadata database ${where}: ${errorText(err)}`, { cause: err });
     }
-    const store = new PostgresMetadataStore(pool);
+    const store = new PostgresMetadataStore(pool, options.deferFrees ?? false);
     if (options.listen !== false) await store.listen(options.url);
     return store;
   }
@@ -790,12 +799,48 @@ export class PostgresMetadataStore implements MetadataStore {
   // --- housekeeping -----------------------------------------------------------------------
 
   /**
-   * Freed blobs go back to the caller, inline ones too: no `freeInlineWhen`, since a reader
-   * whose record is still in flight has not pinned yet and a delete inside the commit would
-   * pull the bytes from under it (SegmentStore holds frees back for such reads).
+   * Freed blobs go back to the caller, inline ones too (no `freeInlineWhen`: a reader whose
+   * record is still in flight has not pinned yet, and a delete inside the commit would pull
+   * the bytes from under it; SegmentStore holds frees back for such reads). With
+   * `deferFrees` they go into the garbage table instead, atomically with the change, so a
+   * node that dies right after the commit leaks nothing.
    */
-  private settle(_c: pg.PoolClient, freed: FreedBlob[]): Promise<FreedBlob[]> {
-    return Promise.resolve(freed);
+  private async settle(c: pg.PoolClient, freed: FreedBlob[]): Promise<FreedBlob[]> {
+    if (!this.deferFrees || freed.length === 0) return freed;
+    await c.query(
+      `INSERT INTO garbage (blob_id, inline, dead_at)
+       SELECT id, inl, $3 FROM unnest($1::text[], $2::smallint[]) AS g(id, inl) ON CONFLICT (blob_id) DO NOTHING`,
+      [freed.map((b) => b.blobId), freed.map((b) => (b.inline ? 1 : 0)), Date.now()],
+    );
+    return [];
+  }
+
+  async collectGarbage(
+    graceMs: number,
+    limit: number,
+    removeFiles: (blobIds: string[]) => Promise<void>,
+  ): Promise<number> {
+    return await transaction(this.pool, async (c) => {
+      // SKIP LOCKED: nodes collecting at once take disjoint batches.
+      const { rows } = await c.query<{ blob_id: string; inline: number }>(
+        `SELECT blob_id, inline FROM garbage WHERE dead_at < $1 ORDER BY dead_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [Date.now() - graceMs, limit],
+      );
+      if (rows.length === 0) return 0;
+      const inline = rows.filter((r) => r.inline === 1).map((r) => r.blob_id);
+      const files = rows.filter((r) => r.inline !== 1).map((r) => r.blob_id);
+      // Files first: removal is idempotent, so a crash before the commit only repeats it.
+      if (files.length > 0) await removeFiles(files);
+      if (inline.length > 0)
+        await c.query('DELETE FROM inline_blobs WHERE blob_id = ANY($1::text[])', [inline]);
+      await c.query('DELETE FROM garbage WHERE blob_id = ANY($1::text[])', [rows.map((r) => r.blob_id)]);
+      return rows.length;
+    });
+  }
+
+  async garbageBlobs(): Promise<Set<string>> {
+    const { rows } = await query<{ blob_id: string }>(this.pool, 'SELECT blob_id FROM garbage');
+    return new Set(rows.map((r) => r.blob_id));
   }
 
   async removeInline(blobIds: readonly string[]): Promise<void> {
@@ -817,7 +862,8 @@ export class PostgresMetadataStore implements MetadataStore {
       this.pool,
       `DELETE FROM inline_blobs WHERE blob_id NOT IN (
          SELECT s->>'b' FROM objects, jsonb_array_elements(segments::jsonb) AS s WHERE s->'i' IS NOT NULL
-         UNION ALL SELECT blob_id FROM parts WHERE inline = 1)`,
+         UNION ALL SELECT blob_id FROM parts WHERE inline = 1
+         UNION ALL SELECT blob_id FROM garbage)`,
     );
     return rowCount ?? 0;
   }

@@ -120,6 +120,15 @@ const MIGRATIONS: readonly string[] = [
     doc text NOT NULL,
     version bigint NOT NULL
   );
+
+  -- Blobs freed by a commit (in that commit), removed by any node once dead_at is older than
+  -- the grace period: readers on other nodes may still be streaming them.
+  CREATE TABLE garbage (
+    blob_id text PRIMARY KEY,
+    inline smallint NOT NULL,
+    dead_at bigint NOT NULL
+  );
+  CREATE INDEX garbage_by_age ON garbage (dead_at);
   `,
 ];
 
