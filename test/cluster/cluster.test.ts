@@ -168,6 +168,9 @@ describe('a cluster of three nodes', () => {
       ),
     );
     assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+    for (const r of results) {
+      if (r.status === 'rejected') assert.equal((r.reason as Error).name, 'InvalidWriteOffset');
+    }
     const head = await clients[1]!.send(new HeadObjectCommand({ Bucket: bucket, Key: 'log' }));
     assert.equal(head.ContentLength, 6);
   });
