@@ -13,6 +13,7 @@ Commands:
   lifecycle zonal lifecycle list|run: list lifecycle rules, apply them now
   inventory zonal inventory run: write inventory reports now
   keys      zonal keys rotate --metadata <url>: add a session key to a cluster's shared ring
+  cluster   zonal cluster status --metadata <url>: what a cluster's database holds
   access-point  zonal access-point list [--bucket <name>]: the access points for directory buckets
 `;
 
@@ -37,6 +38,8 @@ export async function main(args: string[]): Promise<number> {
       return (await import('./lifecycle.js')).lifecycle(rest);
     case 'inventory':
       return (await import('./inventory.js')).inventory(rest);
+    case 'cluster':
+      return (await import('./cluster.js')).cluster(rest);
     case 'keys':
       return (await import('./keys.js')).keys(rest);
     case 'access-point':

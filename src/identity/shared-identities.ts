@@ -27,7 +27,7 @@ export interface SharedIdentitiesOptions {
   url: string;
   /** The identities file that seeds an empty database (need not exist). */
   seedFile: string;
-  /** The node-local copy (in the data dir). */
+  /** The node-local copy (in the data dir), this process's own; removed on close. */
   cacheFile: string;
   defaultRoot: IamIdentity;
   onWarning?: (message: string) => void;
@@ -193,6 +193,7 @@ export class SharedIdentities implements IdentitySource {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.local.close();
+    fs.rmSync(this.options.cacheFile, { force: true });
     this.listener?.end().catch(() => undefined);
     this.pool.end().catch(() => undefined);
   }

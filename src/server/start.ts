@@ -112,7 +112,8 @@ export async function startZonal(
       const shared = await SharedIdentities.open({
         url: config.metadataUrl,
         seedFile: identities.file,
-        cacheFile: path.join(dataDir, 'iam-cluster-copy.json'),
+        // One per process: `--workers` share the data dir, and each copy is written while in use.
+        cacheFile: path.join(dataDir, `iam-cluster-copy-${process.pid}.json`),
         defaultRoot: root.identity,
         onWarning,
       });

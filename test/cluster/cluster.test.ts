@@ -356,6 +356,29 @@ describe('a cluster of three nodes', () => {
     assert.match(noRoot.stderr, /cluster mode needs the root credentials from the environment/);
   });
 
+  test('zonal cluster status reports the shared database', async () => {
+    await createBucket(a);
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      zonalBin,
+      'cluster',
+      'status',
+      '--metadata',
+      cluster.metadataUrl,
+    ]);
+    const status = JSON.parse(stdout) as {
+      schemaVersion: number;
+      supportedSchemaVersion: number;
+      buckets: number;
+      objects: number;
+      sessionKeys: unknown[];
+    };
+    assert.equal(status.schemaVersion, status.supportedSchemaVersion);
+    assert.ok(status.buckets >= 1);
+    assert.ok(status.objects >= 1);
+    assert.ok(status.sessionKeys.length >= 1);
+    assert.doesNotMatch(stdout, /"key"/);
+  });
+
   // Last: it stops the database.
   test('a database that goes away is answered 503 with S3 error document', async () => {
     const bucket = await createBucket(b);
