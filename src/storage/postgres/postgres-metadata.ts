@@ -120,6 +120,11 @@ const UPDATE_OBJECT = `UPDATE objects SET size=$3, etag=$4, last_modified=$5, co
 
 export class PostgresMetadataStore implements MetadataStore {
   private readonly bucketCache = new Map<string, { record: BucketRecord | undefined; at: number }>();
+  /**
+   * Bumped by every invalidation: a lookup that was in flight across one may have read the
+   * old row, so it answers but does not fill the cache.
+   */
+  private bucketGeneration = 0;
   private listener: pg.Client | undefined;
   private lastTokenPurge = 0;
   private closed = false;
@@ -158,10 +163,12 @@ export class PostgresMetadataStore implements MetadataStore {
     const connect = async (): Promise<void> => {
       const client = new pg.Client({ connectionString: url });
       client.on('notification', (n) => {
+        this.bucketGeneration++;
         if (n.payload) this.bucketCache.delete(n.payload);
         else this.bucketCache.clear();
       });
       client.on('error', () => {
+        this.bucketGeneration++;
         this.bucketCache.clear();
         this.listener = undefined;
         client.end().catch(() => undefined);
@@ -175,6 +182,7 @@ export class PostgresMetadataStore implements MetadataStore {
       }
       this.listener = client;
       // Whatever changed while no one listened.
+      this.bucketGeneration++;
       this.bucketCache.clear();
     };
     await connect();
@@ -197,11 +205,12 @@ export class PostgresMetadataStore implements MetadataStore {
   getBucket(name: string): BucketRecord | undefined | Promise<BucketRecord | undefined> {
     const now = Date.now();
     const cached = this.bucketCache.get(name);
+    const generation = this.bucketGeneration;
     if (cached !== undefined && now - cached.at < BUCKET_CACHE_TTL_MS) return cached.record;
     return query<BucketRow>(this.pool, 'SELECT * FROM buckets WHERE name = $1', [name]).then(({ rows }) => {
       const record = rows[0] && freezeBucket(rowToBucket(rows[0]));
       if (this.bucketCache.size >= BUCKET_CACHE_SIZE) this.bucketCache.clear();
-      this.bucketCache.set(name, { record, at: now });
+      if (generation === this.bucketGeneration) this.bucketCache.set(name, { record, at: now });
       return record;
     });
   }
@@ -232,6 +241,7 @@ export class PostgresMetadataStore implements MetadataStore {
 
   /** A change of a bucket row, announced to every node at commit. */
   private async changeBucket<T>(name: string, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    this.bucketGeneration++;
     this.bucketCache.delete(name);
     try {
       return await transaction(this.pool, async (c) => {
@@ -240,6 +250,7 @@ export class PostgresMetadataStore implements MetadataStore {
         return result;
       });
     } finally {
+      this.bucketGeneration++;
       this.bucketCache.delete(name);
     }
   }
