@@ -513,13 +513,16 @@ export class PostgresMetadataStore implements MetadataStore {
     inline: readonly InlineBlob[],
   ): Promise<FreedBlob[]> {
     return transaction(this.pool, async (c) => {
-      await this.holdBucket(c, record.bucket);
-      const row = await this.lockObject(c, record.bucket, record.key);
+      const row = await this.holdBucketAndLockObject(c, record.bucket, record.key);
       checkWriteCondition(row && { etag: row.etag }, condition, record.key);
-      await this.insertInline(c, inline);
-      await this.writeObject(c, record, row !== undefined);
       const previous = row ? rowSegments(fromKeyed(row)).map(freedOf) : [];
-      return this.settle(c, without(previous, blobsOf(record)));
+      return this.writeObjectAndBlobs(
+        c,
+        record,
+        row !== undefined,
+        inline,
+        without(previous, blobsOf(record)),
+      );
     });
   }
 
@@ -530,17 +533,78 @@ export class PostgresMetadataStore implements MetadataStore {
     inline: readonly InlineBlob[],
   ): Promise<{ record: ObjectRecord; freed: FreedBlob[] }> {
     return transaction(this.pool, async (c) => {
-      await this.holdBucket(c, bucket);
-      const row = await this.lockObject(c, bucket, key);
+      const row = await this.holdBucketAndLockObject(c, bucket, key);
       const current = row && rowToObject(fromKeyed(row));
       const record = build(current);
       if (record.bucket !== bucket || record.key !== key) {
         throw new Error(`updateObject of ${bucket}/${key} built a record for ${record.bucket}/${record.key}`);
       }
-      await this.insertInline(c, inline);
-      await this.writeObject(c, record, row !== undefined);
-      return { record, freed: await this.settle(c, without(blobsOf(current), blobsOf(record))) };
+      const freed = without(blobsOf(current), blobsOf(record));
+      return { record, freed: await this.writeObjectAndBlobs(c, record, row !== undefined, inline, freed) };
     });
+  }
+
+  /**
+   * The hot path's first round trip: the bucket row held `FOR KEY SHARE` (404 NoSuchBucket)
+   * and the key's row locked `FOR UPDATE` (undefined if absent).
+   */
+  private async holdBucketAndLockObject(
+    c: pg.PoolClient,
+    bucket: string,
+    key: string,
+  ): Promise<PgObjectRow | undefined> {
+    const { rows } = await c.query<PgObjectRow & { bucket_found: boolean }>(
+      `WITH b AS (SELECT 1 FROM buckets WHERE name = $1 FOR KEY SHARE)
+       SELECT EXISTS (SELECT 1 FROM b) AS bucket_found, o.* FROM (SELECT 1) AS one
+       LEFT JOIN LATERAL (SELECT ${OBJECT_SELECT} FROM objects WHERE bucket = $1 AND key = $2 FOR UPDATE) AS o ON true`,
+      [bucket, keyBytes(key)],
+    );
+    const { bucket_found: found, ...object } = rows[0]!;
+    if (!found) throw noSuchBucket(bucket);
+    return object.key === null ? undefined : object;
+  }
+
+  /**
+   * The hot path's second round trip: the object row written, its new inline body inserted
+   * and, with `deferFrees`, the blobs it freed recorded as garbage, in one statement.
+   * Returns the freed blobs the caller must remove (none when deferred).
+   */
+  private async writeObjectAndBlobs(
+    c: pg.PoolClient,
+    record: ObjectRecord,
+    existed: boolean,
+    inline: readonly InlineBlob[],
+    freed: FreedBlob[],
+  ): Promise<FreedBlob[]> {
+    const params = objectParams(objectToRow(record));
+    const ctes: string[] = [];
+    if (inline.length > 0) {
+      params.push(
+        inline.map((b) => b.blobId),
+        inline.map((b) => b.bytes),
+      );
+      ctes.push(
+        `inl AS (INSERT INTO inline_blobs (blob_id, data)
+                 SELECT * FROM unnest($${params.length - 1}::text[], $${params.length}::bytea[]) ON CONFLICT DO NOTHING)`,
+      );
+    }
+    const defer = this.deferFrees && freed.length > 0;
+    if (defer) {
+      params.push(
+        freed.map((b) => b.blobId),
+        freed.map((b) => (b.inline ? 1 : 0)),
+        Date.now(),
+      );
+      const n = params.length;
+      ctes.push(
+        `gar AS (INSERT INTO garbage (blob_id, inline, dead_at)
+                 SELECT id, inl, $${n}::bigint FROM unnest($${n - 2}::text[], $${n - 1}::smallint[]) AS g(id, inl)
+                 ON CONFLICT (blob_id) DO NOTHING)`,
+      );
+    }
+    const write = existed ? UPDATE_OBJECT : INSERT_OBJECT;
+    await c.query(ctes.length === 0 ? write : `WITH ${ctes.join(', ')} ${write}`, params);
+    return defer ? [] : freed;
   }
 
   deleteObject(
