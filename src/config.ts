@@ -37,6 +37,7 @@ export interface ServerConfig {
   /**
    * Where object bytes above the inline size live (`--blobs`): `dir:PATH` or
    * `s3://BUCKET[/prefix]` at `endpoint` (storage/blob-tier.ts); default files in the data dir.
+   * In cluster mode the tier every node shares.
    */
   blobs?: { spec: string; endpoint?: string; region?: string };
   /** Bodies up to this many bytes are kept in the metadata database (default: the backend's). */
@@ -63,6 +64,16 @@ export interface ServerConfig {
    * Off by default; refused with more than one worker (each would have its own).
    */
   testClock?: boolean;
+  /**
+   * Cluster mode (`--metadata postgres://…`): the shared metadata database. With it, `blobs`
+   * names the shared blob tier and `dataDir` holds only node-local scratch.
+   */
+  metadataUrl?: string;
+  /**
+   * Cluster mode (`--blob-grace`): seconds a replaced or deleted object's blobs stay, for
+   * reads still running on other nodes (default 300).
+   */
+  blobGraceSeconds?: number;
   /** Seconds between lifecycle and inventory passes (`--maintenance-interval`; 0: on demand only). */
   maintenanceIntervalSeconds: number;
   /**

@@ -12,6 +12,8 @@ Commands:
   faults    zonal faults add|list|clear|remove: fault injection (a server started with --faults)
   lifecycle zonal lifecycle list|run: list lifecycle rules, apply them now
   inventory zonal inventory run: write inventory reports now
+  keys      zonal keys rotate --metadata <url>: add a session key to a cluster's shared ring
+  cluster   zonal cluster status --metadata <url>: what a cluster's database holds
   access-point  zonal access-point list [--bucket <name>]: the access points for directory buckets
 `;
 
@@ -36,6 +38,10 @@ export async function main(args: string[]): Promise<number> {
       return (await import('./lifecycle.js')).lifecycle(rest);
     case 'inventory':
       return (await import('./inventory.js')).inventory(rest);
+    case 'cluster':
+      return (await import('./cluster.js')).cluster(rest);
+    case 'keys':
+      return (await import('./keys.js')).keys(rest);
     case 'access-point':
       return (await import('./access-point.js')).accessPoint(rest);
     case undefined:

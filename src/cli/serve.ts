@@ -6,6 +6,7 @@ import { DEFAULT_CONFIG, isValidRegion, type ServerConfig, type TlsConfig } from
 import { createLogger, logLevelFromEnv } from '../observability/request-log.js';
 import { startZonal, type RunningZonal } from '../server/start.js';
 import { isWorker, startWorkers } from '../server/workers.js';
+import { describeUrl } from '../storage/postgres/pg-connection.js';
 import type { AwsHostsSetup } from '../server/aws-hosts.js';
 
 export const SERVE_USAGE = `Usage: zonal serve [options]
@@ -16,6 +17,12 @@ export const SERVE_USAGE = `Usage: zonal serve [options]
   --host <addr>              listen address (default ${DEFAULT_CONFIG.host})
   --port <n>                 listen port (default ${DEFAULT_CONFIG.port}; 0 picks a free one)
   --data-dir <dir>           where data lives (default ${DEFAULT_CONFIG.dataDir})
+  --metadata <url>           cluster mode: postgres://USER[:PASSWORD]@HOST:PORT/DB, the metadata
+                             database every node shares (with --blobs, the tier every node
+                             shares; --data-dir is then only this node's scratch). Nodes started
+                             with the same two are one cluster (docs/CLUSTER.md)
+  --blob-grace <secs>        cluster mode: how long replaced blobs stay for reads on other
+                             nodes (default 300)
   --region <region>          the region clients sign for (default ${DEFAULT_CONFIG.region})
   --session-duration <secs>  lifetime of CreateSession credentials (default ${DEFAULT_CONFIG.sessionDurationSeconds})
   --fsync=<true|false>       fsync every write (default true; false only for throwaway servers)
@@ -97,6 +104,8 @@ export function parseServeArgs(args: string[]): ServeOptions {
       host: { type: 'string' },
       port: { type: 'string' },
       'data-dir': { type: 'string' },
+      metadata: { type: 'string' },
+      'blob-grace': { type: 'string' },
       region: { type: 'string' },
       'session-duration': { type: 'string' },
       fsync: { type: 'string' },
@@ -186,7 +195,17 @@ export function parseServeArgs(args: string[]): ServeOptions {
         ? DEFAULT_CONFIG.maintenanceIntervalSeconds
         : parseInteger('maintenance-interval', values['maintenance-interval'], 0, 7 * 86400),
     ...(values['test-clock'] ? { testClock: true } : {}),
+    ...(values.metadata === undefined ? {} : { metadataUrl: values.metadata }),
+    ...(values['blob-grace'] === undefined
+      ? {}
+      : { blobGraceSeconds: parseInteger('blob-grace', values['blob-grace'], 0, 7 * 86400) }),
   };
+  if (config.metadataUrl !== undefined && config.blobs === undefined)
+    throw new Error('--metadata needs --blobs: the blob tier every node of the cluster shares');
+  if (config.blobGraceSeconds !== undefined && config.metadataUrl === undefined)
+    throw new Error('--blob-grace applies to cluster mode (--metadata)');
+  if (config.metadataUrl !== undefined && !/^postgres(ql)?:\/\//.test(config.metadataUrl))
+    throw new Error('--metadata must be a postgres:// URL');
   if (config.faults && config.workers > 1)
     throw new Error('--faults needs a single server process: each worker would have its own rules');
   // Each worker would keep its own offset: one process keeps the test clock coherent.
@@ -248,6 +267,12 @@ function tlsLines(zonal: Pick<RunningZonal, 'config'>, selfSigned: boolean): str
   ];
 }
 
+/** Where the data is, for the banner: never the database password. */
+function whereData(config: ServerConfig): string {
+  if (config.metadataUrl === undefined) return `data in ${config.dataDir}${blobsNote(config)}`;
+  return `cluster: metadata ${describeUrl(config.metadataUrl)}${blobsNote(config)}, scratch in ${config.dataDir}`;
+}
+
 /** How clients reach `--aws-hosts` under the AWS names, for the banner. */
 function awsHostsLines(setup: AwsHostsSetup, region: string): string {
   return [
@@ -273,7 +298,7 @@ function blobsNote(config: ServerConfig): string {
 function banner(zonal: Pick<RunningZonal, 'root' | 'config' | 'endpoint'>, selfSigned: boolean): string {
   const { identity, fromEnvironment, generated } = zonal.root;
   const lines = [
-    `Zonal listening on ${zonal.endpoint} (region ${zonal.config.region}, data in ${zonal.config.dataDir}${blobsNote(zonal.config)}, fsync ${zonal.config.fsync ? 'on' : 'off'})`,
+    `Zonal listening on ${zonal.endpoint} (region ${zonal.config.region}, ${whereData(zonal.config)}, fsync ${zonal.config.fsync ? 'on' : 'off'})`,
     ...tlsLines(zonal, selfSigned),
     ...(zonal.config.console === false
       ? []

@@ -7,10 +7,14 @@ import path from 'node:path';
 import type { RootCredentialSource, RootCredentials } from '../auth/credentials.js';
 import { FileRootCredentials } from '../auth/root-credentials-file.js';
 import { FileSessionKeyRing } from '../auth/session-key-file.js';
+import { PostgresSessionKeyRing } from '../auth/session-key-postgres.js';
+import type { SessionKeyRing } from '../auth/session-key-ring.js';
 import { SessionTokenSealer } from '../auth/session-token.js';
 import type { ServerConfig } from '../config.js';
 import { BodyBudget } from '../http/body-budget.js';
+import type { IdentitySource } from '../identity/identity-source.js';
 import { IdentityStore } from '../identity/identity-store.js';
+import { SharedIdentities } from '../identity/shared-identities.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openObjectStore } from '../storage/open-store.js';
 import { DataDirLock } from './data-dir-lock.js';
@@ -63,26 +67,76 @@ export async function startZonal(
 ): Promise<RunningZonal> {
   const prepared = await prepareStart(config, env, onWarning, true);
   config = prepared.config;
-  const { dataDir, root, identities, lock } = prepared;
+  const { dataDir, root, lock } = prepared;
+  let identities = prepared.identities;
+  /** What requests ask about identities: the file-backed store, or in cluster mode the shared one. */
+  let identitySource: IdentitySource & { close(): void } = identities;
   let store: ObjectStore;
   try {
-    // A worker of `--workers N` shares the data dir with its siblings (workers.ts).
-    store = await openObjectStore({
-      kind: 'embedded',
-      dataDir,
-      fsync: config.fsync,
-      shared: cluster.isWorker,
-      ...(config.blobs === undefined ? {} : { blobTier: { ...config.blobs, env } }),
-      ...(config.inlineMaxBytes === undefined ? {} : { inlineMaxBytes: config.inlineMaxBytes }),
-    });
+    if (config.metadataUrl !== undefined && !(root.fromEnvironment && env.ZONAL_ACCOUNT_ID !== undefined)) {
+      // Each node would otherwise make up root credentials of its own in its data dir.
+      throw new Error(
+        'cluster mode needs the root credentials from the environment, the same on every node: set ZONAL_ROOT_ACCESS_KEY_ID, ZONAL_ROOT_SECRET_ACCESS_KEY and ZONAL_ACCOUNT_ID',
+      );
+    }
+    const inline = config.inlineMaxBytes === undefined ? {} : { inlineMaxBytes: config.inlineMaxBytes };
+    const blobTier = config.blobs === undefined ? {} : { blobTier: { ...config.blobs, env } };
+    store = await openObjectStore(
+      config.metadataUrl !== undefined && config.blobs !== undefined
+        ? {
+            kind: 'cluster',
+            metadataUrl: config.metadataUrl,
+            blobTier: { ...config.blobs, env },
+            fsync: config.fsync,
+            ...(config.blobGraceSeconds === undefined ? {} : { blobGraceMs: config.blobGraceSeconds * 1000 }),
+            ...inline,
+          }
+        : // A worker of `--workers N` shares the data dir with its siblings (workers.ts).
+          {
+            kind: 'embedded',
+            dataDir,
+            fsync: config.fsync,
+            shared: cluster.isWorker,
+            ...blobTier,
+            ...inline,
+          },
+    );
   } catch (err) {
     identities.close();
     lock.release();
     throw err;
   }
+  let keyRing: (SessionKeyRing & { close?: () => void }) | undefined;
+  try {
+    // Cluster mode: one ring in the shared database, so a session made on any node opens on all.
+    keyRing =
+      config.metadataUrl === undefined
+        ? FileSessionKeyRing.open(dataDir)
+        : await PostgresSessionKeyRing.open(config.metadataUrl, config.sessionDurationSeconds * 1000);
+    if (config.metadataUrl !== undefined) {
+      // The identities file (validated by prepareStart) only seeds an empty cluster database.
+      identities.close();
+      const shared = await SharedIdentities.open({
+        url: config.metadataUrl,
+        seedFile: identities.file,
+        // One per process: `--workers` share the data dir, and each copy is written while in use.
+        cacheFile: path.join(dataDir, `iam-cluster-copy-${process.pid}.json`),
+        defaultRoot: root.identity,
+        onWarning,
+      });
+      identitySource = shared;
+      identities = shared.local;
+    }
+  } catch (err) {
+    keyRing?.close?.();
+    store.close();
+    identitySource.close();
+    lock.release();
+    throw err;
+  }
   const authorizer = new RequestAuthorizer(
-    new AccessPolicies(identities),
-    sessionCreators(identities),
+    new AccessPolicies(identitySource),
+    sessionCreators(identitySource),
     config.region,
   );
   const stats: ZonalStats = { sessionsCreated: 0, lifecycleExpiredObjects: 0, lifecycleAbortedUploads: 0 };
@@ -97,13 +151,14 @@ export async function startZonal(
     runLifecycle: () => lifecycle.run(),
     runInventory: (only) => inventory.run(only, true),
   };
+  const sessionKeys = keyRing;
   const server = new ZonalServer({
     services: {
       config,
       store,
-      sessions: new SessionTokenSealer(FileSessionKeyRing.open(dataDir)),
+      sessions: new SessionTokenSealer(sessionKeys),
       root: root.identity,
-      identities,
+      identities: identitySource,
       authorizer,
       bodyBudget,
       stats,
@@ -117,8 +172,9 @@ export async function startZonal(
   try {
     address = await server.listen(config.port, config.host);
   } catch (err) {
+    sessionKeys.close?.();
     store.close();
-    identities.close();
+    identitySource.close();
     lock.release();
     throw err;
   }
@@ -157,7 +213,8 @@ export async function startZonal(
       await pass;
       // Freed blobs are unlinked in the background; a graceful stop lets those finish.
       await store.settled();
-      identities.close();
+      identitySource.close();
+      sessionKeys.close?.();
       store.close();
       lock.release();
     },

@@ -35,9 +35,21 @@ export async function startWorkers(
   // The lock is held for the workers and released once all have stopped (or, on a failed
   // start, when this process exits).
   const { dataDir, root, lock } = prepared;
-  FileSessionKeyRing.open(dataDir);
-  const blobTier = config.blobs === undefined ? {} : { blobTier: { ...config.blobs, env } };
-  (await openObjectStore({ kind: 'embedded', dataDir, fsync: config.fsync, ...blobTier })).close();
+  if (config.metadataUrl !== undefined && config.blobs !== undefined) {
+    // Cluster mode: the shared schema is migrated once here; keys and data live in the database.
+    (
+      await openObjectStore({
+        kind: 'cluster',
+        metadataUrl: config.metadataUrl,
+        blobTier: { ...config.blobs, env },
+        fsync: config.fsync,
+      })
+    ).close();
+  } else {
+    FileSessionKeyRing.open(dataDir);
+    const blobTier = config.blobs === undefined ? {} : { blobTier: { ...config.blobs, env } };
+    (await openObjectStore({ kind: 'embedded', dataDir, fsync: config.fsync, ...blobTier })).close();
+  }
 
   let stopping = false;
   // One worker runs the scheduled lifecycle and inventory passes (MAINTENANCE_WORKER_ENV);

@@ -140,6 +140,19 @@ export interface MetadataStore {
   sweepInline(): MaybePromise<number>;
   /** How many inline blobs are stored (diagnostics and tests). */
   countInline(): MaybePromise<number>;
+  /**
+   * Stores that keep freed blobs for a grace period themselves (a garbage table, written in the
+   * transaction that freed them): removes the blobs dead for longer than `graceMs`, at most
+   * `limit`, calling `removeFiles` for blob-store blobs before forgetting them. Several
+   * processes may collect at once; each blob is claimed by one. Returns how many went.
+   */
+  collectGarbage?(
+    graceMs: number,
+    limit: number,
+    removeFiles: (blobIds: string[]) => Promise<void>,
+  ): Promise<number>;
+  /** Blob ids waiting in the garbage table (they are still referenced, for reconciliation). */
+  garbageBlobs?(): MaybePromise<Set<string>>;
   /** Resolves once every write that returned before the call is durable. */
   durable(): Promise<void>;
   close(): void;
@@ -157,8 +170,12 @@ export interface BlobStore {
   remove(blobIds: readonly string[]): void;
   /** Resolves once every removal started so far has finished. */
   settled(): Promise<void>;
-  /** Removes every blob `isReferenced` rejects (at open, when no write is in flight). */
-  sweep(isReferenced: (blobId: string) => boolean): MaybePromise<number>;
+  /**
+   * Removes every blob `isReferenced` rejects (at open, when no write is in flight). With
+   * `modifiedBefore` (ms since the epoch), only blobs and temp files last written before it:
+   * a reconciliation while other processes write.
+   */
+  sweep(isReferenced: (blobId: string) => boolean, modifiedBefore?: number): MaybePromise<number>;
   /** How many blobs are stored (diagnostics and tests). */
   count(): MaybePromise<number>;
   close(): void;

@@ -64,6 +64,8 @@ export interface SegmentStoreOptions {
   inlineMaxBytes: number;
   /** Other processes use the same halves (`--workers`); see the module comment. */
   shared: boolean;
+  /** With `shared`: how long a freed blob stays for other processes' readers (default SHARED_FREE_DELAY_MS). */
+  freeDelayMs?: number;
 }
 
 /** How long a freed blob stays when processes share the store. */
@@ -89,16 +91,22 @@ const newBlobId = (): string => randomHex(16);
 /** A fresh upload id: 43 url-safe characters. */
 const newUploadId = (): string => randomBytes(32).toString('base64url');
 
-/** Applies `f` at once to a value, or when a promise resolves (keeps synchronous stores synchronous). */
-function andThen<T, R>(value: MaybePromise<T>, f: (v: T) => R): MaybePromise<R> {
-  return value instanceof Promise ? value.then(f) : f(value);
-}
-
 export class SegmentStore implements ObjectStore {
   private readonly leases: BlobLeases<FreedBlob>;
   /** Inline blobs freed and due for removal, removed together once per turn of the event loop. */
   private inlineDue: string[] = [];
   private inlineFlush: Promise<void> | undefined;
+  /**
+   * Opens whose record is still on its way from an asynchronous metadata store: not pinned
+   * yet, so a free that comes meanwhile waits for them (see `free`).
+   */
+  private readonly opening = new Set<Promise<unknown>>();
+  /** Frees waiting for opens in flight. */
+  private readonly freesAfterOpens = new Set<Promise<void>>();
+  /** Removals of inline blobs an asynchronous metadata store is still running. */
+  private readonly inlineRemovals = new Set<Promise<void>>();
+  /** The metadata store answered an inline read with a promise: no synchronous inline reads. */
+  private inlineReadsAsync = false;
   private closed = false;
 
   constructor(
@@ -126,7 +134,9 @@ export class SegmentStore implements ObjectStore {
   }
 
   async settled(): Promise<void> {
+    await Promise.all(this.freesAfterOpens);
     await this.inlineFlush;
+    await Promise.all(this.inlineRemovals);
     await this.blobs.settled();
   }
 
@@ -233,7 +243,15 @@ export class SegmentStore implements ObjectStore {
   openObject(bucket: string, key: string): MaybePromise<PinnedObject | undefined> {
     // Pinned as soon as the record is known: with a synchronous metadata store, in the same
     // tick, so no free of this process can come in between.
-    return andThen(this.meta.getObject(bucket, key), (record) => record && this.pin(record));
+    const found = this.meta.getObject(bucket, key);
+    if (!(found instanceof Promise)) return found && this.pin(found);
+    // Asynchronous: a commit may land between the read of the record and its pin; `free`
+    // holds back what it frees until this open has pinned.
+    const opened = found.then((record) => record && this.pin(record));
+    this.opening.add(opened);
+    const done = (): void => void this.opening.delete(opened);
+    opened.then(done, done);
+    return opened;
   }
 
   private pin(record: ObjectRecord): PinnedObject {
@@ -263,8 +281,13 @@ export class SegmentStore implements ObjectStore {
     let at = 0;
     for (const span of spans) {
       if (span.inline) {
+        if (this.inlineReadsAsync) return undefined;
         const bytes = this.meta.readInline(span.blobId, span);
-        if (bytes instanceof Promise) return undefined;
+        if (bytes instanceof Promise) {
+          this.inlineReadsAsync = true;
+          bytes.catch(() => undefined);
+          return undefined;
+        }
         at += inlineBytes(span, bytes).copy(out, at);
       } else {
         if (this.blobs.readInto === undefined) return undefined;
@@ -482,7 +505,17 @@ export class SegmentStore implements ObjectStore {
 
   /** Frees blobs whose rows are gone: each once no reader pins it. */
   private free(freed: readonly FreedBlob[]): void {
-    for (const blob of freed) if (!this.leases.deferUnlink(blob)) this.freeNow(blob);
+    if (freed.length === 0) return;
+    if (this.opening.size === 0) {
+      for (const blob of freed) if (!this.leases.deferUnlink(blob)) this.freeNow(blob);
+      return;
+    }
+    // Opens in flight may have read the record this commit replaced, and will pin its blobs.
+    const after = Promise.allSettled([...this.opening]).then(() => {
+      this.freesAfterOpens.delete(after);
+      for (const blob of freed) if (!this.leases.deferUnlink(blob)) this.freeNow(blob);
+    });
+    this.freesAfterOpens.add(after);
   }
 
   private freeNow(blob: FreedBlob): void {
@@ -491,7 +524,8 @@ export class SegmentStore implements ObjectStore {
       else this.blobs.remove([blob.blobId]);
     };
     // Left for the sweep at the next start if the process stops first.
-    if (this.options.shared) setTimeout(remove, SHARED_FREE_DELAY_MS).unref();
+    const delay = this.options.shared ? (this.options.freeDelayMs ?? SHARED_FREE_DELAY_MS) : 0;
+    if (delay > 0) setTimeout(remove, delay).unref();
     else remove();
   }
 
@@ -499,24 +533,31 @@ export class SegmentStore implements ObjectStore {
     this.inlineDue.push(blobId);
     this.inlineFlush ??= new Promise<void>((resolve) =>
       setImmediate(() => {
-        this.flushInline();
-        resolve();
+        void this.flushInline().then(resolve);
       }),
     );
   }
 
-  /** One transaction for every inline blob freed since the last flush. Failures are left to the sweep. */
-  private flushInline(): void {
+  /**
+   * One transaction for every inline blob freed since the last flush; settles when it is
+   * done (at once for a synchronous store). Failures are left to the sweep.
+   */
+  private flushInline(): Promise<void> {
     this.inlineFlush = undefined;
     const due = this.inlineDue;
-    if (due.length === 0) return;
+    if (due.length === 0) return Promise.resolve();
     this.inlineDue = [];
     try {
       const done = this.meta.removeInline(due);
-      if (done instanceof Promise) done.catch(() => undefined);
+      if (done instanceof Promise) {
+        const removal = done.catch(() => undefined).then(() => void this.inlineRemovals.delete(removal));
+        this.inlineRemovals.add(removal);
+        return removal;
+      }
     } catch {
       // Left for the sweep at the next open.
     }
+    return Promise.resolve();
   }
 }
 

@@ -8,6 +8,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DEFAULT_CONFIG, type ServerConfig } from '../../src/config.js';
 import type { IdentitiesFile } from '../../src/identity/types.js';
 import { startZonal, type RunningZonal } from '../../src/server/start.js';
+import { startPostgres, type TestPostgres } from './postgres.js';
 
 export const TEST_REGION = 'us-east-1';
 export const ROOT_KEY = {
@@ -54,22 +55,56 @@ export interface TestZonalOptions {
   identities?: IdentitiesFile;
 }
 
+/**
+ * The storage backend servers of this process run on: `embedded` (default), or `cluster`
+ * (ZONAL_TEST_BACKEND=cluster: PostgreSQL metadata, started once per process, a database per
+ * server, and a blob directory), so e2e suites run unchanged against both (test/cluster/).
+ */
+export function testBackend(): 'embedded' | 'cluster' {
+  return process.env.ZONAL_TEST_BACKEND === 'cluster' ? 'cluster' : 'embedded';
+}
+
+let sharedPostgres: Promise<TestPostgres> | undefined;
+
+/** Stops the PostgreSQL the cluster backend started in this process, if any. */
+export async function stopTestBackend(): Promise<void> {
+  const started = sharedPostgres;
+  sharedPostgres = undefined;
+  if (started) await (await started).stop();
+}
+
+/** Config that puts a server on the cluster backend (its own database; blobs in its data dir). */
+async function clusterBackendConfig(dataDir: string): Promise<Partial<ServerConfig>> {
+  sharedPostgres ??= startPostgres();
+  const metadataUrl = await (await sharedPostgres).createDatabase();
+  // One node: freed blobs need not wait for readers elsewhere (suites count blob files).
+  return {
+    metadataUrl,
+    blobs: { spec: `dir:${path.join(dataDir, 'shared-blobs')}` },
+    blobGraceSeconds: 0,
+  };
+}
+
 export async function startTestZonal(
   config: Partial<ServerConfig> = {},
   options: TestZonalOptions = {},
 ): Promise<TestZonal> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zonal-test-'));
+  const cluster = testBackend() === 'cluster';
+  // Cluster mode takes the account id from the environment, the same on every node.
+  const accountId = options.accountId ?? (cluster ? '210987654321' : undefined);
+  const backend = cluster ? await clusterBackendConfig(dataDir) : {};
   const internalErrors: unknown[] = [];
   if (options.identities) {
     const file = config.iamFile ?? path.join(dataDir, 'iam.json');
     fs.writeFileSync(file, JSON.stringify(options.identities, null, 2), { mode: 0o600 });
   }
   const zonal = await startZonal(
-    { ...DEFAULT_CONFIG, port: 0, dataDir, fsync: false, ...config },
+    { ...DEFAULT_CONFIG, port: 0, dataDir, fsync: false, ...backend, ...config },
     {
       ZONAL_ROOT_ACCESS_KEY_ID: ROOT_KEY.accessKeyId,
       ZONAL_ROOT_SECRET_ACCESS_KEY: ROOT_KEY.secretAccessKey,
-      ...(options.accountId !== undefined ? { ZONAL_ACCOUNT_ID: options.accountId } : {}),
+      ...(accountId !== undefined ? { ZONAL_ACCOUNT_ID: accountId } : {}),
     },
     (err) => internalErrors.push(err),
   );

@@ -232,6 +232,27 @@ describe('S3BlobStore on Ceph RGW', () => {
       neighbour.close();
     }
   });
+
+  test('a reconciliation (modifiedBefore) spares blobs and uploads newer than its cut-off', async () => {
+    const prefix = freshPrefix();
+    const blobs = new S3BlobStore(storeOptions(prefix));
+    try {
+      // S3 times have whole seconds: cut-offs a few seconds either side of the writes.
+      const before = Date.now() - 3000;
+      const fresh = await blobs.write(chunked(randomBytes(1000)));
+      await upstream.send(
+        new CreateMultipartUploadCommand({ Bucket: ceph.bucket, Key: prefix + 'b'.repeat(32) }),
+      );
+      assert.equal(await blobs.sweep(() => false, before), 0, 'written after the cut-off: kept');
+      assert.equal(await blobs.count(), 1);
+      assert.equal(await blobs.sweep(() => false, Date.now() + 3000), 2, 'older than the cut-off: removed');
+      assert.equal(await blobs.count(), 0);
+      assert.equal(await pendingUploads(prefix), 0);
+      assert.ok(fresh.blobId);
+    } finally {
+      blobs.close();
+    }
+  });
 });
 
 describe('the start-up probe of an S3 blob tier', () => {

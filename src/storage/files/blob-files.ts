@@ -286,11 +286,16 @@ export class LocalDirBlobStore implements BlobStore {
   /**
    * Removes every blob for which `isReferenced` is false, and every temp file. Meant for
    * startup, when no write can be in flight (another process sharing the directory would
-   * lose its in-flight blobs). Returns how many files were removed.
+   * lose its in-flight blobs), or, with `modifiedBefore`, for files untouched since then (a
+   * reconciliation that leaves writes in flight alone). Returns how many files were removed.
    */
-  sweep(isReferenced: (blobId: string) => boolean): number {
+  sweep(isReferenced: (blobId: string) => boolean, modifiedBefore?: number): number {
     let removed = 0;
+    const old = (file: string): boolean =>
+      modifiedBefore === undefined ||
+      (fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < modifiedBefore;
     for (const name of fs.readdirSync(this.tmpDir)) {
+      if (!old(path.join(this.tmpDir, name))) continue;
       fs.rmSync(path.join(this.tmpDir, name), { recursive: true, force: true });
       removed++;
     }
@@ -300,6 +305,7 @@ export class LocalDirBlobStore implements BlobStore {
         // Unknown names are not ours to delete; ids in the wrong shard are unreachable junk.
         if (!isBlobId(name)) continue;
         if (name.startsWith(shard) && isReferenced(name)) continue;
+        if (!old(path.join(this.blobsDir, shard, name))) continue;
         removeQuietly(path.join(this.blobsDir, shard, name));
         removed++;
       }

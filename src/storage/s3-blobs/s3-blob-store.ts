@@ -234,7 +234,8 @@ export class S3BlobStore implements BlobStore {
   }
 
   /** Every blob id under the prefix (one ListObjectsV2 page at a time). */
-  private async *listIds(): AsyncGenerator<string> {
+  /** Blob ids under the prefix, with when the upstream stored them. */
+  private async *listBlobs(): AsyncGenerator<{ id: string; modified: number }> {
     let token: string | undefined;
     do {
       const page = await this.client.send(
@@ -243,7 +244,7 @@ export class S3BlobStore implements BlobStore {
       for (const object of page.Contents ?? []) {
         const id = object.Key?.slice(this.prefix.length);
         // Keys below a further '/' or of another shape are not ours (another prefix's, say).
-        if (id !== undefined && isBlobId(id)) yield id;
+        if (id !== undefined && isBlobId(id)) yield { id, modified: object.LastModified?.getTime() ?? 0 };
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token !== undefined);
@@ -251,14 +252,16 @@ export class S3BlobStore implements BlobStore {
 
   /**
    * Removes every blob `isReferenced` rejects and aborts every multipart upload under the
-   * prefix (a crash mid-write). Meant for open, when no write of ours is in flight.
+   * prefix (a crash mid-write). At open no write is in flight; with `modifiedBefore` (a
+   * cluster's reconciliation, while other nodes write) only blobs stored, and uploads begun,
+   * before it: a blob written meanwhile is referenced by a commit yet to come.
    */
-  async sweep(isReferenced: (blobId: string) => boolean): Promise<number> {
+  async sweep(isReferenced: (blobId: string) => boolean, modifiedBefore = Infinity): Promise<number> {
     try {
       let removed = 0;
       let batch: string[] = [];
-      for await (const id of this.listIds()) {
-        if (isReferenced(id)) continue;
+      for await (const { id, modified } of this.listBlobs()) {
+        if (modified >= modifiedBefore || isReferenced(id)) continue;
         batch.push(this.prefix + id);
         if (batch.length === DELETE_BATCH) {
           await this.deleteKeys(batch);
@@ -268,13 +271,13 @@ export class S3BlobStore implements BlobStore {
       }
       await this.deleteKeys(batch);
       removed += batch.length;
-      return removed + (await this.abortUploads());
+      return removed + (await this.abortUploads(modifiedBefore));
     } catch (err) {
       throw this.fail('sweep', err);
     }
   }
 
-  private async abortUploads(): Promise<number> {
+  private async abortUploads(initiatedBefore: number): Promise<number> {
     let aborted = 0;
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;
@@ -290,6 +293,7 @@ export class S3BlobStore implements BlobStore {
       for (const upload of page.Uploads ?? []) {
         const id = upload.Key?.slice(this.prefix.length);
         if (id === undefined || !isBlobId(id)) continue;
+        if ((upload.Initiated?.getTime() ?? 0) >= initiatedBefore) continue;
         await this.client.send(
           new AbortMultipartUploadCommand({
             Bucket: this.bucket,
@@ -308,7 +312,7 @@ export class S3BlobStore implements BlobStore {
   async count(): Promise<number> {
     try {
       let n = 0;
-      for await (const _id of this.listIds()) n++;
+      for await (const _blob of this.listBlobs()) n++;
       return n;
     } catch (err) {
       throw this.fail('ListObjectsV2', err);
