@@ -4,6 +4,7 @@ import { startS3rver } from '../servers/s3rver.js';
 import type { BenchServer } from '../servers/server.js';
 import { trimLog } from '../servers/server.js';
 import { startZonal } from '../servers/zonal.js';
+import { startBenchCluster, type BenchCluster } from './cluster.js';
 import type { Options } from './options.js';
 import { s3rverTarget, zonalTarget, type S3Target } from './s3-targets.js';
 
@@ -19,6 +20,8 @@ const zonalName = (fsync: boolean, workers: number): string =>
 export class BenchContext {
   private readonly servers = new Map<string, Promise<BenchServer>>();
   private readonly targets = new Map<string, Promise<S3Target>>();
+  private cluster: Promise<BenchCluster> | undefined;
+  private clusterPair: Promise<{ one: ZonalTarget; two: ZonalTarget }> | undefined;
 
   constructor(readonly options: Options) {}
 
@@ -80,6 +83,25 @@ export class BenchContext {
     return target as Promise<ZonalTarget>;
   }
 
+  /**
+   * Cluster mode: two nodes on one PostgreSQL and blob dir; `one` talks to the first node,
+   * `two` to nginx balancing both. Started on first use, like every server.
+   */
+  clusterTargets(): Promise<{ one: ZonalTarget; two: ZonalTarget }> {
+    this.clusterPair ??= (async () => {
+      console.log('  starting cluster (PostgreSQL, 2 nodes, nginx)');
+      this.cluster = startBenchCluster(2, {
+        nodeArgs: this.options.zonalNodeArgs,
+        serveArgs: this.options.zonalServeArgs,
+      });
+      const cluster = await this.cluster;
+      const one = await zonalTarget(cluster.nodes[0]!);
+      const two = await zonalTarget(cluster.balancer);
+      return { one, two };
+    })();
+    return this.clusterPair;
+  }
+
   s3rverTarget(): Promise<S3Target> {
     let target = this.targets.get('s3rver');
     if (target === undefined) {
@@ -97,5 +119,9 @@ export class BenchContext {
   async close(): Promise<void> {
     for (const target of this.targets.values()) (await target.catch(() => undefined))?.destroy();
     await Promise.all([...this.servers.values()].map(async (s) => (await s.catch(() => undefined))?.stop()));
+    const pair = await this.clusterPair?.catch(() => undefined);
+    pair?.one.destroy();
+    pair?.two.destroy();
+    await (await this.cluster?.catch(() => undefined))?.stop();
   }
 }

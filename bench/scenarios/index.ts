@@ -1,3 +1,4 @@
+import { clusterScenario } from './cluster.js';
 import { coldStartScenario } from './cold-start.js';
 import { createSessionScenario } from './create-session.js';
 import { getScenario } from './get.js';
@@ -21,6 +22,7 @@ export const SCENARIOS: Scenario[] = [
   multipartScenario,
   streamRssScenario,
   multiCoreScenario,
+  clusterScenario,
 ];
 
 /** Scenarios whose id equals or starts with one of `only` (all when empty). */

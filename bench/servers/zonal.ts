@@ -10,6 +10,8 @@ export const BENCH_ROOT = {
   secretAccessKey: 'zonalBenchRootSecretKey00000000000000000',
 };
 export const BENCH_REGION = 'us-east-1';
+/** The root account (cluster mode takes it from the environment, the same on every node). */
+export const BENCH_ACCOUNT_ID = '111122223333';
 /** Long sessions: presigned URLs made at the start of a scenario stay valid through it. */
 export const SESSION_SECONDS = 12 * 3600;
 
@@ -55,6 +57,7 @@ export function spawnZonal(options: ZonalOptions, port: number) {
       ...process.env,
       ZONAL_ROOT_ACCESS_KEY_ID: BENCH_ROOT.accessKeyId,
       ZONAL_ROOT_SECRET_ACCESS_KEY: BENCH_ROOT.secretAccessKey,
+      ZONAL_ACCOUNT_ID: BENCH_ACCOUNT_ID,
     },
   });
   fs.closeSync(log);
