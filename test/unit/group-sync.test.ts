@@ -47,28 +47,3 @@ test('a failed flush rejects its callers and the next sync starts a new flush', 
   await group.sync();
   assert.equal(calls, 2);
 });
-
-test('with two slots, a caller during one flush starts a second at once; later callers share the next', async () => {
-  const manual = manualFlush();
-  const group = new GroupSync(manual.flush, 2);
-  const resolved: string[] = [];
-  const first = group.sync().then(() => resolved.push('first'));
-  const second = group.sync().then(() => resolved.push('second'));
-  assert.equal(manual.started, 2, 'the second caller does not wait for the first flush');
-  const third = group.sync().then(() => resolved.push('third'));
-  const fourth = group.sync().then(() => resolved.push('fourth'));
-  assert.equal(manual.started, 2, 'both slots busy: the next callers wait');
-  manual.finish();
-  await first;
-  await new Promise((r) => setImmediate(r));
-  assert.equal(manual.started, 3, 'one flush, started after them, for the two waiting callers');
-  assert.deepEqual(resolved, ['first']);
-  manual.finish();
-  await second;
-  await new Promise((r) => setImmediate(r));
-  assert.deepEqual(resolved, ['first', 'second'], 'a flush that began before them does not satisfy them');
-  manual.finish();
-  await Promise.all([third, fourth]);
-  assert.deepEqual(resolved, ['first', 'second', 'third', 'fourth']);
-  assert.equal(group.flushes, 3);
-});

@@ -2,57 +2,36 @@ import fs from 'node:fs';
 
 /**
  * Group commit for fsync: many writers wait on one flush. `sync()` resolves once a flush that
- * *started after the call* has finished, so everything written before the call is durable.
- * Up to `maxInFlight` flushes overlap: a caller arriving while fewer run starts one at once;
- * callers arriving while all slots are busy share the next one to start. Flushes run in
- * libuv's thread pool, so the event loop keeps serving while the disk works.
- *
- * Overlap matters on a busy event loop: a flush's completion is seen only when the loop comes
- * round, and with one slot no flush would run meanwhile. With two, a commit made while one
- * flush runs starts its own (the kernel lets concurrent fdatasyncs of one file share a journal
- * commit): bench/README.md, "Overlapping WAL flushes".
+ * *started after the call* has finished, so everything written before the call is durable;
+ * callers arriving while a flush runs share the next one. Flushes run in libuv's thread pool,
+ * so the event loop keeps serving while the disk works.
  */
 export class GroupSync {
-  private inFlight = 0;
+  private running: Promise<void> | undefined;
   private next: Promise<void> | undefined;
   /** Flushes done; for tests and metrics. */
   flushes = 0;
 
-  constructor(
-    private readonly flush: () => Promise<void>,
-    private readonly maxInFlight = 1,
-  ) {}
+  constructor(private readonly flush: () => Promise<void>) {}
 
   sync(): Promise<void> {
-    if (this.inFlight < this.maxInFlight) return this.start();
-    // Every slot runs a flush that may have started before our write: share the next one.
-    this.next ??= new Promise<void>((resolve, reject) => {
-      this.waiting = { resolve, reject };
-    });
+    if (this.running === undefined) return this.start();
+    // A flush in flight may have started before our write: wait for the one after it.
+    this.next ??= this.running.then(
+      () => this.start(),
+      () => this.start(),
+    );
     return this.next;
   }
 
-  /** Settles the shared next flush once it has run. */
-  private waiting: { resolve: () => void; reject: (err: unknown) => void } | undefined;
-
   private start(): Promise<void> {
-    this.inFlight++;
-    const run = this.flush();
-    void run.then(
-      () => this.finished(),
-      () => this.finished(),
-    );
-    return run;
-  }
-
-  private finished(): void {
-    this.inFlight--;
-    this.flushes++;
-    const waiting = this.waiting;
-    if (waiting === undefined) return;
-    this.waiting = undefined;
     this.next = undefined;
-    this.start().then(waiting.resolve, waiting.reject);
+    const run = this.flush().finally(() => {
+      this.flushes++;
+      if (this.running === run) this.running = undefined;
+    });
+    this.running = run;
+    return run;
   }
 }
 

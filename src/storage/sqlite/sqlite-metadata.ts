@@ -82,8 +82,6 @@ export interface SqliteMetadataOptions {
 const BUCKET_CACHE_SIZE = 10_000;
 /** How stale a cached bucket record may be when other processes share the database. */
 const BUCKET_CACHE_SHARED_MS = 1000;
-/** WAL fsyncs that may overlap (group-sync.ts). */
-const WAL_FLUSHES_IN_FLIGHT = 2;
 /** How long a RenameObject client token is remembered. */
 const CLIENT_TOKEN_TTL_MS = 60 * 60 * 1000;
 /** Expired tokens are purged at most this often (by the next rename). */
@@ -202,7 +200,7 @@ export class SqliteMetadataStore implements MetadataStore {
     }
     if (options.fsync) {
       const flusher = pathFlusher(`${db.name}-wal`, { dataOnly: true });
-      this.wal = { sync: new GroupSync(flusher.flush, WAL_FLUSHES_IN_FLIGHT), close: flusher.close };
+      this.wal = { sync: new GroupSync(flusher.flush), close: flusher.close };
     }
     const committed = (): void => this.checkpointer.committed();
     this.batch = new WriteBatch(db, committed);
