@@ -6,7 +6,7 @@ import { DEFAULT_CONFIG, isValidRegion, type ServerConfig, type TlsConfig } from
 import { createLogger, logLevelFromEnv } from '../observability/request-log.js';
 import { startZonal, type RunningZonal } from '../server/start.js';
 import { isWorker, startWorkers } from '../server/workers.js';
-import { describeUrl } from '../storage/postgres/pg-connection.js';
+import { describeUrl } from '../storage/postgres/describe-url.js';
 import type { AwsHostsSetup } from '../server/aws-hosts.js';
 
 export const SERVE_USAGE = `Usage: zonal serve [options]

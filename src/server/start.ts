@@ -7,14 +7,12 @@ import path from 'node:path';
 import type { RootCredentialSource, RootCredentials } from '../auth/credentials.js';
 import { FileRootCredentials } from '../auth/root-credentials-file.js';
 import { FileSessionKeyRing } from '../auth/session-key-file.js';
-import { PostgresSessionKeyRing } from '../auth/session-key-postgres.js';
 import type { SessionKeyRing } from '../auth/session-key-ring.js';
 import { SessionTokenSealer } from '../auth/session-token.js';
 import type { ServerConfig } from '../config.js';
 import { BodyBudget } from '../http/body-budget.js';
 import type { IdentitySource } from '../identity/identity-source.js';
 import { IdentityStore } from '../identity/identity-store.js';
-import { SharedIdentities } from '../identity/shared-identities.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { openObjectStore } from '../storage/open-store.js';
 import { DataDirLock } from './data-dir-lock.js';
@@ -112,10 +110,14 @@ export async function startZonal(
     keyRing =
       config.metadataUrl === undefined
         ? FileSessionKeyRing.open(dataDir)
-        : await PostgresSessionKeyRing.open(config.metadataUrl, config.sessionDurationSeconds * 1000);
+        : // Cluster modules (and the pg client) load only in cluster mode: cold start.
+          await (
+            await import('../auth/session-key-postgres.js')
+          ).PostgresSessionKeyRing.open(config.metadataUrl, config.sessionDurationSeconds * 1000);
     if (config.metadataUrl !== undefined) {
       // The identities file (validated by prepareStart) only seeds an empty cluster database.
       identities.close();
+      const { SharedIdentities } = await import('../identity/shared-identities.js');
       const shared = await SharedIdentities.open({
         url: config.metadataUrl,
         seedFile: identities.file,

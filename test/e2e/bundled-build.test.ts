@@ -38,16 +38,18 @@ test('zonal serve runs the bundled build and loads no code that serving does not
   const files = loaded.filter((url) => url.startsWith('file:')).map((url) => new URL(url).pathname);
   assert.ok(files.includes(path.join(bundleDir, 'main.js')), files.join('\n'));
   assert.deepEqual(
-    files.filter((f) => f.includes('/dist/src/') || /node_modules\/(@aws-sdk|@smithy|selfsigned)\//.test(f)),
+    files.filter(
+      (f) => f.includes('/dist/src/') || /node_modules\/(@aws-sdk|@smithy|selfsigned|pg)\//.test(f),
+    ),
     [],
-    'nothing from the unbundled build, no AWS SDK, no certificate generator',
+    'nothing from the unbundled build, no AWS SDK, no certificate generator, no PostgreSQL client',
   );
   // TLS is loaded for a TLS front only.
   assert.ok(!loaded.includes('node:tls') && !loaded.includes('node:https'), loaded.join('\n'));
   // The bundle marks where each module's code starts (`// <path>`): the ones loaded lazily
   // stay in chunks of their own that serving never reads.
   const lazy = [
-    ...['@aws-sdk', '@smithy', 'prom-client'].map((p) => new RegExp(`^// \\S*node_modules/${p}/`, 'm')),
+    ...['@aws-sdk', '@smithy', 'prom-client', 'pg'].map((p) => new RegExp(`^// \\S*node_modules/${p}/`, 'm')),
     ...['cli/session.js', 'observability/prometheus.js'].map((m) => new RegExp(`^// dist/src/${m}$`, 'm')),
   ];
   const served = files.filter((f) => f.startsWith(bundleDir + path.sep));

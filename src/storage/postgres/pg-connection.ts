@@ -36,15 +36,7 @@ export function openPool(options: PoolOptions): pg.Pool {
   return pool;
 }
 
-/** Host, port and database of a URL, never its password (for messages). */
-export function describeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
-  } catch {
-    return 'the metadata database (unparsable URL)';
-  }
-}
+export { describeUrl } from './describe-url.js';
 
 /** SQLSTATEs that mean "run the transaction again": a unique race, a deadlock, a serialization failure. */
 const RETRYABLE = new Set(['23505', '40P01', '40001']);
