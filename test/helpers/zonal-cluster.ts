@@ -40,7 +40,15 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(nodes: number, options: { fsync?: boolean } = {}): Promise<TestCluster> {
+export interface ClusterOptions {
+  fsync?: boolean;
+  /** The shared tier as `zonal serve` flags (default `--blobs dir:<temp dir>`), and its credentials. */
+  blobs?: { args: string[]; env: NodeJS.ProcessEnv };
+  /** More `zonal serve` flags for every node (e.g. `--blob-grace 1`). */
+  serveArgs?: string[];
+}
+
+export async function startCluster(nodes: number, options: ClusterOptions = {}): Promise<TestCluster> {
   const postgres = await startPostgres();
   const metadataUrl = await postgres.createDatabase();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'zonal-cluster-'));
@@ -49,6 +57,7 @@ export async function startCluster(nodes: number, options: { fsync?: boolean } =
     ZONAL_ROOT_ACCESS_KEY_ID: CLUSTER_ROOT.accessKeyId,
     ZONAL_ROOT_SECRET_ACCESS_KEY: CLUSTER_ROOT.secretAccessKey,
     ZONAL_ACCOUNT_ID: CLUSTER_ACCOUNT,
+    ...options.blobs?.env,
   };
   const clients: S3Client[] = [];
   const all: ClusterNode[] = [];
@@ -58,8 +67,8 @@ export async function startCluster(nodes: number, options: { fsync?: boolean } =
       [
         '--metadata',
         metadataUrl,
-        '--blobs',
-        `dir:${blobDir}`,
+        ...(options.blobs?.args ?? ['--blobs', `dir:${blobDir}`]),
+        ...(options.serveArgs ?? []),
         '--data-dir',
         dataDir,
         '--port',

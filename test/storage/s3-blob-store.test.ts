@@ -30,6 +30,7 @@ import { SegmentStore } from '../../src/storage/segment-store.js';
 import { SqliteMetadataStore } from '../../src/storage/sqlite/sqlite-metadata.js';
 import { startCeph, type Ceph } from '../helpers/ceph.js';
 import { runServeToExit, startServerProcess } from '../helpers/cli-server.js';
+import { startCluster, type ClusterNode } from '../helpers/zonal-cluster.js';
 import { bucketName, createBucketInput } from '../helpers/zonal-fixture.js';
 import { objectStoreContract, referencedBlobIds, type ContractHarness } from './object-store-contract.js';
 
@@ -507,5 +508,48 @@ describe('zonal serve --blobs s3://… (SQLite metadata in the data dir, bytes i
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('cluster mode on the S3 tier: two nodes on PostgreSQL, bytes in RGW', () => {
+  test('an object written through one node reads whole through the other; its replaced blob leaves RGW after the grace period', async (t) => {
+    const prefix = freshPrefix();
+    const cluster = await startCluster(2, {
+      fsync: false,
+      blobs: {
+        args: ['--blobs', `s3://${ceph.bucket}/${prefix}`, '--blobs-endpoint', ceph.endpoint],
+        env: {
+          ZONAL_BLOBS_ACCESS_KEY_ID: ceph.accessKeyId,
+          ZONAL_BLOBS_SECRET_ACCESS_KEY: ceph.secretAccessKey,
+        },
+      },
+      serveArgs: ['--blob-grace', '1'],
+    });
+    t.after(() => cluster.stop());
+    const [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
+    const bucket = bucketName();
+    await cluster.controlClient(a).send(new CreateBucketCommand(createBucketInput(bucket)));
+    const first = randomBytes(200_000); // above the 32 KiB kept inline: a blob in RGW
+    await cluster.client(a).send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: first }));
+    const [firstKey] = await upstreamKeys(prefix);
+    assert.ok(firstKey, 'the body is an object in RGW');
+    const read = await cluster.client(b).send(new GetObjectCommand({ Bucket: bucket, Key: 'k' }));
+    assert.equal(sha(Buffer.from(await read.Body!.transformToByteArray())), sha(first), 'read through B');
+
+    const second = randomBytes(150_000);
+    await cluster.client(b).send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: second }));
+    const again = await cluster.client(a).send(new GetObjectCommand({ Bucket: bucket, Key: 'k' }));
+    assert.equal(
+      sha(Buffer.from(await again.Body!.transformToByteArray())),
+      sha(second),
+      'overwrite seen on A',
+    );
+    // The replaced blob stays a grace period (1 s here) for readers elsewhere, then goes.
+    const deadline = Date.now() + 15_000;
+    while ((await upstreamKeys(prefix)).includes(firstKey) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
+    const left = await upstreamKeys(prefix);
+    assert.ok(!left.includes(firstKey), 'the replaced blob is gone from RGW');
+    assert.equal(left.length, 1, 'only the current body remains');
   });
 });
