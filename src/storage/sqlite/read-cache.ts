@@ -16,6 +16,7 @@
  *
  * Cached records are shared by requests: they are frozen, so no caller can change one.
  */
+import { LruMap } from '../../util/lru.js';
 import type { ObjectRecord } from '../types.js';
 
 /** Records kept at most. */
@@ -24,8 +25,8 @@ export const RECORD_CACHE_ENTRIES = 16_384;
 export const INLINE_CACHE_BYTES = 64 * 2 ** 20;
 
 export class ReadCache {
-  /** `bucket \n key` → record, least recently used first. */
-  private readonly records = new Map<string, ObjectRecord>();
+  /** `bucket \n key` → record. */
+  private readonly records: LruMap<string, ObjectRecord>;
   /** blob id → whole inline body, least recently used first. */
   private readonly inline = new Map<string, Buffer>();
   private inlineBytes = 0;
@@ -33,26 +34,21 @@ export class ReadCache {
   constructor(
     /** Another connection's commit since the last call (shared databases only). */
     private readonly othersCommitted: () => boolean,
-    private readonly maxRecords = RECORD_CACHE_ENTRIES,
+    maxRecords = RECORD_CACHE_ENTRIES,
     private readonly maxInlineBytes = INLINE_CACHE_BYTES,
-  ) {}
+  ) {
+    this.records = new LruMap(maxRecords);
+  }
 
   /** The cached record of a key, if any (marked most recently used). */
   record(bucket: string, key: string): ObjectRecord | undefined {
     if (this.othersCommitted()) this.records.clear();
-    const name = bucket + '\n' + key;
-    const cached = this.records.get(name);
-    if (cached !== undefined) {
-      this.records.delete(name);
-      this.records.set(name, cached);
-    }
-    return cached;
+    return this.records.get(bucket + '\n' + key);
   }
 
   /** Keeps a record read from committed state; returns it frozen. */
   keep(record: ObjectRecord): ObjectRecord {
     this.records.set(record.bucket + '\n' + record.key, deepFreeze(record));
-    if (this.records.size > this.maxRecords) this.records.delete(this.records.keys().next().value!);
     return record;
   }
 
