@@ -5,7 +5,9 @@ import { clusterStatus } from '../storage/postgres/cluster-status.js';
 const USAGE = `Usage: zonal cluster status --metadata postgres://USER[:PASSWORD]@HOST:PORT/DB
 
   Prints the cluster database's schema version, counts of buckets, objects, uploads and
-  inline blobs, the garbage waiting for its grace period and the session key ring (ids only).`;
+  inline blobs, the garbage waiting for its grace period, the session key ring (ids only) and
+  the nodes (one per serving process: id, host, endpoint, pid, start, last heartbeat, and
+  state "up" if heard from within 3 heartbeats, else "silent").`;
 
 export async function cluster(args: string[]): Promise<number> {
   const [command, ...rest] = args;

@@ -181,6 +181,14 @@ export async function startZonal(
     throw err;
   }
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const endpoint = `${config.tls ? 'https' : 'http'}://${host}:${address.port}`;
+  // Cluster mode: this process's row in `nodes`, for `zonal cluster status`.
+  const heartbeat =
+    config.metadataUrl === undefined
+      ? undefined
+      : await (
+          await import('../storage/postgres/node-heartbeat.js')
+        ).NodeHeartbeat.start(config.metadataUrl, endpoint, env);
   // Scheduled passes: in the only process, or in the one worker chosen for them.
   const scheduled = !cluster.isWorker || env[MAINTENANCE_WORKER_ENV] === '1';
   let timer: NodeJS.Timeout | undefined;
@@ -197,7 +205,7 @@ export async function startZonal(
   return {
     config,
     root,
-    endpoint: `${config.tls ? 'https' : 'http'}://${host}:${address.port}`,
+    endpoint,
     port: address.port,
     server,
     store,
@@ -211,6 +219,7 @@ export async function startZonal(
     inventory,
     close: async () => {
       if (timer) clearInterval(timer);
+      await heartbeat?.stop();
       await server.close();
       await pass;
       // Freed blobs are unlinked in the background; a graceful stop lets those finish.

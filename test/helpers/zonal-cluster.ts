@@ -46,6 +46,8 @@ export interface ClusterOptions {
   blobs?: { args: string[]; env: NodeJS.ProcessEnv };
   /** More `zonal serve` flags for every node (e.g. `--blob-grace 1`). */
   serveArgs?: string[];
+  /** More environment for every node (e.g. ZONAL_HEARTBEAT_MS). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function startCluster(nodes: number, options: ClusterOptions = {}): Promise<TestCluster> {
@@ -58,6 +60,7 @@ export async function startCluster(nodes: number, options: ClusterOptions = {}):
     ZONAL_ROOT_SECRET_ACCESS_KEY: CLUSTER_ROOT.secretAccessKey,
     ZONAL_ACCOUNT_ID: CLUSTER_ACCOUNT,
     ...options.blobs?.env,
+    ...options.env,
   };
   const clients: S3Client[] = [];
   const all: ClusterNode[] = [];

@@ -130,6 +130,20 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX garbage_by_age ON garbage (dead_at);
   `,
+  `
+  -- The nodes up, one row per serving process (src/storage/postgres/node-heartbeat.ts): times
+  -- are the database's clock in epoch milliseconds; interval_ms is that node's beat interval.
+  CREATE TABLE nodes (
+    id text PRIMARY KEY,
+    host text NOT NULL,
+    endpoint text NOT NULL,
+    pid integer NOT NULL,
+    interval_ms integer NOT NULL,
+    started_at bigint NOT NULL,
+    last_heartbeat bigint NOT NULL
+  );
+  CREATE INDEX nodes_by_heartbeat ON nodes (last_heartbeat);
+  `,
 ];
 
 /** The schema version this Zonal writes. */
