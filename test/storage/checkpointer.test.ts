@@ -60,6 +60,9 @@ test('a writer that never lets the loop poll still gets its WAL checkpointed', (
   writer(db, checkpointer)(20_000, 0);
   checkpointer.close();
   assert.ok(checkpointer.counts.connection > 0, 'the connection checkpointed');
-  // Unchecked, 20,000 transactions of a 4 KiB row would leave over 40,000 frames.
-  assert.ok(walBytes() < 16_384 * FRAME, `WAL ${walBytes()} bytes`);
+  // Unchecked, 20,000 transactions of a 4 KiB row would leave over 40,000 frames. The
+  // connection catches up past 16,384 frames, but a checkpoint the thread is running at the
+  // same moment can keep the WAL from rewinding for a while (seen on a loaded machine: 23,700
+  // frames), so the bound checked is twice the catch-up point.
+  assert.ok(walBytes() < 2 * 16_384 * FRAME, `WAL ${walBytes()} bytes`);
 });
