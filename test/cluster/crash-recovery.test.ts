@@ -140,66 +140,71 @@ describe('kill -9 and database outages in a cluster', () => {
 
   test('kill -9 mid-CompleteMultipartUpload: the key is the whole object or absent, and the upload matches', async () => {
     const bucket = await createBucket(b);
-    const victim = await cluster.startNode();
-    const onVictim = cluster.client(victim, { maxAttempts: 1 });
-    const { UploadId } = await onVictim.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'mp' }));
-    const parts = Array.from({ length: 3 }, (_, i) => crypto.randomBytes(i < 2 ? 5 * MiB : 1000));
-    const completed = [];
-    for (const [i, body] of parts.entries()) {
-      const out = await onVictim.send(
-        new UploadPartCommand({ Bucket: bucket, Key: 'mp', UploadId, PartNumber: i + 1, Body: body }),
+    // Killed 2 ms after the request is sent (it mostly does not commit) or 15 ms after (it
+    // mostly commits, sometimes without its answer leaving the node): both outcomes are seen.
+    for (const delayMs of [2, 15]) {
+      const Key = `mp-${delayMs}`;
+      const victim = await cluster.startNode();
+      const onVictim = cluster.client(victim, { maxAttempts: 1 });
+      const { UploadId } = await onVictim.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key }));
+      const parts = Array.from({ length: 3 }, (_, i) => crypto.randomBytes(i < 2 ? 5 * MiB : 1000));
+      const completed = [];
+      for (const [i, body] of parts.entries()) {
+        const out = await onVictim.send(
+          new UploadPartCommand({ Bucket: bucket, Key, UploadId, PartNumber: i + 1, Body: body }),
+        );
+        completed.push({ PartNumber: i + 1, ETag: out.ETag! });
+      }
+      const complete = settle(
+        onVictim.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: bucket,
+            Key,
+            UploadId,
+            MultipartUpload: { Parts: completed },
+          }),
+        ),
       );
-      completed.push({ PartNumber: i + 1, ETag: out.ETag! });
-    }
-    const complete = settle(
-      onVictim.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: bucket,
-          Key: 'mp',
-          UploadId,
-          MultipartUpload: { Parts: completed },
-        }),
-      ),
-    );
-    // Killed while the request is being handled (it may or may not have committed).
-    await new Promise((r) => setTimeout(r, 15));
-    await victim.process.stop('SIGKILL');
-    const outcome = await complete;
+      // Killed as the request arrives, or while it is handled (it may or may not have committed).
+      await new Promise((r) => setTimeout(r, delayMs));
+      await victim.process.stop('SIGKILL');
+      const outcome = await complete;
 
-    const onB = cluster.client(b);
-    const whole = Buffer.concat(parts);
-    const head = await onB.send(new HeadObjectCommand({ Bucket: bucket, Key: 'mp' })).then(
-      (h) => h,
-      (err: Error) => {
-        assert.equal(err.name, 'NotFound');
-        return undefined;
-      },
-    );
-    if (head) {
-      // Committed: the whole object, and the upload is gone.
-      assert.ok((await bytes(onB, bucket, 'mp')).equals(whole));
-      await expectS3Error(
-        onB.send(new ListPartsCommand({ Bucket: bucket, Key: 'mp', UploadId })),
-        'NoSuchUpload',
-        404,
+      const onB = cluster.client(b);
+      const whole = Buffer.concat(parts);
+      const head = await onB.send(new HeadObjectCommand({ Bucket: bucket, Key })).then(
+        (h) => h,
+        (err: Error) => {
+          assert.equal(err.name, 'NotFound');
+          return undefined;
+        },
       );
-    } else {
-      // Not committed: never acknowledged, the upload is still there and a retry completes it.
-      assert.equal(outcome, 'failed');
-      const listed = await onB.send(new ListPartsCommand({ Bucket: bucket, Key: 'mp', UploadId }));
-      assert.deepEqual(
-        (listed.Parts ?? []).map((p) => [p.PartNumber, p.ETag]),
-        completed.map((p) => [p.PartNumber, p.ETag]),
-      );
-      await onB.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: bucket,
-          Key: 'mp',
-          UploadId,
-          MultipartUpload: { Parts: completed },
-        }),
-      );
-      assert.ok((await bytes(onB, bucket, 'mp')).equals(whole));
+      if (head) {
+        // Committed: the whole object, and the upload is gone.
+        assert.ok((await bytes(onB, bucket, Key)).equals(whole));
+        await expectS3Error(
+          onB.send(new ListPartsCommand({ Bucket: bucket, Key, UploadId })),
+          'NoSuchUpload',
+          404,
+        );
+      } else {
+        // Not committed: never acknowledged, the upload is still there and a retry completes it.
+        assert.equal(outcome, 'failed');
+        const listed = await onB.send(new ListPartsCommand({ Bucket: bucket, Key, UploadId }));
+        assert.deepEqual(
+          (listed.Parts ?? []).map((p) => [p.PartNumber, p.ETag]),
+          completed.map((p) => [p.PartNumber, p.ETag]),
+        );
+        await onB.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: bucket,
+            Key,
+            UploadId,
+            MultipartUpload: { Parts: completed },
+          }),
+        );
+        assert.ok((await bytes(onB, bucket, Key)).equals(whole));
+      }
     }
   });
 
