@@ -77,17 +77,35 @@ export class SharedIdentities implements IdentitySource {
     }
   }
 
+  /** LISTENs for IAM changes; a reconnection that fails (database still down) is retried. */
   private async listen(): Promise<void> {
     const client = new pg.Client({ connectionString: this.options.url });
     client.on('notification', () => void this.reload().catch(() => undefined));
     client.on('error', () => {
-      this.listener = undefined;
       client.end().catch(() => undefined);
-      if (!this.closed) setTimeout(() => void this.listen().catch(() => undefined), 500).unref();
+      // An attempt still connecting fails through its own promise, which retries.
+      if (this.listener !== client) return;
+      this.listener = undefined;
+      this.listenSoon();
     });
-    await client.connect();
-    await client.query(`LISTEN ${IDENTITIES_CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${IDENTITIES_CHANNEL}`);
+    } catch (err) {
+      client.end().catch(() => undefined);
+      throw err;
+    }
+    if (this.closed) {
+      await client.end();
+      return;
+    }
     this.listener = client;
+    // Whatever changed while no one listened.
+    void this.reload().catch(() => undefined);
+  }
+
+  private listenSoon(): void {
+    if (!this.closed) setTimeout(() => void this.listen().catch(() => this.listenSoon()), 500).unref();
   }
 
   /** Loads the shared document if it changed since we last saw it. */

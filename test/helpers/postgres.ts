@@ -24,6 +24,10 @@ export interface TestPostgres {
   url(database: string): string;
   /** Creates a fresh database and returns its URL. */
   createDatabase(name?: string): Promise<string>;
+  /** Shuts the server down (fast shutdown) but keeps its data dir, for `resume()`. */
+  pause(): Promise<void>;
+  /** Starts the server again on the same data dir and port; resolves once it accepts connections. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -60,35 +64,47 @@ export async function startPostgres(): Promise<TestPostgres> {
     { ...asPostgres, cwd: dir },
   );
   const port = await freePort();
-  const server: ChildProcess = spawn(
-    path.join(bin, 'postgres'),
-    [
-      '-D',
-      dataDir,
-      '-p',
-      String(port),
-      '-h',
-      '127.0.0.1',
-      '-k',
-      dir,
-      '-c',
-      'max_connections=200',
-      '-c',
-      'shared_buffers=32MB',
-    ],
-    { ...asPostgres, cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let log = '';
-  server.stderr!.on('data', (chunk: Buffer) => {
-    log = (log + chunk.toString()).slice(-4000);
-  });
-  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
   const url = (database: string): string => `postgres://postgres@127.0.0.1:${port}/${database}`;
-  await waitUntilAccepting(
-    url('postgres'),
-    () => server.exitCode !== null,
-    () => log,
-  );
+  const launch = async (): Promise<{ server: ChildProcess; exited: Promise<void> }> => {
+    const server: ChildProcess = spawn(
+      path.join(bin, 'postgres'),
+      [
+        '-D',
+        dataDir,
+        '-p',
+        String(port),
+        '-h',
+        '127.0.0.1',
+        '-k',
+        dir,
+        '-c',
+        'max_connections=200',
+        '-c',
+        'shared_buffers=32MB',
+      ],
+      { ...asPostgres, cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let log = '';
+    server.stderr!.on('data', (chunk: Buffer) => {
+      log = (log + chunk.toString()).slice(-4000);
+    });
+    const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+    await waitUntilAccepting(
+      url('postgres'),
+      () => server.exitCode !== null,
+      () => log,
+    );
+    return { server, exited };
+  };
+  let running: { server: ChildProcess; exited: Promise<void> } | undefined = await launch();
+  const shutDown = async (): Promise<void> => {
+    const current = running;
+    running = undefined;
+    if (current && current.server.exitCode === null) {
+      current.server.kill('SIGINT'); // fast shutdown
+      await current.exited;
+    }
+  };
   return {
     port,
     url,
@@ -103,11 +119,12 @@ export async function startPostgres(): Promise<TestPostgres> {
       }
       return url(db);
     },
+    pause: shutDown,
+    async resume() {
+      if (running === undefined) running = await launch();
+    },
     async stop() {
-      if (server.exitCode === null) {
-        server.kill('SIGINT'); // fast shutdown
-        await exited;
-      }
+      await shutDown();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

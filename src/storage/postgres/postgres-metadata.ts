@@ -158,8 +158,14 @@ export class PostgresMetadataStore implements MetadataStore {
     return store;
   }
 
-  /** A dedicated connection LISTENing for bucket changes; reconnects, dropping the cache. */
+  /**
+   * A dedicated connection LISTENing for bucket changes; reconnects, dropping the cache.
+   * A reconnection that fails (the database is still down) is retried until one succeeds.
+   */
   private async listen(url: string): Promise<void> {
+    const reconnectSoon = (): void => {
+      if (!this.closed) setTimeout(() => void connect().catch(() => reconnectSoon()), 500).unref();
+    };
     const connect = async (): Promise<void> => {
       const client = new pg.Client({ connectionString: url });
       client.on('notification', (n) => {
@@ -170,12 +176,19 @@ export class PostgresMetadataStore implements MetadataStore {
       client.on('error', () => {
         this.bucketGeneration++;
         this.bucketCache.clear();
-        this.listener = undefined;
         client.end().catch(() => undefined);
-        if (!this.closed) setTimeout(() => void connect().catch(() => undefined), 500).unref();
+        // An attempt still connecting fails through its own promise, which retries.
+        if (this.listener !== client) return;
+        this.listener = undefined;
+        reconnectSoon();
       });
-      await client.connect();
-      await client.query(`LISTEN ${BUCKET_CHANNEL}`);
+      try {
+        await client.connect();
+        await client.query(`LISTEN ${BUCKET_CHANNEL}`);
+      } catch (err) {
+        client.end().catch(() => undefined);
+        throw err;
+      }
       if (this.closed) {
         await client.end();
         return;
