@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -9,18 +8,7 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sd
 import { zonalS3Client, type SessionCreatedInfo, type SessionFailureInfo } from '../../src/index.js';
 import { startServerProcess, type ServerProcess } from '../helpers/cli-server.js';
 import { bucketName, createBucketInput, ROOT_KEY } from '../helpers/zonal-fixture.js';
-
-/** A port that was free a moment ago (the server must come back on the same one). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../helpers/free-port.js';
 
 const isConnectionError = (err: unknown): boolean =>
   /ECONNREFUSED|ECONNRESET|socket hang up/.test(

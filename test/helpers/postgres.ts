@@ -8,11 +8,11 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { freePort } from './free-port.js';
 
 const run = promisify(execFile);
 
@@ -34,17 +34,6 @@ export interface TestPostgres {
 /** Where the server binaries are, or undefined (tests then fail with a clear message). */
 export function postgresBinDir(): string | undefined {
   return BIN_DIRS.find((dir) => fs.existsSync(path.join(dir, 'initdb')));
-}
-
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 let databases = 0;
