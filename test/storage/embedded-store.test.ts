@@ -71,7 +71,7 @@ async function harness(options: Options): Promise<ContractHarness> {
     },
     async close() {
       store.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 5 });
     },
   };
 }
@@ -192,7 +192,7 @@ async function populated(dataDir: string): Promise<{ contents: Map<string, Buffe
 describe('embedded store: the data directory', () => {
   test('open sweeps stray blob and temp files, and keeps every referenced blob', async (t) => {
     const dataDir = tempDir();
-    t.after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+    t.after(() => fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 5 }));
     const { contents, uploadId } = await populated(dataDir);
     const committed = blobFiles(dataDir);
     assert.equal(committed.length, 6, 'one file per segment and per part');
@@ -225,7 +225,7 @@ describe('embedded store: the data directory', () => {
 
   test('shared: true does not sweep (other processes write there); the next unshared open does', async (t) => {
     const dataDir = tempDir();
-    t.after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+    t.after(() => fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 5 }));
     const { contents } = await populated(dataDir);
     const stray = strayBlobBeside(dataDir, blobFiles(dataDir)[0]!);
     fs.mkdirSync(path.join(dataDir, 'tmp'), { recursive: true });
@@ -253,7 +253,7 @@ describe('embedded store: the data directory', () => {
       [{ inlineMaxBytes: 0 }, undefined, 1],
     ] as const) {
       const dataDir = tempDir();
-      t.after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+      t.after(() => fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 5 }));
       const store = await openAt(dataDir, options);
       const label = JSON.stringify(options);
       try {
@@ -314,7 +314,7 @@ describe('embedded store: the data directory', () => {
 
   test('close and reopen (fsync on) keeps buckets, objects inline and in files, uploads and parts', async (t) => {
     const dataDir = tempDir();
-    t.after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+    t.after(() => fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 5 }));
     let store = await openAt(dataDir, { fsync: true });
     const contents = new Map<string, Buffer>([
       ['inline', randomBytes(100)],
@@ -346,7 +346,7 @@ describe('embedded store: the data directory', () => {
 
   test('buckets of a schema without incarnations get a random one each when the store opens', async (t) => {
     const dataDir = tempDir();
-    t.after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+    t.after(() => fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 5 }));
     const store = await openAt(dataDir);
     await store.createBucket(bucketRecord);
     await store.createBucket({
@@ -376,7 +376,7 @@ describe('embedded store: the data directory', () => {
 
   test("keys with '..', NUL and non-ASCII never reach the file system", async (t) => {
     const dataDir = tempDir();
-    t.after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+    t.after(() => fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 5 }));
     const store = await openAt(dataDir, { inlineMaxBytes: 0 });
     try {
       await store.createBucket(bucketRecord);
@@ -395,7 +395,7 @@ describe('embedded store: the data directory', () => {
 
   test('a failed or abandoned write leaves no file in blobs/ or tmp/', async (t) => {
     const dataDir = tempDir();
-    t.after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+    t.after(() => fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 5 }));
     const store = await openAt(dataDir, { inlineMaxBytes: 0, fsync: true });
     try {
       await store.createBucket(bucketRecord);
@@ -448,7 +448,7 @@ describe('embedded store: open files', { skip: !fs.existsSync('/proc/self/fd') }
 
   test('a many-segment object holds at most one blob file open while it streams', async (t) => {
     const dataDir = tempDir();
-    t.after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+    t.after(() => fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 5 }));
     const store = await openAt(dataDir, { inlineMaxBytes: 0 });
     try {
       await store.createBucket(bucketRecord);
@@ -481,7 +481,7 @@ describe('embedded store: open files', { skip: !fs.existsSync('/proc/self/fd') }
 
   test('streams destroyed early close their files', async (t) => {
     const dataDir = tempDir();
-    t.after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+    t.after(() => fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 5 }));
     const store = await openAt(dataDir, { inlineMaxBytes: 0 });
     try {
       await store.createBucket(bucketRecord);
@@ -511,7 +511,7 @@ describe('embedded store: open files', { skip: !fs.existsSync('/proc/self/fd') }
 
   test('a stream that fails (its blob file removed) still lets go of its pin', async (t) => {
     const dataDir = tempDir();
-    t.after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+    t.after(() => fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 5 }));
     const store = await openAt(dataDir, { inlineMaxBytes: 0 });
     try {
       await store.createBucket(bucketRecord);
@@ -573,7 +573,7 @@ describe('embedded store: a data dir it cannot use', () => {
 describe('embedded store: the read cache stays exact', () => {
   test('two shared stores on one data dir (as --workers) see each other’s writes at once', async (t) => {
     const dataDir = tempDir();
-    t.after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+    t.after(() => fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 5 }));
     const a = await openAt(dataDir, { shared: true });
     const b = await openAt(dataDir, { shared: true });
     t.after(() => {
@@ -604,7 +604,7 @@ describe('embedded store: the read cache stays exact', () => {
     const store = await openAt(dataDir);
     t.after(() => {
       store.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 5 });
     });
     await store.createBucket(bucketRecord);
     await put(store, 'k', randomBytes(10));
