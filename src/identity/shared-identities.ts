@@ -9,6 +9,7 @@
  */
 import fs from 'node:fs';
 import pg from 'pg';
+import { listenToChannel, type ChannelListener } from '../util/pg-channel-listener.js';
 import type { IamIdentity } from '../auth/credentials.js';
 import type {
   AccessKeyInfo,
@@ -36,8 +37,7 @@ export interface SharedIdentitiesOptions {
 export class SharedIdentities implements IdentitySource {
   private version = -1;
   private timer: NodeJS.Timeout | undefined;
-  private listener: pg.Client | undefined;
-  private closed = false;
+  private listener: ChannelListener | undefined;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -77,35 +77,17 @@ export class SharedIdentities implements IdentitySource {
     }
   }
 
-  /** LISTENs for IAM changes; a reconnection that fails (database still down) is retried. */
+  /** LISTENs for IAM changes (kept up across database outages; pg-channel-listener.ts). */
   private async listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.options.url });
-    client.on('notification', () => void this.reload().catch(() => undefined));
-    client.on('error', () => {
-      client.end().catch(() => undefined);
-      // An attempt still connecting fails through its own promise, which retries.
-      if (this.listener !== client) return;
-      this.listener = undefined;
-      this.listenSoon();
+    const reload = (): void => void this.reload().catch(() => undefined);
+    this.listener = await listenToChannel({
+      url: this.options.url,
+      channel: IDENTITIES_CHANNEL,
+      onNotification: reload,
+      // Whatever changed while no one listened.
+      onConnected: reload,
+      onLost: () => undefined,
     });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${IDENTITIES_CHANNEL}`);
-    } catch (err) {
-      client.end().catch(() => undefined);
-      throw err;
-    }
-    if (this.closed) {
-      await client.end();
-      return;
-    }
-    this.listener = client;
-    // Whatever changed while no one listened.
-    void this.reload().catch(() => undefined);
-  }
-
-  private listenSoon(): void {
-    if (!this.closed) setTimeout(() => void this.listen().catch(() => this.listenSoon()), 500).unref();
   }
 
   /** Loads the shared document if it changed since we last saw it. */
@@ -208,11 +190,10 @@ export class SharedIdentities implements IdentitySource {
   }
 
   close(): void {
-    this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.local.close();
     fs.rmSync(this.options.cacheFile, { force: true });
-    this.listener?.end().catch(() => undefined);
+    this.listener?.close();
     this.pool.end().catch(() => undefined);
   }
 }

@@ -65,6 +65,7 @@ import type {
 } from '../types.js';
 import { bytesSuccessor, LIST_OBJECTS_SQL } from './listing-sql.js';
 import { describeUrl, openPool, query, transaction } from './pg-connection.js';
+import { listenToChannel, type ChannelListener } from '../../util/pg-channel-listener.js';
 import {
   fromKeyed,
   keyBytes,
@@ -125,7 +126,7 @@ export class PostgresMetadataStore implements MetadataStore {
    * old row, so it answers but does not fill the cache.
    */
   private bucketGeneration = 0;
-  private listener: pg.Client | undefined;
+  private listener: ChannelListener | undefined;
   private lastTokenPurge = 0;
   private closed = false;
 
@@ -158,53 +159,30 @@ export class PostgresMetadataStore implements MetadataStore {
     return store;
   }
 
-  /**
-   * A dedicated connection LISTENing for bucket changes; reconnects, dropping the cache.
-   * A reconnection that fails (the database is still down) is retried until one succeeds.
-   */
+  /** A dedicated connection LISTENing for bucket changes (pg-channel-listener.ts). */
   private async listen(url: string): Promise<void> {
-    const reconnectSoon = (): void => {
-      if (!this.closed) setTimeout(() => void connect().catch(() => reconnectSoon()), 500).unref();
-    };
-    const connect = async (): Promise<void> => {
-      const client = new pg.Client({ connectionString: url });
-      client.on('notification', (n) => {
-        this.bucketGeneration++;
-        if (n.payload) this.bucketCache.delete(n.payload);
-        else this.bucketCache.clear();
-      });
-      client.on('error', () => {
-        this.bucketGeneration++;
-        this.bucketCache.clear();
-        client.end().catch(() => undefined);
-        // An attempt still connecting fails through its own promise, which retries.
-        if (this.listener !== client) return;
-        this.listener = undefined;
-        reconnectSoon();
-      });
-      try {
-        await client.connect();
-        await client.query(`LISTEN ${BUCKET_CHANNEL}`);
-      } catch (err) {
-        client.end().catch(() => undefined);
-        throw err;
-      }
-      if (this.closed) {
-        await client.end();
-        return;
-      }
-      this.listener = client;
-      // Whatever changed while no one listened.
+    // Any change of the connection may have missed notifications: drop the whole cache.
+    const dropAll = (): void => {
       this.bucketGeneration++;
       this.bucketCache.clear();
     };
-    await connect();
+    this.listener = await listenToChannel({
+      url,
+      channel: BUCKET_CHANNEL,
+      onNotification: (payload) => {
+        this.bucketGeneration++;
+        if (payload) this.bucketCache.delete(payload);
+        else this.bucketCache.clear();
+      },
+      onConnected: dropAll,
+      onLost: dropAll,
+    });
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.listener?.end().catch(() => undefined);
+    this.listener?.close();
     this.pool.end().catch(() => undefined);
   }
 
