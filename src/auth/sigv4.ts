@@ -7,7 +7,7 @@
  * target); header values in `rawHeaders` are latin1 "binary" strings, one char per byte. The
  * canonical request is hashed so that those bytes are hashed as sent (see `hashCanonicalRequest`).
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hash, timingSafeEqual } from 'node:crypto';
 
 import {
   S3Error,
@@ -19,7 +19,14 @@ import {
   signatureDoesNotMatch,
 } from '../errors/s3-error.js';
 import type { SigningKeyCache } from './signing-key-cache.js';
-import { decodeComponent, decodePairs, invalidUri, percentDecode, splitRawQuery } from '../protocol/query.js';
+import {
+  decodeComponent,
+  decodePairs,
+  invalidUri,
+  percentDecode,
+  splitRawQuery,
+  type QueryParam,
+} from '../protocol/query.js';
 
 export interface RequestParts {
   method: string;
@@ -29,6 +36,8 @@ export interface RequestParts {
   rawQuery: string;
   /** node's req.rawHeaders: [name, value, name, value, ...] with original case and duplicates. */
   rawHeaders: string[];
+  /** `rawQuery` already split and decoded (`queryParams`), when the caller has it: not done again. */
+  params?: readonly QueryParam[];
 }
 
 export interface SigV4Auth {
@@ -148,8 +157,13 @@ export function uriEncode(s: string): string {
  * mostly `%2B`, `%2F`, `%3D`) is returned as it is, without the round trip.
  */
 export function canonicalComponent(raw: string): string {
+  // Unreserved characters only (a session token, a date): the regex engine checks that
+  // faster than the byte loop of isCanonical.
+  if (UNRESERVED_ONLY.test(raw)) return raw;
   return isCanonical(raw) ? raw : encodeBytes(percentDecode(raw));
 }
+
+const UNRESERVED_ONLY = /^[A-Za-z0-9\-_.~]*$/;
 
 /** Hex digit value of an upper-case hex character code, or -1 (lower case is not canonical). */
 function upperHex(c: number): number {
@@ -206,8 +220,13 @@ export function parseQuery(rawQuery: string): Array<[string, string]> {
  */
 export function canonicalQueryString(rawQuery: string, dropSignature: boolean): string {
   if (rawQuery === '') return '';
+  return canonicalQueryOf(splitRawQuery(rawQuery), dropSignature);
+}
+
+/** The canonical query string of raw [name, value] pairs (see canonicalQueryString). */
+function canonicalQueryOf(pairs: ReadonlyArray<readonly [string, string]>, dropSignature: boolean): string {
   const encoded: Array<[string, string]> = [];
-  for (const [n, v] of splitRawQuery(rawQuery)) {
+  for (const [n, v] of pairs) {
     const name = canonicalComponent(n);
     if (dropSignature && name === 'X-Amz-Signature') continue;
     encoded.push([name, canonicalComponent(v)]);
@@ -219,6 +238,15 @@ export function canonicalQueryString(rawQuery: string, dropSignature: boolean): 
     out += (i === 0 ? '' : '&') + pair[0] + '=' + pair[1];
   }
   return out;
+}
+
+/** The canonical query string of a request, from its parsed parameters when it has them. */
+function canonicalQueryOfRequest(req: RequestParts, dropSignature: boolean): string {
+  if (req.params === undefined) return canonicalQueryString(req.rawQuery, dropSignature);
+  return canonicalQueryOf(
+    req.params.map((p) => [p.rawName, p.rawValue] as const),
+    dropSignature,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -250,7 +278,7 @@ export function canonicalRequest(req: RequestParts, auth: SigV4Auth): string {
     '\n' +
     canonicalUri(req.rawPath) +
     '\n' +
-    canonicalQueryString(req.rawQuery, auth.form === 'query') +
+    canonicalQueryOfRequest(req, auth.form === 'query') +
     '\n' +
     canonicalHeaders(req.rawHeaders, auth.signedHeaders) +
     '\n' +
@@ -270,6 +298,10 @@ export function credentialScope(auth: Pick<SigV4Auth, 'scopeDate' | 'region' | '
  * node and is hashed as UTF-8.
  */
 export function hashCanonicalRequest(canonical: string): string {
+  // ASCII (the usual case) is the same bytes in either encoding: the one-shot hash, which
+  // takes strings as UTF-8 and costs less than a Hash object.
+  // eslint-disable-next-line no-control-regex
+  if (!/[^\u0000-\u007f]/.test(canonical)) return hash('sha256', canonical, 'hex');
   // eslint-disable-next-line no-control-regex
   const encoding = /[^\u0000-\u00ff]/.test(canonical) ? 'utf8' : 'latin1';
   return createHash('sha256').update(canonical, encoding).digest('hex');
@@ -401,14 +433,14 @@ function scanHeaders(rawHeaders: string[]): ScannedHeaders {
 }
 
 /** The X-Amz-* (and V2) auth parameters of the query, decoded; duplicates rejected. */
-function scanQuery(rawQuery: string): Map<string, string> {
+function scanQuery(req: RequestParts): Map<string, string> {
   const params = new Map<string, string>();
-  if (rawQuery === '') return params;
-  for (const [n, v] of splitRawQuery(rawQuery)) {
-    const name = decodeComponent(n);
+  const pairs = req.params ?? (req.rawQuery === '' ? [] : splitRawQuery(req.rawQuery));
+  for (const pair of pairs) {
+    const name = 'name' in pair ? pair.name : decodeComponent(pair[0]);
     if (!name.startsWith('X-Amz-') && name !== 'AWSAccessKeyId' && name !== 'Signature') continue;
     if (params.has(name)) throw authorizationQueryParametersError(`Duplicate query parameter: ${name}`);
-    params.set(name, decodeComponent(v));
+    params.set(name, 'value' in pair ? pair.value : decodeComponent(pair[1]));
   }
   return params;
 }
@@ -715,7 +747,7 @@ function parseExpires(value: string): number {
  */
 export function parseSigV4(req: RequestParts, options: ParseOptions = {}): SigV4Auth | null {
   const scanned = scanHeaders(req.rawHeaders);
-  const query = scanQuery(req.rawQuery);
+  const query = scanQuery(req);
   const authorization = scanned.values.authorization;
 
   if (authorization !== undefined) {

@@ -12,7 +12,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { AuthKind, RequestJournal } from './journal.js';
+import type { AuthKind, JournalEntry, RequestJournal } from './journal.js';
 import type { Logger, RequestLogLine } from './request-log.js';
 import { ABORTED, RequestMetrics } from './request-metrics.js';
 
@@ -110,22 +110,24 @@ export class RequestObserver {
       record.op !== ADMIN_OP &&
       record.op !== CONSOLE_OP
     ) {
-      this.journal.add({
+      // Built field by field, not with spreads: this runs once per request.
+      const entry: Omit<JournalEntry, 'seq'> = {
         time: new Date(record.arrivedAt).toISOString(),
         reqId: record.requestId,
         method: record.method,
         op: record.op,
-        ...(record.bucket !== undefined ? { bucket: record.bucket } : {}),
-        ...(record.key !== undefined ? { key: record.key } : {}),
-        ...(record.auth !== undefined ? { auth: record.auth } : {}),
-        ...(record.presigned ? { presigned: true as const } : {}),
-        ...(record.accessKeyId !== undefined ? { accessKeyId: record.accessKeyId } : {}),
-        ...(res.headersSent ? { status: res.statusCode } : {}),
-        ...(record.errorCode !== undefined ? { code: record.errorCode } : {}),
-        ...(completed ? {} : { aborted: true as const }),
         ms: Math.round(ms * 1000) / 1000,
-        ...(record.fault !== undefined ? { fault: record.fault } : {}),
-      });
+      };
+      if (record.bucket !== undefined) entry.bucket = record.bucket;
+      if (record.key !== undefined) entry.key = record.key;
+      if (record.auth !== undefined) entry.auth = record.auth;
+      if (record.presigned) entry.presigned = true;
+      if (record.accessKeyId !== undefined) entry.accessKeyId = record.accessKeyId;
+      if (res.headersSent) entry.status = res.statusCode;
+      if (record.errorCode !== undefined) entry.code = record.errorCode;
+      if (!completed) entry.aborted = true;
+      if (record.fault !== undefined) entry.fault = record.fault;
+      this.journal.add(entry);
     }
     if (!this.logRequests) return;
     const line: RequestLogLine = {

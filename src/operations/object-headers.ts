@@ -162,41 +162,51 @@ export function userMetadataFrom(ctx: RequestContext): Record<string, string> {
 }
 
 /** Response-header overrides of GetObject (`response-content-type=…`). */
-const RESPONSE_OVERRIDES: Record<string, string> = {
-  'response-content-type': 'Content-Type',
-  'response-content-language': 'Content-Language',
-  'response-expires': 'Expires',
-  'response-cache-control': 'Cache-Control',
-  'response-content-disposition': 'Content-Disposition',
-  'response-content-encoding': 'Content-Encoding',
-};
+const RESPONSE_OVERRIDES: ReadonlyArray<readonly [param: string, header: string]> = [
+  ['response-content-type', 'Content-Type'],
+  ['response-content-language', 'Content-Language'],
+  ['response-expires', 'Expires'],
+  ['response-cache-control', 'Cache-Control'],
+  ['response-content-disposition', 'Content-Disposition'],
+  ['response-content-encoding', 'Content-Encoding'],
+];
 
-/** Headers describing a stored object, for GET and HEAD. */
+/** The stored content headers as response headers: [record field, header name]. */
+const CONTENT_HEADERS: ReadonlyArray<readonly [keyof ContentHeaders, string]> = [
+  ['contentType', 'Content-Type'],
+  ['contentEncoding', 'Content-Encoding'],
+  ['contentDisposition', 'Content-Disposition'],
+  ['contentLanguage', 'Content-Language'],
+  ['cacheControl', 'Cache-Control'],
+  ['expires', 'Expires'],
+];
+
+/** Headers describing a stored object, for GET and HEAD (on every read: built without detours). */
 export function objectHeaders(
   ctx: RequestContext,
   record: ObjectRecord,
   withChecksums: boolean,
 ): Record<string, string> {
-  const c = record.content;
-  const headers = definedOnly({
+  const headers: Record<string, string> = {
     ETag: record.etag,
     'Last-Modified': record.lastModified.toUTCString(),
     'Accept-Ranges': 'bytes',
-    'Content-Type': c.contentType,
-    'Content-Encoding': c.contentEncoding,
-    'Content-Disposition': c.contentDisposition,
-    'Content-Language': c.contentLanguage,
-    'Cache-Control': c.cacheControl,
-    Expires: c.expires,
-    'x-amz-storage-class': STORAGE_CLASS,
-    'x-amz-expiration': EXPIRATION_NOT_IMPLEMENTED,
-    ...encryptionHeaders(record.encryption),
-  });
-  for (const [name, value] of Object.entries(record.metadata)) headers[META_PREFIX + name] = value;
+  };
+  for (const [field, name] of CONTENT_HEADERS) {
+    const value = record.content[field];
+    if (value !== undefined) headers[name] = value;
+  }
+  headers['x-amz-storage-class'] = STORAGE_CLASS;
+  headers['x-amz-expiration'] = EXPIRATION_NOT_IMPLEMENTED;
+  const encryption = encryptionHeaders(record.encryption);
+  for (const name in encryption) headers[name] = encryption[name]!;
+  for (const name in record.metadata) headers[META_PREFIX + name] = record.metadata[name]!;
   if (withChecksums) Object.assign(headers, checksumHeaders(record));
-  for (const [param, name] of Object.entries(RESPONSE_OVERRIDES)) {
-    const value = ctx.query.get(param);
-    if (value !== undefined) headers[name] = responseHeaderValue(param, value);
+  if (ctx.query.size > 0) {
+    for (const [param, name] of RESPONSE_OVERRIDES) {
+      const value = ctx.query.get(param);
+      if (value !== undefined) headers[name] = responseHeaderValue(param, value);
+    }
   }
   return headers;
 }

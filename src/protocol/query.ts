@@ -85,14 +85,37 @@ export function decodePairs(raw: string, plus: PlusSign = 'plus'): Array<[string
   return splitRawQuery(raw).map(([n, v]) => [decodeComponent(n, plus), decodeComponent(v, plus)]);
 }
 
+/** One query parameter as received (still encoded: what SigV4 signs) and decoded (what handlers read). */
+export interface QueryParam {
+  readonly rawName: string;
+  readonly rawValue: string;
+  readonly name: string;
+  readonly value: string;
+}
+
 /**
- * Parses a raw query string into name → value. A name without `=` has the value '' (so
- * `?session` and `?session=` are the same); the first of duplicate names wins.
+ * Splits and decodes a raw query string once, so the signature check and the handlers read
+ * the same parse instead of each doing it again. Bad escapes and invalid UTF-8 → InvalidURI.
  */
-export function parseQuery(rawQuery: string): Map<string, string> {
-  const params = new Map<string, string>();
-  for (const [name, value] of decodePairs(rawQuery)) {
-    if (!params.has(name)) params.set(name, value);
+export function queryParams(rawQuery: string): QueryParam[] {
+  const params: QueryParam[] = [];
+  for (const [rawName, rawValue] of splitRawQuery(rawQuery)) {
+    params.push({ rawName, rawValue, name: decodeComponent(rawName), value: decodeComponent(rawValue) });
   }
   return params;
+}
+
+/**
+ * Parameters as name → value. A name without `=` has the value '' (so `?session` and
+ * `?session=` are the same); the first of duplicate names wins.
+ */
+export function queryMap(params: readonly QueryParam[]): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const { name, value } of params) if (!map.has(name)) map.set(name, value);
+  return map;
+}
+
+/** A raw query string as name → value (see queryMap). */
+export function parseQuery(rawQuery: string): Map<string, string> {
+  return queryMap(queryParams(rawQuery));
 }

@@ -14,7 +14,8 @@ import {
   slowDown,
 } from './transport-errors.js';
 import { MAX_HEADER_BYTES } from '../protocol/limits.js';
-import { sendError, setCommonHeaders } from '../http/respond.js';
+import { requestIdOf, sendError, setCommonHeaders } from '../http/respond.js';
+import { ZonalResponse } from '../http/zonal-response.js';
 import { deferContinue } from '../http/unread-body.js';
 import type { S3Error } from '../errors/s3-error.js';
 
@@ -51,6 +52,7 @@ export function createHttpFront(handler: RequestHandler, options: FrontOptions):
     connectionsCheckingInterval: Math.min(5_000, Math.max(25, Math.floor(options.headersTimeoutMs / 4))),
     // A request without Host gets an S3 error from onRequest, not Node's bare 400.
     requireHostHeader: false,
+    ServerResponse: ZonalResponse,
   };
   const tls = tlsFiles(options.tls);
   // node:https (and node:tls with it) only for a TLS front: ~3 ms of start-up plain HTTP need not pay.
@@ -165,8 +167,8 @@ function clientErrorAnswer(err: NodeJS.ErrnoException): S3Error | undefined {
 
 /** Answers with an S3 error and closes the connection (the request may be unread). */
 function answer({ req, res }: Exchange, err: S3Error): void {
-  const requestId = res.getHeader('x-amz-request-id');
-  const id = typeof requestId === 'string' ? requestId : newRequestId();
+  const requestId = requestIdOf(res);
+  const id = requestId ?? newRequestId();
   if (requestId === undefined) setCommonHeaders(res, id);
   res.setHeader('Connection', 'close');
   // Once answered, Node forgets the request and never tells it that its socket closed; a

@@ -28,12 +28,12 @@ import { FaultRules, stallBody, type FaultRule } from './faults.js';
 import { HANDLERS } from '../operations/handlers.js';
 import { matchingMetricsIds } from '../operations/metrics-configurations.js';
 import { ControlApi, controlRoute, isControlPath } from '../operations/control/control-api.js';
-import { invalidUri, parseQuery } from '../protocol/query.js';
+import { invalidUri, queryMap, queryParams } from '../protocol/query.js';
 import { createHttpFront } from './http-front.js';
 import { isBrowserPostUpload, operationFor, unsupportedOperationName } from './operation-table.js';
 import type { RequestContext } from '../http/request-context.js';
 import { isBotocore, resolveTarget } from '../http/request-target.js';
-import { sendError, setCommonHeaders } from '../http/respond.js';
+import { sendError, setCommonHeaders, setLeadingHeaders } from '../http/respond.js';
 import { settleUnreadBody } from '../http/unread-body.js';
 import { noSuchAccessPoint, noSuchBucket, notImplemented, S3Error, toS3Error } from '../errors/s3-error.js';
 import { checkAccessPointOperation } from '../access/access-points.js';
@@ -213,7 +213,8 @@ export class ZonalServer {
     }
     try {
       if (!rawPath.startsWith('/')) throw invalidUri();
-      const query = parseQuery(rawQuery);
+      const params = queryParams(rawQuery);
+      const query = queryMap(params);
       let target = resolveTarget(req.headers.host, rawPath, isBotocore(req.headers['user-agent']));
       record.bucket = target.bucket;
       record.key = target.key;
@@ -228,7 +229,7 @@ export class ZonalServer {
       record.auth = isSigned(req, rawQuery) ? 'Unverified' : 'Anonymous';
       // Authenticate before anything else is revealed about the request.
       const auth = this.authenticator.authenticate(
-        { method, rawPath, rawQuery, rawHeaders: req.rawHeaders },
+        { method, rawPath, rawQuery, rawHeaders: req.rawHeaders, params },
         op,
         receivedAt,
         undefined,
@@ -293,7 +294,7 @@ export class ZonalServer {
       authorizer.authorize(ctx, () => bucket, accessPoint);
       // Objects are served on the console's origin: an HTML object opened from a presigned
       // link must not run as the console (which keeps the signed-in keys in session storage).
-      if (this.console && op === 'GetObject') res.setHeader('Content-Security-Policy', OBJECT_CSP);
+      if (this.console && op === 'GetObject') setLeadingHeaders(res, ['Content-Security-Policy', OBJECT_CSP]);
       await handler(ctx, this.options.services);
     } catch (err) {
       this.fail(req, res, record, rawPath, err);

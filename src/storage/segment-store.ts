@@ -277,18 +277,15 @@ export class SegmentStore implements ObjectStore {
 
   /** The spans' bytes in one Buffer, if every half can answer synchronously; else undefined. */
   private readAtOnce(spans: readonly BlobSpan[], length: number): Buffer | undefined {
+    // One inline span (a small object): its bytes as the metadata half holds them, uncopied.
+    if (spans.length === 1 && spans[0]!.inline) return this.inlineNow(spans[0]!);
     const out = Buffer.allocUnsafe(length);
     let at = 0;
     for (const span of spans) {
       if (span.inline) {
-        if (this.inlineReadsAsync) return undefined;
-        const bytes = this.meta.readInline(span.blobId, span);
-        if (bytes instanceof Promise) {
-          this.inlineReadsAsync = true;
-          bytes.catch(() => undefined);
-          return undefined;
-        }
-        at += inlineBytes(span, bytes).copy(out, at);
+        const bytes = this.inlineNow(span);
+        if (bytes === undefined) return undefined;
+        at += bytes.copy(out, at);
       } else {
         if (this.blobs.readInto === undefined) return undefined;
         this.blobs.readInto(span.blobId, span, out, at);
@@ -296,6 +293,18 @@ export class SegmentStore implements ObjectStore {
       }
     }
     return out;
+  }
+
+  /** An inline span's bytes if the metadata half answers at once; else undefined, from then on. */
+  private inlineNow(span: BlobSpan): Buffer | undefined {
+    if (this.inlineReadsAsync) return undefined;
+    const bytes = this.meta.readInline(span.blobId, span);
+    if (bytes instanceof Promise) {
+      this.inlineReadsAsync = true;
+      bytes.catch(() => undefined);
+      return undefined;
+    }
+    return inlineBytes(span, bytes);
   }
 
   /** The spans' bytes in order, one blob open at a time. */

@@ -241,8 +241,9 @@ describe('a stale lock', { timeout: 120_000 }, () => {
     if (onLinux) {
       takesOver(lockText(livePid, '1'), 'a live pid with another start time (the pid was reused)');
       // A holder killed but not yet reaped by its parent is a zombie: `kill(pid, 0)` still
-      // succeeds. Here the parent (sleep, after exec) never reaps its exited child.
-      const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 60']);
+      // succeeds. Here the parent (sleep, after exec) never reaps its exited child. The child
+      // outlives the exec by a second: one that exited before it could be reaped by the shell.
+      const parent = spawn('sh', ['-c', 'sleep 1 & echo $!; exec sleep 60']);
       t.after(() => parent.kill('SIGKILL'));
       const zombiePid = await new Promise<number>((resolve) =>
         parent.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))),
@@ -251,7 +252,7 @@ describe('a stale lock', { timeout: 120_000 }, () => {
         const text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
         return text.slice(text.lastIndexOf(')') + 2).split(' ')[0]!;
       };
-      for (let i = 0; i < 100 && stateOf(zombiePid) !== 'Z'; i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 250 && stateOf(zombiePid) !== 'Z'; i++) await new Promise((r) => setTimeout(r, 20));
       assert.equal(stateOf(zombiePid), 'Z');
       takesOver(lockText(zombiePid, procStart(zombiePid)), 'a zombie (dead, not reaped)');
     }

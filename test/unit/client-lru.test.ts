@@ -27,6 +27,26 @@ describe('LruMap', () => {
     );
   });
 
+  test('a key read while among the newest half stays put, and outlives the next half-bound inserts', () => {
+    const evicted: number[] = [];
+    const lru = new LruMap<number, number>(10, (key) => evicted.push(key));
+    for (let k = 0; k < 10; k++) lru.set(k, k);
+    lru.get(7); // 7 is among the newest 5: not moved
+    assert.deepEqual(
+      [...lru.entries()].map(([k]) => k),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
+    lru.get(2); // 2 is not: it becomes the newest
+    assert.deepEqual(
+      [...lru.entries()].map(([k]) => k),
+      [0, 1, 3, 4, 5, 6, 7, 8, 9, 2],
+    );
+    for (let k = 10; k < 15; k++) lru.set(k, k);
+    assert.deepEqual(evicted, [0, 1, 3, 4, 5]);
+    assert.equal(lru.get(7), 7, 'read among the newest half, still there after five inserts');
+    assert.equal(lru.get(2), 2);
+  });
+
   test('rejects a bound below one', () => {
     assert.throws(() => new LruMap(0), RangeError);
   });
