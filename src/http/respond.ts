@@ -28,12 +28,25 @@ export function requestIdOf(res: ServerResponse): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
-export function sendXml(ctx: RequestContext, status: number, document: Record<string, unknown>): void {
-  const body = toXml(document);
-  ctx.res.writeHead(status, {
-    'Content-Type': 'application/xml',
-    'Content-Length': Buffer.byteLength(body),
-  });
+export function sendXml(
+  ctx: RequestContext,
+  status: number,
+  document: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): void {
+  sendXmlText(ctx, status, toXml(document), headers);
+}
+
+/** An XML document already serialized (declaration included). */
+export function sendXmlText(
+  ctx: RequestContext,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
+  headers['Content-Type'] = 'application/xml';
+  headers['Content-Length'] = String(Buffer.byteLength(body));
+  ctx.res.writeHead(status, headers);
   ctx.res.end(body);
 }
 

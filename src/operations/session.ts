@@ -1,8 +1,8 @@
 import { newSecretAccessKey, newSessionAccessKeyId, randomBytes } from '../auth/random-ids.js';
 import type { SessionMode } from '../auth/session-token.js';
-import { S3_XMLNS } from '../protocol/xml.js';
+import { S3_XMLNS, XML_DECLARATION, xmlText } from '../protocol/xml.js';
 import { header, type RequestContext } from '../http/request-context.js';
-import { sendXml } from '../http/respond.js';
+import { sendXmlText } from '../http/respond.js';
 import { accessDenied, invalidArgument, noSuchBucket } from '../errors/s3-error.js';
 import type { ZonalServices } from './services.js';
 import { bucketArn, parseDirectoryBucketName } from '../protocol/bucket-names.js';
@@ -17,6 +17,26 @@ import { bucketDefaultEncryption, encryptionHeaders } from './object-headers.js'
  * with under 10 s left before using it and refuses one that is expired when it arrives.
  */
 const CREATION_SESSION_SECONDS = 5;
+
+/**
+ * The CreateSessionResult document ("CreateSession", Response Syntax), written out: it is
+ * every session's answer, and the generic builder costs more than the rest of the XML path.
+ */
+function createSessionResult(
+  sessionToken: string,
+  secretAccessKey: string,
+  accessKeyId: string,
+  expiresAt: number,
+): string {
+  return (
+    `${XML_DECLARATION}<CreateSessionResult xmlns="${S3_XMLNS}"><Credentials>` +
+    `<SessionToken>${xmlText(sessionToken)}</SessionToken>` +
+    `<SecretAccessKey>${xmlText(secretAccessKey)}</SecretAccessKey>` +
+    `<AccessKeyId>${xmlText(accessKeyId)}</AccessKeyId>` +
+    `<Expiration>${xmlTimestamp(expiresAt)}</Expiration>` +
+    `</Credentials></CreateSessionResult>`
+  );
+}
 
 /** XML timestamps as S3 Express emits them: no fractional seconds. */
 function xmlTimestamp(epochSeconds: number): string {
@@ -183,19 +203,9 @@ export async function createSession(ctx: RequestContext, services: ZonalServices
     secretAccessKey,
     encryption,
   });
-  for (const [name, value] of Object.entries(encryptionHeaders(encryption))) ctx.res.setHeader(name, value);
+  const headers = encryptionHeaders(encryption);
   // Not an AWS header: tells Zonal's own clients not to cache this session.
-  if (!existing) ctx.res.setHeader('x-zonal-creation-session', 'true');
+  if (!existing) headers['x-zonal-creation-session'] = 'true';
   services.stats.sessionsCreated += 1;
-  sendXml(ctx, 200, {
-    CreateSessionResult: {
-      '@_xmlns': S3_XMLNS,
-      Credentials: {
-        SessionToken: sessionToken,
-        SecretAccessKey: secretAccessKey,
-        AccessKeyId: accessKeyId,
-        Expiration: xmlTimestamp(expiresAt),
-      },
-    },
-  });
+  sendXmlText(ctx, 200, createSessionResult(sessionToken, secretAccessKey, accessKeyId, expiresAt), headers);
 }

@@ -9,9 +9,24 @@ const builder = new XMLBuilder({
   suppressEmptyNode: false,
 });
 
+export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
+
 /** Serializes `{ Root: {...} }` to an XML document with the declaration S3 sends. */
 export function toXml(document: Record<string, unknown>): string {
-  return '<?xml version="1.0" encoding="UTF-8"?>\n' + builder.build(document);
+  return XML_DECLARATION + builder.build(document);
+}
+
+const ENTITIES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  "'": '&apos;',
+  '"': '&quot;',
+};
+
+/** Text as element content, escaped as the builder escapes it: for documents written by hand. */
+export function xmlText(value: string): string {
+  return /[&<>'"]/.test(value) ? value.replace(/[&<>'"]/g, (ch) => ENTITIES[ch]!) : value;
 }
 
 export const malformedXml = (): S3Error => new S3Error('MalformedXML');

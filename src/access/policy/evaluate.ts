@@ -26,6 +26,20 @@ import { actionMatches, arnSegmentsMatch } from './wildcard.js';
  * `aws:username` for IAM users). Values given explicitly in the request win.
  */
 export function buildConditionContext(request: EvaluationRequest): ConditionContext {
+  // Built on first use: most statements are decided by action and resource alone.
+  let map: Map<string, readonly string[]> | undefined;
+  const keys = (): Map<string, readonly string[]> => (map ??= contextKeys(request));
+  return {
+    values: (key) => keys().get(key),
+    // Only single-valued keys can be used as policy variables.
+    lookup: (key) => {
+      const values = keys().get(key);
+      return values?.length === 1 ? values[0] : undefined;
+    },
+  };
+}
+
+function contextKeys(request: EvaluationRequest): Map<string, readonly string[]> {
   const map = new Map<string, readonly string[]>();
   const { principal } = request;
   const derived: Record<string, string | undefined> = {
@@ -40,14 +54,7 @@ export function buildConditionContext(request: EvaluationRequest): ConditionCont
     const values = normalizeValue(value);
     if (values !== undefined) map.set(key.toLowerCase(), values);
   }
-  return {
-    values: (key) => map.get(key),
-    // Only single-valued keys can be used as policy variables.
-    lookup: (key) => {
-      const values = map.get(key);
-      return values?.length === 1 ? values[0] : undefined;
-    },
-  };
+  return map;
 }
 
 function normalizeValue(value: ContextValue): readonly string[] | undefined {
