@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { LruMap } from '../util/lru.js';
 
 /**
  * Derives the SigV4 signing key:
@@ -16,14 +17,14 @@ export function deriveSigningKey(secret: string, scopeDate: string, region: stri
 /**
  * Bounded LRU of derived signing keys. A key only changes with the scope date, so a client
  * re-uses the same one for a whole day (or a whole session): caching saves four HMACs per request.
- * Uses a Map's insertion order as the recency order.
  */
 export class SigningKeyCache {
-  private readonly entries = new Map<string, Buffer>();
+  private readonly entries: LruMap<string, Buffer>;
 
-  constructor(private readonly maxEntries = 1024) {
+  constructor(maxEntries = 1024) {
     if (!Number.isInteger(maxEntries) || maxEntries < 1)
       throw new RangeError('maxEntries must be a positive integer');
+    this.entries = new LruMap(maxEntries);
   }
 
   get size(): number {
@@ -35,18 +36,9 @@ export class SigningKeyCache {
     // last so the key stays unambiguous whatever the secret contains.
     const cacheKey = `${scopeDate}\0${region}\0${service}\0${secret}`;
     const hit = this.entries.get(cacheKey);
-    if (hit !== undefined) {
-      // Move to the most-recent end.
-      this.entries.delete(cacheKey);
-      this.entries.set(cacheKey, hit);
-      return hit;
-    }
+    if (hit !== undefined) return hit;
     const key = deriveSigningKey(secret, scopeDate, region, service);
     this.entries.set(cacheKey, key);
-    if (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done !== true) this.entries.delete(oldest.value);
-    }
     return key;
   }
 

@@ -132,7 +132,7 @@ function accessPointRecord(name: string, bucket = BUCKET, owner = OWNER): Access
   };
 }
 
-function bucketRecord(name = BUCKET, owner = OWNER): BucketRecord {
+export function bucketRecord(name = BUCKET, owner = OWNER): BucketRecord {
   return {
     name,
     zoneId: 'usw2-az1',
@@ -290,7 +290,7 @@ interface PutOptions {
 }
 
 /** putObject of `data` (as a chunked body unless `opts.body`); build checks the received size. */
-function put(
+export function put(
   store: ObjectStore,
   key: string,
   data: Buffer | string,
