@@ -31,7 +31,11 @@ export class ZonalResponse<
     const all: OutgoingHttpHeader[] = this.leading.slice();
     if (headers === undefined) return all;
     if (Array.isArray(headers)) {
-      for (const h of headers) all.push(h);
+      // Flat [name, value, …], or [[name, value], …] (both are node's).
+      for (const h of headers) {
+        if (Array.isArray(h) && Array.isArray(headers[0])) all.push(h[0]!, h[1]!);
+        else all.push(h);
+      }
       return all;
     }
     for (const name in headers) all.push(name, headers[name] as OutgoingHttpHeader);
