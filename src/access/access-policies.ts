@@ -25,7 +25,8 @@ export interface AccessQuery {
   bucketPolicy?: string;
   /** Control-plane operations: identity policies only, within the resource's own account. */
   identityOnly?: boolean;
-  context: ConditionContext;
+  /** The condition keys, or a function that builds them when a statement first reads one. */
+  context: ConditionContext | (() => ConditionContext);
 }
 
 export interface AccessDecision {
@@ -59,7 +60,9 @@ export class AccessPolicies {
 
   check(q: AccessQuery): AccessDecision {
     const principal = principalInfo(q.identity);
-    const request = { principal, action: q.action, resource: q.resource, context: q.context };
+    // Built at most once for both sides of the evaluation.
+    const context = typeof q.context === 'function' ? once(q.context) : q.context;
+    const request = { principal, action: q.action, resource: q.resource, context };
     const identityPolicies = this.identities
       .policiesOf(q.identity)
       .map(({ source, policy }) => ({ source, policy }));
@@ -90,6 +93,11 @@ export class AccessPolicies {
     }
     return parsed ?? undefined;
   }
+}
+
+function once<T>(build: () => T): () => T {
+  let built: { value: T } | undefined;
+  return () => (built ??= { value: build() }).value;
 }
 
 function tryParse(text: string): ParsedPolicy | null {

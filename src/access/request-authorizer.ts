@@ -203,10 +203,10 @@ export class RequestAuthorizer {
     mode: SessionMode,
     accessPoint?: AccessPointRecord,
   ): AccessDecision {
-    const context: ConditionContext = {
+    const context = (): ConditionContext => ({
       ...conditionContext(ctx, identity, bucket),
       's3express:SessionMode': mode,
-    };
+    });
     const bucketQuery = {
       identity,
       action: 's3express:CreateSession',
@@ -224,7 +224,7 @@ export class RequestAuthorizer {
     // bucket policy delegates access control to access points with them).
     const arn = accessPointArn(accessPoint.region, accessPoint.ownerAccountId, accessPoint.name);
     const viaAccessPoint: ConditionContext = {
-      ...context,
+      ...context(),
       's3express:DataAccessPointArn': arn,
       's3express:DataAccessPointAccount': accessPoint.ownerAccountId,
       's3express:AccessPointNetworkOrigin': 'Internet',

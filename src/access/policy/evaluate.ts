@@ -50,7 +50,8 @@ function contextKeys(request: EvaluationRequest): Map<string, readonly string[]>
     'aws:username': principal.isRoot ? undefined : principal.userName,
   };
   for (const [key, value] of Object.entries(derived)) if (value !== undefined) map.set(key, [value]);
-  for (const [key, value] of Object.entries(request.context)) {
+  const context = typeof request.context === 'function' ? request.context() : request.context;
+  for (const [key, value] of Object.entries(context)) {
     const values = normalizeValue(value);
     if (values !== undefined) map.set(key.toLowerCase(), values);
   }

@@ -43,8 +43,11 @@ export interface EvaluationRequest {
   action: string;
   /** e.g. 'arn:aws:s3express:us-east-1:111111111111:bucket/b--use1-az4--x-s3' */
   resource: string;
-  /** Condition context: key → value(s). Keys compare case-insensitively; absent keys are absent. */
-  context: Record<string, ContextValue>;
+  /**
+   * Condition context: key → value(s). Keys compare case-insensitively; absent keys are absent.
+   * A function is called once, when a statement first reads a key (most never do).
+   */
+  context: Record<string, ContextValue> | (() => Record<string, ContextValue>);
 }
 
 export interface StatementMatch {
