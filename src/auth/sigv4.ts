@@ -705,8 +705,9 @@ function parseQueryForm(scanned: ScannedHeaders, q: Map<string, string>, options
     'x-amz-security-token',
   );
 
+  // Only x-amz-* headers need it (a presigned GET from a browser or wrk has none).
   const queryByLowerName = new Map<string, string>();
-  for (const [name, value] of q) queryByLowerName.set(name.toLowerCase(), value);
+  if (scanned.amz.length > 0) for (const [name, value] of q) queryByLowerName.set(name.toLowerCase(), value);
   checkSignedHeaderCoverage(signed, scanned.amz, queryByLowerName);
 
   const auth: SigV4Auth = {
