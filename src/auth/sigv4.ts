@@ -435,6 +435,7 @@ function scanHeaders(rawHeaders: string[]): ScannedHeaders {
 /** The X-Amz-* (and V2) auth parameters of the query, decoded; duplicates rejected. */
 function scanQuery(req: RequestParts): Map<string, string> {
   const params = new Map<string, string>();
+  // Parameters the caller decoded, or raw pairs decoded here (a value only if it is kept).
   const pairs = req.params ?? (req.rawQuery === '' ? [] : splitRawQuery(req.rawQuery));
   for (const pair of pairs) {
     const name = 'name' in pair ? pair.name : decodeComponent(pair[0]);

@@ -28,13 +28,8 @@ export function requestIdOf(res: ServerResponse): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
-export function sendXml(
-  ctx: RequestContext,
-  status: number,
-  document: Record<string, unknown>,
-  headers: Record<string, string> = {},
-): void {
-  sendXmlText(ctx, status, toXml(document), headers);
+export function sendXml(ctx: RequestContext, status: number, document: Record<string, unknown>): void {
+  sendXmlText(ctx, status, toXml(document));
 }
 
 /** An XML document already serialized (declaration included). */
@@ -44,9 +39,11 @@ export function sendXmlText(
   body: string,
   headers: Record<string, string> = {},
 ): void {
-  headers['Content-Type'] = 'application/xml';
-  headers['Content-Length'] = String(Buffer.byteLength(body));
-  ctx.res.writeHead(status, headers);
+  ctx.res.writeHead(status, {
+    ...headers,
+    'Content-Type': 'application/xml',
+    'Content-Length': Buffer.byteLength(body),
+  });
   ctx.res.end(body);
 }
 
