@@ -85,3 +85,40 @@ test('on a full database, what resolved is stored and what was rejected is not',
   assert.deepEqual(keys(db), stored);
   assert.equal(db.inTransaction, false);
 });
+
+test('shared: a batch waits for another process’s write lock without stopping the event loop', async (t) => {
+  const db = openDb(t);
+  db.pragma('busy_timeout = 5000');
+  // A second connection stands in for another worker holding the write lock.
+  const other = new Database(db.name);
+  t.after(() => other.close());
+  other.exec('BEGIN IMMEDIATE');
+  other.prepare('INSERT INTO t (k, v) VALUES (?, ?)').run('theirs', Buffer.from('x'));
+
+  let commits = 0;
+  const batch = new WriteBatch(db, () => commits++, true);
+  const insert = db.prepare('INSERT INTO t (k, v) VALUES (?, ?)');
+  const started = Date.now();
+  const mine = batch.run(() => insert.run('mine', Buffer.from('y')));
+  // While the lock is taken, timers of this process keep firing: 20 of them, one per ms or so.
+  let ticks = 0;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      if (++ticks === 20) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 1);
+  });
+  assert.equal(commits, 0, 'nothing committed while the other holds the lock');
+  assert.ok(Date.now() - started < 1_000, 'the event loop was not held up by a busy wait');
+  other.exec('COMMIT');
+  await mine;
+  assert.equal(commits, 1);
+  assert.deepEqual(keys(db), ['mine', 'theirs']);
+  assert.equal(
+    db.pragma('busy_timeout', { simple: true }),
+    5000,
+    'the connection waits as before for others',
+  );
+});

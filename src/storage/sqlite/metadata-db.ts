@@ -136,6 +136,9 @@ const SUMMARY_COLUMNS =
 const OBJECT_COLUMNS = `${SUMMARY_COLUMNS}, segments`;
 const UPLOAD_ORDER = 'ORDER BY key, initiated, upload_id';
 
+/** How long a statement waits for another process's write lock before SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5000;
+
 /**
  * Opens the database, applies pragmas and pending migrations. Commits do not fsync by
  * themselves (synchronous NORMAL): writers wait for a shared fsync of the WAL instead (group
@@ -151,7 +154,7 @@ export function openDatabase(path: string, fsync: boolean): Database.Database {
   try {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${fsync ? 'NORMAL' : 'OFF'}`);
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     migrate(db);
     return db;
   } catch (err) {

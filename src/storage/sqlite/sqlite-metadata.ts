@@ -203,7 +203,7 @@ export class SqliteMetadataStore implements MetadataStore {
       this.wal = { sync: new GroupSync(flusher.flush), close: flusher.close };
     }
     const committed = (): void => this.checkpointer.committed();
-    this.batch = new WriteBatch(db, committed);
+    this.batch = new WriteBatch(db, committed, options.shared);
     this.txCreateBucket = immediate(db, (b) => this.createBucketRow(b), committed);
     this.txDeleteBucket = immediate(db, (name) => this.deleteBucketRow(name), committed);
     this.txCreateAccessPoint = immediate(db, (a) => this.createAccessPointRow(a), committed);
@@ -241,7 +241,7 @@ export class SqliteMetadataStore implements MetadataStore {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.batch.flush();
+    this.batch.flush(true);
     this.checkpointer.close();
     this.wal?.close();
     this.db.close();

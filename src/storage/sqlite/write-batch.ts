@@ -1,4 +1,8 @@
 import type Database from 'better-sqlite3';
+import { BUSY_TIMEOUT_MS } from './metadata-db.js';
+
+/** How soon a batch tries again for the write lock another process holds. */
+const BUSY_RETRY_MS = 1;
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
@@ -29,15 +33,30 @@ export class WriteBatch {
   private queue: Queued[] = [];
   private scheduled = false;
   private readonly runAll: (batch: readonly Queued[]) => Outcome[];
+  /** runAll with SQLite's own (blocking) wait for the write lock: for close. */
+  private readonly runAllWaiting: (batch: readonly Queued[]) => Outcome[];
+  /** Since when batches have found the write lock taken (`shared` only). */
+  private busySince: number | undefined;
 
+  /**
+   * `shared`: other processes write to the database too (`--workers`). Their commits hold the
+   * write lock, and SQLite's busy handler would wait for it by sleeping, which stops the whole
+   * event loop for a millisecond or more at a time (every other request of the process waits
+   * too). A batch asks for the lock without waiting instead, and when it is taken tries again
+   * a millisecond later from a timer, for as long as the busy handler would have waited.
+   */
   constructor(
-    private readonly db: Database.Database,
+    db: Database.Database,
     private readonly committed: () => void,
+    private readonly shared = false,
   ) {
     // Called inside a transaction, a better-sqlite3 transaction function is a savepoint.
     const savepoint = db.transaction((write: () => unknown) => write());
-    const all = db.transaction((batch: readonly Queued[]): Outcome[] =>
-      batch.map((q) => {
+    const all = db.transaction((batch: readonly Queued[]): Outcome[] => {
+      // The lock is held: the writes themselves wait as usual (a prepared PRAGMA would take
+      // effect when prepared, not when run, so these are prepared each time).
+      if (shared) db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      return batch.map((q) => {
         try {
           return { ok: true, value: savepoint(q.write) };
         } catch (error) {
@@ -45,9 +64,19 @@ export class WriteBatch {
           if (!db.inTransaction) throw new BatchRolledBack(error);
           return { ok: false, error };
         }
-      }),
-    );
-    this.runAll = (batch) => all.immediate(batch);
+      });
+    });
+    this.runAllWaiting = (batch) => all.immediate(batch);
+    this.runAll = shared
+      ? (batch) => {
+          db.pragma('busy_timeout = 0');
+          try {
+            return all.immediate(batch);
+          } finally {
+            db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+          }
+        }
+      : this.runAllWaiting;
   }
 
   /** Runs `write` in the next batch; settles once that batch has committed. */
@@ -61,20 +90,32 @@ export class WriteBatch {
     });
   }
 
-  /** Runs what is queued now (the scheduled flush, or close). */
-  flush(): void {
+  /**
+   * Runs what is queued now: the scheduled flush, or at close (`waitForLock`) one that waits
+   * for another process's write lock in place, since no timer may run after it.
+   */
+  flush(waitForLock = false): void {
     this.scheduled = false;
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];
     let outcomes: Outcome[];
     try {
-      outcomes = this.runAll(batch);
+      outcomes = (waitForLock ? this.runAllWaiting : this.runAll)(batch);
     } catch (err) {
       const error = err instanceof BatchRolledBack ? err.cause : err;
+      if (this.shared && isBusy(error) && this.stillWaiting()) {
+        // Nothing of the batch ran: it goes first in the next one.
+        this.queue = batch.concat(this.queue);
+        this.scheduled = true;
+        setTimeout(() => this.flush(), BUSY_RETRY_MS);
+        return;
+      }
+      this.busySince = undefined;
       for (const q of batch) q.reject(error);
       return;
     }
+    this.busySince = undefined;
     this.committed();
     batch.forEach((q, i) => {
       const outcome = outcomes[i]!;
@@ -82,4 +123,15 @@ export class WriteBatch {
       else q.reject(outcome.error);
     });
   }
+
+  /** Whether a batch that found the lock taken may wait longer (as long as the busy handler would). */
+  private stillWaiting(): boolean {
+    const now = Date.now();
+    this.busySince ??= now;
+    return now - this.busySince < BUSY_TIMEOUT_MS;
+  }
+}
+
+function isBusy(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === 'SQLITE_BUSY';
 }
