@@ -104,7 +104,7 @@ export class WriteBatch {
       outcomes = (waitForLock ? this.runAllWaiting : this.runAll)(batch);
     } catch (err) {
       const error = err instanceof BatchRolledBack ? err.cause : err;
-      if (this.shared && isBusy(error) && this.stillWaiting()) {
+      if (this.shared && !waitForLock && isBusy(error) && this.stillWaiting()) {
         // Nothing of the batch ran: it goes first in the next one.
         this.queue = batch.concat(this.queue);
         this.scheduled = true;
