@@ -2,6 +2,7 @@
  * XML of the Query protocol: `<{Action}Response>` with a `<{Action}Result>` and the request id,
  * and `<ErrorResponse>`. Lists are `<member>` elements, as the awsQuery protocol wants.
  */
+import { xmlText } from '../protocol/xml.js';
 import type { IamError } from './iam-error.js';
 
 export const IAM_XMLNS = 'https://iam.amazonaws.com/doc/2010-05-08/';
@@ -21,13 +22,7 @@ const NOT_XML_CHAR = new RegExp(
 );
 
 export function escapeXml(text: string): string {
-  return text
-    .replace(NOT_XML_CHAR, '\ufffd')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
+  return xmlText(text.replace(NOT_XML_CHAR, '\ufffd'));
 }
 
 function element(name: string, value: XmlValue): string {
