@@ -220,16 +220,20 @@ export function parseQuery(rawQuery: string): Array<[string, string]> {
  */
 export function canonicalQueryString(rawQuery: string, dropSignature: boolean): string {
   if (rawQuery === '') return '';
-  return canonicalQueryOf(splitRawQuery(rawQuery), dropSignature);
+  const params = splitRawQuery(rawQuery).map(([rawName, rawValue]) => ({ rawName, rawValue }));
+  return canonicalQueryOf(params, dropSignature);
 }
 
-/** The canonical query string of raw [name, value] pairs (see canonicalQueryString). */
-function canonicalQueryOf(pairs: ReadonlyArray<readonly [string, string]>, dropSignature: boolean): string {
+/** The canonical query string of parameters as received (see canonicalQueryString). */
+function canonicalQueryOf(
+  params: ReadonlyArray<Pick<QueryParam, 'rawName' | 'rawValue'>>,
+  dropSignature: boolean,
+): string {
   const encoded: Array<[string, string]> = [];
-  for (const [n, v] of pairs) {
-    const name = canonicalComponent(n);
+  for (const { rawName, rawValue } of params) {
+    const name = canonicalComponent(rawName);
     if (dropSignature && name === 'X-Amz-Signature') continue;
-    encoded.push([name, canonicalComponent(v)]);
+    encoded.push([name, canonicalComponent(rawValue)]);
   }
   encoded.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
   let out = '';
@@ -243,10 +247,7 @@ function canonicalQueryOf(pairs: ReadonlyArray<readonly [string, string]>, dropS
 /** The canonical query string of a request, from its parsed parameters when it has them. */
 function canonicalQueryOfRequest(req: RequestParts, dropSignature: boolean): string {
   if (req.params === undefined) return canonicalQueryString(req.rawQuery, dropSignature);
-  return canonicalQueryOf(
-    req.params.map((p) => [p.rawName, p.rawValue] as const),
-    dropSignature,
-  );
+  return canonicalQueryOf(req.params, dropSignature);
 }
 
 // ---------------------------------------------------------------------------------------------
