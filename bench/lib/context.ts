@@ -66,7 +66,12 @@ export class BenchContext {
 
   /** A bare Node HTTP server (no auth, storage or logging): Node's own ceiling. */
   bareNode(): Promise<BenchServer> {
-    return this.server('bare node', startBareNode);
+    return this.server('bare node', () => startBareNode());
+  }
+
+  /** The bare Node HTTP server checking each GET's SigV4 signature, and nothing more. */
+  bareNodeSigV4(): Promise<BenchServer> {
+    return this.server('bare node + SigV4', () => startBareNode(true));
   }
 
   s3rver(): Promise<BenchServer> {

@@ -27,7 +27,8 @@ export const USAGE = `Usage: node dist/bench/run.js [options]   (npm run bench -
 
   --only <ids>          run only these scenarios (comma-separated ids or prefixes: get-4k, put, cold-start)
   --systems <names>     references to include besides Zonal: nginx, s3rver, disk, node (a bare
-                        Node HTTP server: Node's own ceiling) (default all);
+                        Node HTTP server: Node's own ceiling; for GETs also the same server
+                        checking each signature with Zonal's SigV4 code) (default all);
                         --systems none runs Zonal alone (e.g. to profile it)
   --concurrency <n,…>   wrk connections (default: 16 and 64 for GETs, 16 otherwise)
   --quick               2-second runs and small transfers: a smoke test

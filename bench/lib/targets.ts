@@ -66,6 +66,8 @@ function createSessionTarget(
 
 /** The cold-start scenario's bare Node HTTP server, among its references. */
 export const BARE_NODE = 'node (bare http server)';
+/** The same server verifying each GET's presigned signature with Zonal's SigV4 code. */
+export const BARE_NODE_SIGV4 = 'node + SigV4 check';
 /** Issue 16: cold start to the first served request ≤ 150 ms (median; issue 6 asked for < 300 ms). */
 const COLD_START_MAX_MS = 150;
 /** ... and ≤ 2.5× a bare Node HTTP server's, started and timed the same way in the same run. */

@@ -1,8 +1,10 @@
-import { CreateSessionCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateSessionCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { bodyOf, getKeys, loadNginx, loadS3, putKeys, SIZES, type SizeName } from '../lib/datasets.js';
 import type { S3Target, zonalTarget } from '../lib/s3-targets.js';
+import { BARE_NODE_SIGV4_CREDENTIALS } from '../servers/bare-node-sigv4.js';
 import { NGINX_DAV_PREFIX } from '../servers/nginx.js';
+import { BENCH_REGION } from '../servers/zonal.js';
 import type { BenchServer } from '../servers/server.js';
 import type { Arm } from './wrk-case.js';
 
@@ -44,6 +46,47 @@ export function bareNodeGetArm(system: string, server: BenchServer, size: SizeNa
     paths: getKeys(size).map((k) => `/${SIZES[size]}/${k}`),
     expectLength: SIZES[size],
   };
+}
+
+/**
+ * The same sizes from the bare Node HTTP server that checks signatures (bare-node-sigv4.ts),
+ * presigned with its keys. `sessionToken` is a Zonal session token, sent as
+ * X-Amz-Security-Token: the canonical request is as long as Zonal's, so the check costs the same.
+ */
+export async function bareNodeSigV4GetArm(
+  system: string,
+  server: BenchServer,
+  size: SizeName,
+  sessionToken: string,
+): Promise<Arm> {
+  const client = new S3Client({
+    endpoint: server.endpoint,
+    region: BENCH_REGION,
+    forcePathStyle: true,
+    credentials: { ...BARE_NODE_SIGV4_CREDENTIALS, sessionToken },
+  });
+  try {
+    // The "bucket" is the size: the server answers `/<size>/…` with that many bytes.
+    const Bucket = String(SIZES[size]);
+    const urls = await Promise.all(
+      getKeys(size).map((Key) =>
+        getSignedUrl(client, new GetObjectCommand({ Bucket, Key }), { expiresIn: 3 * 3600 }),
+      ),
+    );
+    return {
+      system,
+      endpoint: server.endpoint,
+      serverPid: server.child.pid,
+      method: 'GET',
+      paths: urls.map((u) => {
+        const url = new URL(u);
+        return url.pathname + url.search;
+      }),
+      expectLength: SIZES[size],
+    };
+  } finally {
+    client.destroy();
+  }
 }
 
 /** The same bodies PUT to a bare Node HTTP server, which reads and drops them. */

@@ -3,11 +3,16 @@
  * else. A GET answers `size` bytes (from `/<size>/…`, e.g. `/4096/k0`) from memory; a PUT reads
  * its body and answers 200 with an ETag. No auth, storage, checksum or logging.
  *
- * Usage: node bare-node-main.js <port>
+ * With `sigv4`, a GET must carry a valid presigned signature (bare-node-sigv4.ts), else 403:
+ * the same floor plus the one check every request to an S3 server pays.
+ *
+ * Usage: node bare-node-main.js <port> [sigv4]
  */
 import http from 'node:http';
+import { signatureValid } from './bare-node-sigv4.js';
 
 const port = Number(process.argv[2]);
+const checkSignature = process.argv[3] === 'sigv4';
 const bodies = new Map<number, Buffer>();
 
 function bodyOf(size: number): Buffer {
@@ -28,6 +33,11 @@ http
         res.writeHead(200, { ETag: `"${received}"`, 'Content-Length': '0' });
         res.end();
       });
+      return;
+    }
+    if (checkSignature && !signatureValid(req)) {
+      res.writeHead(403, { 'Content-Length': '0' });
+      res.end();
       return;
     }
     const size = Number((req.url ?? '').split('/')[1]);

@@ -27,7 +27,21 @@ test('decodeComponent: escapes, `+` per context, strict UTF-8', () => {
   assert.equal(decodeComponent('a+b', 'space'), 'a b', 'forms: + is a space');
   assert.equal(decodeComponent('a%2Bb', 'space'), 'a+b');
   assert.equal(decodeComponent('%EF%BB%BFx'), '\uFEFFx', 'a leading BOM is kept');
-  for (const bad of ['%', '%4', '%G0', 'a%zz', '%FF', '%C3', '%ED%A0%80', '%C0%80']) {
+  assert.equal(decodeComponent('é%20€%f0%9f%98%80'), 'é €😀', 'text beside escapes, lower-case hex');
+  // Bad escapes; bytes that are not UTF-8: a lone byte, a cut sequence, a surrogate, overlong
+  // forms, a code point past U+10FFFF.
+  for (const bad of [
+    '%',
+    '%4',
+    '%G0',
+    'a%zz',
+    '%FF',
+    '%C3',
+    '%ED%A0%80',
+    '%C0%80',
+    '%C0%AF',
+    '%F4%90%80%80',
+  ]) {
     assert.equal(
       errorCode(() => decodeComponent(bad)),
       'InvalidURI',

@@ -989,4 +989,14 @@ test('canonicalComponent: a component is re-encoded exactly as AWS encodes its d
   assert.equal(canonicalComponent(token), token, 'already canonical: unchanged');
   assert.equal(canonicalComponent('AbC%2bd'), 'AbC%2Bd', 'lower-case escapes are made upper case');
   assert.equal(canonicalComponent('%41b'), 'Ab', 'an escaped unreserved byte is decoded');
+  for (let b = 0; b < 256; b++) {
+    const hex = b.toString(16).padStart(2, '0');
+    for (const escape of [`%${hex.toUpperCase()}`, `%${hex}`]) {
+      assert.equal(canonicalComponent(`x${escape}y`), oracle(`x${escape}y`), escape);
+    }
+  }
+  // Long components (the regex must not backtrack more than once per character).
+  const long = 'a%2B'.repeat(50_000);
+  assert.equal(canonicalComponent(long), long);
+  assert.equal(canonicalComponent(long + '%2b'), long + '%2B');
 });
