@@ -1,7 +1,12 @@
 import type Database from 'better-sqlite3';
 import { BUSY_TIMEOUT_MS } from './metadata-db.js';
 
-/** How soon a batch tries again for the write lock another process holds. */
+/**
+ * How a batch tries again for the write lock another process holds: at once from the event
+ * loop's next turn while it has waited less than BUSY_SPIN_MS (another process's commit takes
+ * well under a millisecond), then every BUSY_RETRY_MS from a timer.
+ */
+const BUSY_SPIN_MS = 1;
 const BUSY_RETRY_MS = 1;
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -37,6 +42,8 @@ export class WriteBatch {
   private readonly runAllWaiting: (batch: readonly Queued[]) => Outcome[];
   /** Since when batches have found the write lock taken (`shared` only). */
   private busySince: number | undefined;
+  /** The same moment on the monotonic clock, for the spin. */
+  private busySinceTick: number | undefined;
 
   /**
    * `shared`: other processes write to the database too (`--workers`). Their commits hold the
@@ -108,7 +115,8 @@ export class WriteBatch {
         // Nothing of the batch ran: it goes first in the next one.
         this.queue = batch.concat(this.queue);
         this.scheduled = true;
-        setTimeout(() => this.flush(), BUSY_RETRY_MS);
+        if (performance.now() - this.busySinceTick! < BUSY_SPIN_MS) setImmediate(() => this.flush());
+        else setTimeout(() => this.flush(), BUSY_RETRY_MS);
         return;
       }
       this.busySince = undefined;
@@ -127,7 +135,10 @@ export class WriteBatch {
   /** Whether a batch that found the lock taken may wait longer (as long as the busy handler would). */
   private stillWaiting(): boolean {
     const now = Date.now();
-    this.busySince ??= now;
+    if (this.busySince === undefined) {
+      this.busySince = now;
+      this.busySinceTick = performance.now();
+    }
     return now - this.busySince < BUSY_TIMEOUT_MS;
   }
 }
