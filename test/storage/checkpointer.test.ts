@@ -66,3 +66,21 @@ test('a writer that never lets the loop poll still gets its WAL checkpointed', (
   // frames), so the bound checked is twice the catch-up point.
   assert.ok(walBytes() < 2 * 16_384 * FRAME, `WAL ${walBytes()} bytes`);
 });
+
+test('close waits for the thread to close its connection: the WAL goes with the last one', async (t) => {
+  const { db } = openWal(t);
+  const checkpointer = new Checkpointer(db, false);
+  const write = writer(db, checkpointer);
+  // Enough commits to start the thread, then until it has answered once (its connection is open).
+  for (let i = 0; checkpointer.counts.thread === 0; i += 100) {
+    assert.ok(i < 1_000_000, 'the thread never answered');
+    write(100, i);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  checkpointer.close();
+  db.close();
+  // The connection closed last: SQLite checkpointed and removed the WAL and its index. Had the
+  // thread still held the database open, both files would still be there.
+  assert.equal(fs.existsSync(`${db.name}-wal`), false, 'no WAL left');
+  assert.equal(fs.existsSync(`${db.name}-shm`), false, 'no WAL index left');
+});

@@ -10,6 +10,8 @@ import Database from 'better-sqlite3';
 export interface CheckpointWorkerData {
   path: string;
   fsync: boolean;
+  /** Set to 1 (and notified) once the connection is closed: the checkpointer's close waits on it. */
+  closed: Int32Array;
 }
 
 /** What the thread answers to each 'checkpoint': `log` frames in the WAL, -1 when it failed. */
@@ -18,7 +20,7 @@ export interface CheckpointResult {
 }
 
 const port = parentPort!;
-const { path, fsync } = workerData as CheckpointWorkerData;
+const { path, fsync, closed } = workerData as CheckpointWorkerData;
 const db = new Database(path, { fileMustExist: true });
 db.pragma(`synchronous = ${fsync ? 'NORMAL' : 'OFF'}`);
 db.pragma('wal_autocheckpoint = 0');
@@ -26,6 +28,8 @@ db.pragma('wal_autocheckpoint = 0');
 port.on('message', (message: 'checkpoint' | 'close') => {
   if (message === 'close') {
     db.close();
+    Atomics.store(closed, 0, 1);
+    Atomics.notify(closed, 0);
     port.close();
     return;
   }

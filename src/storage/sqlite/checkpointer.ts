@@ -16,6 +16,8 @@ const MAX_WAL_FRAMES = 16_384;
  * (writes chained only through promises) would otherwise never see it while the WAL grows.
  */
 const STALLED_COMMITS = 20 * COMMITS_PER_CHECKPOINT;
+/** How long close waits for the thread to close its connection (a checkpoint may be running). */
+const CLOSE_WAIT_MS = 5_000;
 
 /**
  * Checkpoints the WAL on a worker thread. SQLite's automatic checkpoint runs inside the commit
@@ -35,6 +37,9 @@ export class Checkpointer {
   private commits = 0;
   private running = false;
   private closed = false;
+  private exited = false;
+  /** Set to 1 by the thread once its connection is closed (checkpoint-worker.ts). */
+  private readonly threadClosed = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(
     private readonly db: Database.Database,
@@ -61,21 +66,28 @@ export class Checkpointer {
     this.worker.postMessage('checkpoint');
   }
 
-  /** Stops the thread; the connection's close then checkpoints what is left. */
+  /**
+   * Stops the thread, and waits until its connection is closed: after close no other thread
+   * has the database open (a caller may remove the directory), and the connection's own close,
+   * the last one, then checkpoints what is left and removes the WAL.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.worker?.postMessage('close');
+    if (this.worker === undefined) return;
+    this.worker.postMessage('close');
+    if (!this.exited) Atomics.wait(this.threadClosed, 0, 0, CLOSE_WAIT_MS);
   }
 
   private startWorker(): Worker {
-    const data: CheckpointWorkerData = { path: this.db.name, fsync: this.fsync };
+    const data: CheckpointWorkerData = { path: this.db.name, fsync: this.fsync, closed: this.threadClosed };
     const worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData: data });
     // Never what keeps the process alive.
     worker.unref();
     worker.on('message', (result: CheckpointResult) => this.done(result));
     worker.on('error', () => this.fallBack());
     worker.on('exit', () => {
+      this.exited = true;
       if (!this.closed) this.fallBack();
     });
     return worker;
