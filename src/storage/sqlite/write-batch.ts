@@ -40,17 +40,15 @@ export class WriteBatch {
   private readonly runAll: (batch: readonly Queued[]) => Outcome[];
   /** runAll with SQLite's own (blocking) wait for the write lock: for close. */
   private readonly runAllWaiting: (batch: readonly Queued[]) => Outcome[];
-  /** Since when batches have found the write lock taken (`shared` only). */
+  /** Since when (`performance.now()`) batches have found the write lock taken (`shared` only). */
   private busySince: number | undefined;
-  /** The same moment on the monotonic clock, for the spin. */
-  private busySinceTick: number | undefined;
 
   /**
    * `shared`: other processes write to the database too (`--workers`). Their commits hold the
    * write lock, and SQLite's busy handler would wait for it by sleeping, which stops the whole
    * event loop for a millisecond or more at a time (every other request of the process waits
    * too). A batch asks for the lock without waiting instead, and when it is taken tries again
-   * a millisecond later from a timer, for as long as the busy handler would have waited.
+   * soon after (see BUSY_SPIN_MS), for as long as the busy handler would have waited.
    */
   constructor(
     db: Database.Database,
@@ -115,7 +113,7 @@ export class WriteBatch {
         // Nothing of the batch ran: it goes first in the next one.
         this.queue = batch.concat(this.queue);
         this.scheduled = true;
-        if (performance.now() - this.busySinceTick! < BUSY_SPIN_MS) setImmediate(() => this.flush());
+        if (performance.now() - this.busySince! < BUSY_SPIN_MS) setImmediate(() => this.flush());
         else setTimeout(() => this.flush(), BUSY_RETRY_MS);
         return;
       }
@@ -134,11 +132,8 @@ export class WriteBatch {
 
   /** Whether a batch that found the lock taken may wait longer (as long as the busy handler would). */
   private stillWaiting(): boolean {
-    const now = Date.now();
-    if (this.busySince === undefined) {
-      this.busySince = now;
-      this.busySinceTick = performance.now();
-    }
+    const now = performance.now();
+    this.busySince ??= now;
     return now - this.busySince < BUSY_TIMEOUT_MS;
   }
 }
