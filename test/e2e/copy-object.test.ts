@@ -589,6 +589,8 @@ describe('CopyObject', () => {
       Object.assign(COPY_RESPONSE_TIMING, saved);
     }
     await expectAbsent(s3, bucket, 'rot/dst');
+    // The copy staged the whole body before its checksum failed; that blob goes in the background.
+    await t.zonal.store.settled();
     assert.equal(blobFiles(t).length, blobsBefore, 'no partial copy left behind');
   });
 
